@@ -66,9 +66,15 @@ func (c SMTPConfig) LogValue() slog.Value { return slog.StringValue(c.String()) 
 func ParseSMTPURL(raw string) (SMTPConfig, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
+		// url.Error repeats the URL and an EscapeError quotes part of it: both
+		// may hold the password, so keep only what is safe to show.
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
-			err = uerr.Err // url.Error repeats the URL, password included
+			err = uerr.Err
+		}
+		var eerr url.EscapeError
+		if errors.As(err, &eerr) {
+			err = errors.New("invalid percent-escape")
 		}
 		return SMTPConfig{}, fmt.Errorf("parse SMTP URL: %w", err)
 	}

@@ -14,7 +14,8 @@ type Transport interface {
 
 // Log is the Transport used when no SMTP server is configured: it writes each
 // message, links included, to the log so a first run can be followed by hand.
-// It never fails, so nothing piles up in the outbox.
+// It never fails, so nothing piles up in the outbox. The log then holds live
+// invitation links: production configures SMTP instead.
 type Log struct {
 	logger *slog.Logger
 }
