@@ -1,0 +1,188 @@
+package directory
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// TXTResolver looks up DNS TXT records. net.Resolver satisfies it; tests
+// serve their own records.
+type TXTResolver interface {
+	LookupTXT(ctx context.Context, name string) ([]string, error)
+}
+
+// Options configure a Directory. The zero value is usable.
+type Options struct {
+	// BaseURL is the public URL of the server, used to build links in
+	// emails and outcomes (invitation links, join links). Default
+	// http://127.0.0.1:8080.
+	BaseURL string
+	// Now is the clock; tests move it to expire invitations.
+	Now func() time.Time
+	// Resolver verifies domains; default net.DefaultResolver.
+	Resolver TXTResolver
+	// Logger receives operational messages; default slog.Default().
+	Logger *slog.Logger
+}
+
+// Directory is the domain service. It is safe for concurrent use, holds no
+// state another replica would need, and is the only code that writes to
+// the database.
+type Directory struct {
+	db       *sqlx.DB
+	dialect  Dialect
+	baseURL  string
+	now      func() time.Time
+	resolver TXTResolver
+	log      *slog.Logger
+}
+
+// Open connects to the database named by databaseURL (see
+// ParseDatabaseURL), applies the embedded migrations and returns a
+// Directory over it.
+func Open(ctx context.Context, databaseURL string, opts Options) (*Directory, error) {
+	db, dialect, err := openDB(ctx, databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, db.DB, dialect); err != nil {
+		db.Close()
+		return nil, err
+	}
+	d := &Directory{db: db, dialect: dialect, baseURL: strings.TrimRight(opts.BaseURL, "/"), now: opts.Now, resolver: opts.Resolver, log: opts.Logger}
+	if d.baseURL == "" {
+		d.baseURL = "http://127.0.0.1:8080"
+	}
+	if d.now == nil {
+		d.now = time.Now
+	}
+	if d.resolver == nil {
+		d.resolver = netResolver{}
+	}
+	if d.log == nil {
+		d.log = slog.Default()
+	}
+	return d, nil
+}
+
+// Migrate applies the embedded migrations to databaseURL and closes it; it
+// is what `roster migrate` runs.
+func Migrate(ctx context.Context, databaseURL string) error {
+	db, dialect, err := openDB(ctx, databaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return migrate(ctx, db.DB, dialect)
+}
+
+// Close closes the database pool.
+func (d *Directory) Close() error { return d.db.Close() }
+
+// Dialect reports which database the Directory runs on.
+func (d *Directory) Dialect() Dialect { return d.dialect }
+
+// BaseURL is the public URL links are built from.
+func (d *Directory) BaseURL() string { return d.baseURL }
+
+// Ping checks the database connection, for readiness probes.
+func (d *Directory) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
+
+// DB exposes the pool for read-only diagnostics and tests; writes go
+// through Directory operations.
+func (d *Directory) DB() *sqlx.DB { return d.db }
+
+// tx is one operation's transaction: the queries it runs (always written
+// with ? placeholders), the clock reading it uses throughout, and the
+// actor its events are attributed to.
+type tx struct {
+	*sqlx.Tx
+	d     *Directory
+	ctx   context.Context
+	now   time.Time
+	actor Actor
+}
+
+// inTx runs fn in a transaction and commits it when fn returns nil. Every
+// operation of the package goes through here, so events and outbox rows
+// always commit or roll back with the change they describe.
+func (d *Directory) inTx(ctx context.Context, actor Actor, fn func(t *tx) error) error {
+	sqlTx, err := d.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	t := &tx{Tx: sqlTx, d: d, ctx: ctx, now: d.now().UTC().Truncate(time.Microsecond), actor: actor}
+	if err := fn(t); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		if isUniqueViolation(err) {
+			return fmt.Errorf("%w: %v", ErrConflict, err)
+		}
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (t *tx) exec(query string, args ...any) (sql.Result, error) {
+	return t.ExecContext(t.ctx, t.Rebind(query), args...)
+}
+
+func (t *tx) get(dest any, query string, args ...any) error {
+	return t.GetContext(t.ctx, dest, t.Rebind(query), args...)
+}
+
+func (t *tx) selectRows(dest any, query string, args ...any) error {
+	return t.SelectContext(t.ctx, dest, t.Rebind(query), args...)
+}
+
+// forUpdate is the row-lock suffix: PostgreSQL needs it; SQLite's
+// immediate transactions already hold the write lock.
+func (t *tx) forUpdate() string {
+	if t.d.dialect == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// forNoKeyUpdate locks a row against other writers without blocking
+// inserts of rows that reference it.
+func (t *tx) forNoKeyUpdate() string {
+	if t.d.dialect == Postgres {
+		return " FOR NO KEY UPDATE"
+	}
+	return ""
+}
+
+// notFound turns sql.ErrNoRows into ErrNotFound with context.
+func notFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// readTx runs fn in a read transaction (a consistent snapshot on
+// PostgreSQL). It is inTx under a clearer name for reads.
+func (d *Directory) readTx(ctx context.Context, actor Actor, fn func(t *tx) error) error {
+	return d.inTx(ctx, actor, fn)
+}
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// inQuery expands IN (?) placeholders for slice arguments.
+func inQuery(query string, args ...any) (string, []any, error) {
+	q, a, err := sqlx.In(query, args...)
+	if err != nil {
+		return "", nil, fmt.Errorf("expand query: %w", err)
+	}
+	return q, a, nil
+}

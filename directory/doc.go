@@ -1,0 +1,9 @@
+// Package directory is Roster's domain: workspaces, users, memberships,
+// invitations, roles, teams, join links, join requests, approved domains,
+// seats, events and the outbox. Every rule of the product is enforced here,
+// once, inside one database transaction per operation, which also appends the
+// operation's events and outbox messages.
+//
+// It imports no HTTP package: the front doors (scim, oidc, admin, cmd) decode
+// requests, make one directory call and encode the answer.
+package directory

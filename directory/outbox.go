@@ -1,0 +1,157 @@
+package directory
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Outbox message kinds.
+const (
+	OutboxEmail   = "email"
+	OutboxWebhook = "webhook"
+)
+
+// EmailRequest is the payload of an email outbox message; the email package
+// renders it by template name.
+type EmailRequest struct {
+	Template string            `json:"template"`
+	To       []string          `json:"to"`
+	Locale   string            `json:"locale,omitempty"`
+	Data     map[string]string `json:"data"`
+}
+
+// OutboxMessage is a claimed outbox row.
+type OutboxMessage struct {
+	ID          int64           `db:"id"`
+	WorkspaceID string          `db:"workspace_id"`
+	Kind        string          `db:"kind"`
+	TargetID    string          `db:"target_id"`
+	Payload     json.RawMessage `db:"-"`
+	Attempts    int             `db:"attempts"`
+	CreatedAt   time.Time       `db:"created_at"`
+}
+
+// enqueue writes an outbox message in the current transaction, so it is
+// sent if and only if the change commits.
+func (t *tx) enqueue(workspaceID, kind, targetID string, payload any) error {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("encode %s outbox message: %w", kind, err)
+	}
+	_, err = t.exec(`INSERT INTO outbox (workspace_id, kind, target_id, payload, status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)`,
+		workspaceID, kind, targetID, string(body), t.now, t.now)
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", kind, err)
+	}
+	return nil
+}
+
+// enqueueEmail queues one email; a message with no recipients is dropped.
+func (t *tx) enqueueEmail(workspaceID string, req EmailRequest) error {
+	if len(req.To) == 0 {
+		return nil
+	}
+	return t.enqueue(workspaceID, OutboxEmail, "", req)
+}
+
+// ClaimOutbox leases up to limit due messages of a kind for lease: they are
+// not handed to anyone else until the lease runs out, so a sender that
+// crashes mid-way loses nothing, and several replicas never send the same
+// message at once (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has a
+// single writer).
+func (d *Directory) ClaimOutbox(ctx context.Context, kind string, limit int, lease time.Duration) ([]OutboxMessage, error) {
+	var out []OutboxMessage
+	err := d.inTx(ctx, System(), func(t *tx) error {
+		lock := ""
+		if d.dialect == Postgres {
+			lock = " FOR UPDATE SKIP LOCKED"
+		}
+		var rows []struct {
+			OutboxMessage
+			Payload string `db:"payload"`
+		}
+		if err := t.selectRows(&rows, `SELECT id, workspace_id, kind, target_id, payload, attempts, created_at FROM outbox
+			WHERE status = 'pending' AND kind = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`+lock, kind, t.now, limit); err != nil {
+			return fmt.Errorf("claim outbox: %w", err)
+		}
+		for _, r := range rows {
+			if _, err := t.exec(`UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?`, t.now.Add(lease), r.ID); err != nil {
+				return fmt.Errorf("lease outbox message %d: %w", r.ID, err)
+			}
+			m := r.OutboxMessage
+			m.Payload = json.RawMessage(r.Payload)
+			m.Attempts++
+			out = append(out, m)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// CompleteOutbox marks a message delivered. Email payloads carry links with
+// one-time tokens; once sent they are replaced by a redacted copy so no
+// usable token stays in the database.
+func (d *Directory) CompleteOutbox(ctx context.Context, id int64, redacted any) error {
+	return d.inTx(ctx, System(), func(t *tx) error {
+		q := `UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?`
+		args := []any{t.now, id}
+		if redacted != nil {
+			body, err := json.Marshal(redacted)
+			if err != nil {
+				return fmt.Errorf("encode redacted payload: %w", err)
+			}
+			q = `UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '', payload = ? WHERE id = ?`
+			args = []any{t.now, string(body), id}
+		}
+		if _, err := t.exec(q, args...); err != nil {
+			return fmt.Errorf("complete outbox message %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// FailOutbox records a failed attempt: retried at retryAt, or given up
+// when final.
+func (d *Directory) FailOutbox(ctx context.Context, id int64, reason string, retryAt time.Time, final bool) error {
+	return d.inTx(ctx, System(), func(t *tx) error {
+		status := "pending"
+		if final {
+			status = "failed"
+		}
+		if len(reason) > 2000 {
+			reason = reason[:2000]
+		}
+		if _, err := t.exec(`UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`, status, reason, retryAt.UTC(), id); err != nil {
+			return fmt.Errorf("fail outbox message %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// OutboxStatus is an outbox row as seen by tests and delivery logs.
+type OutboxStatus struct {
+	ID        int64      `db:"id" json:"id"`
+	Kind      string     `db:"kind" json:"kind"`
+	TargetID  string     `db:"target_id" json:"target_id"`
+	Status    string     `db:"status" json:"status"`
+	Attempts  int        `db:"attempts" json:"attempts"`
+	LastError string     `db:"last_error" json:"last_error"`
+	Payload   string     `db:"payload" json:"-"`
+	CreatedAt time.Time  `db:"created_at" json:"created_at"`
+	SentAt    *time.Time `db:"sent_at" json:"sent_at"`
+}
+
+// OutboxOf lists a workspace's outbox messages of a kind, newest first, up
+// to limit. It is for delivery logs and tests; it takes no actor because
+// callers have already authorised the workspace.
+func (d *Directory) OutboxOf(ctx context.Context, workspaceID, kind string, limit int) ([]OutboxStatus, error) {
+	var out []OutboxStatus
+	err := d.db.SelectContext(ctx, &out, d.db.Rebind(`SELECT id, kind, target_id, status, attempts, last_error, payload, created_at, sent_at FROM outbox
+		WHERE workspace_id = ? AND kind = ? ORDER BY id DESC LIMIT ?`), workspaceID, kind, limit)
+	if err != nil {
+		return nil, fmt.Errorf("outbox of %s: %w", workspaceID, err)
+	}
+	return out, nil
+}

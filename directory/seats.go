@@ -1,0 +1,127 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Seats is a workspace's seat limit and usage. Active and invited members
+// both hold a seat.
+type Seats struct {
+	Limit       *int       `json:"limit"`
+	Used        int        `json:"used"`
+	Active      int        `json:"active"`
+	Invited     int        `json:"invited"`
+	Suspended   int        `json:"suspended"`
+	TrialEndsAt *time.Time `json:"trial_ends_at"`
+	// Enforced is false while a trial runs.
+	Enforced bool `json:"enforced"`
+}
+
+// claimSeat is called inside every grant (invite, accept, auto-join, join
+// request, reactivate, SCIM) before the membership becomes invited or
+// active. excludeMembershipID is the membership being changed, if it
+// already holds a seat (accepting an invitation moves invited→active).
+//
+// On PostgreSQL the workspace row is locked (FOR NO KEY UPDATE, which
+// does not conflict with the key-share locks that inserting rows which
+// reference the workspace take, so it cannot deadlock with them), so concurrent grants in
+// one workspace queue behind each other and can never together exceed the
+// limit; SQLite's immediate transactions already serialise writers.
+// Workspaces without a limit (or in a trial) take no lock.
+func (t *tx) claimSeat(ws *workspaceRow, excludeMembershipID string) error {
+	if ws.SeatLimit == nil || (ws.TrialEndsAt != nil && t.now.Before(*ws.TrialEndsAt)) {
+		return nil
+	}
+	var limit *int
+	if err := t.get(&limit, `SELECT seat_limit FROM workspaces WHERE id = ?`+t.forNoKeyUpdate(), ws.ID); err != nil {
+		return fmt.Errorf("lock workspace for seats: %w", err)
+	}
+	if limit == nil {
+		return nil
+	}
+	var used int
+	if err := t.get(&used, `SELECT COUNT(*) FROM memberships WHERE workspace_id = ? AND status IN ('active', 'invited') AND id <> ?`, ws.ID, excludeMembershipID); err != nil {
+		return fmt.Errorf("count seats: %w", err)
+	}
+	if used >= *limit {
+		return &SeatLimitError{Limit: *limit, Used: used}
+	}
+	return nil
+}
+
+// SeatUsage reports the seat limit and how many seats are in use.
+func (d *Directory) SeatUsage(ctx context.Context, actor Actor, workspace string) (Seats, error) {
+	var s Seats
+	err := d.readTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		if _, err := t.authorize(ws, PermMembersRead); err != nil {
+			return err
+		}
+		var rows []struct {
+			Status string `db:"status"`
+			N      int    `db:"n"`
+		}
+		if err := t.selectRows(&rows, `SELECT status, COUNT(*) AS n FROM memberships WHERE workspace_id = ? GROUP BY status`, ws.ID); err != nil {
+			return fmt.Errorf("count seats: %w", err)
+		}
+		for _, r := range rows {
+			switch r.Status {
+			case StatusActive:
+				s.Active = r.N
+			case StatusInvited:
+				s.Invited = r.N
+			case StatusSuspended:
+				s.Suspended = r.N
+			}
+		}
+		s.Used = s.Active + s.Invited
+		s.Limit, s.TrialEndsAt = ws.SeatLimit, ws.TrialEndsAt
+		s.Enforced = ws.SeatLimit != nil && (ws.TrialEndsAt == nil || !t.now.Before(*ws.TrialEndsAt))
+		return nil
+	})
+	return s, err
+}
+
+// notifySeatLimit tells the workspace's owners and admins that a grant was
+// refused. It runs in its own transaction because the refused grant's
+// transaction rolls back.
+func (d *Directory) notifySeatLimit(ctx context.Context, actor Actor, workspaceID string, limit *SeatLimitError, email, source string) {
+	err := d.inTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspaceID)
+		if err != nil {
+			return err
+		}
+		to, err := t.emailsOfRoles(ws.ID, RoleOwner, RoleAdmin)
+		if err != nil {
+			return err
+		}
+		if err := t.emit(ws.ID, "seats.limit_reached", "workspace", ws.ID, map[string]any{"limit": limit.Limit, "used": limit.Used, "email": email, "source": source}); err != nil {
+			return err
+		}
+		return t.enqueueEmail(ws.ID, EmailRequest{Template: "seat_limit_reached", To: to, Data: map[string]string{
+			"workspace": ws.Name, "seat_limit": fmt.Sprint(limit.Limit), "attempted_email": email, "source": source,
+			"link": t.d.baseURL + "/workspaces/" + ws.Slug + "/seats"}})
+	})
+	if err != nil {
+		d.log.Error("notify seat limit", "workspace", workspaceID, "err", err)
+	}
+}
+
+// emailsOfRoles returns the addresses of active members holding any of roles.
+func (t *tx) emailsOfRoles(workspaceID string, roles ...string) ([]string, error) {
+	query, args, err := inQuery(`SELECT u.email_norm FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.workspace_id = ? AND m.status = 'active' AND u.email_norm IS NOT NULL AND m.effective_role IN (?) ORDER BY u.email_norm`, workspaceID, roles)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	if err := t.selectRows(&out, query, args...); err != nil {
+		return nil, fmt.Errorf("find %v of workspace: %w", roles, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,42 @@
+package directory
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net"
+
+	"github.com/google/uuid"
+)
+
+// newID returns a time-ordered UUIDv7, so ordering by id is ordering by
+// creation and cursors stay stable.
+func newID() string {
+	return uuid.Must(uuid.NewV7()).String()
+}
+
+// NewToken returns a 256-bit random token, URL-safe, and its storage hash.
+// The token is shown once; only the hash is kept.
+func NewToken() (token, hash string) {
+	b := make([]byte, 32)
+	rand.Read(b) // never fails (crypto/rand panics instead)
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token)
+}
+
+// HashToken is the stored form of a token. Tokens carry 256 bits of
+// entropy, so a plain SHA-256 is enough (no salt or stretching needed), and
+// lookups by hash are exact-match index scans rather than comparisons of
+// secrets.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+type netResolver struct{}
+
+func (netResolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	return net.DefaultResolver.LookupTXT(ctx, name)
+}
