@@ -15,13 +15,13 @@ type Permission string
 
 // The permissions of DESIGN.md.
 const (
-	PermMembersRead        Permission = "members.read"
-	PermMembersInvite      Permission = "members.invite"
-	PermMembersManage      Permission = "members.manage"
-	PermJoinLinksManage    Permission = "joinlinks.manage"
-	PermDomainsManage      Permission = "domains.manage"
-	PermConnectionsManage  Permission = "connections.manage"
-	PermRolesManage        Permission = "roles.manage"
+	PermMembersRead       Permission = "members.read"
+	PermMembersInvite     Permission = "members.invite"
+	PermMembersManage     Permission = "members.manage"
+	PermJoinLinksManage   Permission = "joinlinks.manage"
+	PermDomainsManage     Permission = "domains.manage"
+	PermConnectionsManage Permission = "connections.manage"
+	PermRolesManage       Permission = "roles.manage"
 )
 
 // AllPermissions lists every permission, in display order.
@@ -145,7 +145,9 @@ func (d *Directory) ListRoles(ctx context.Context, actor Actor, workspace string
 		}
 		return nil
 	})
-	sort.Slice(roles, func(i, j int) bool { return roles[i].Rank > roles[j].Rank || roles[i].Rank == roles[j].Rank && roles[i].Key < roles[j].Key })
+	sort.Slice(roles, func(i, j int) bool {
+		return roles[i].Rank > roles[j].Rank || roles[i].Rank == roles[j].Rank && roles[i].Key < roles[j].Key
+	})
 	return roles, err
 }
 
