@@ -114,7 +114,11 @@ type tx struct {
 // operation of the package goes through here, so events and outbox rows
 // always commit or roll back with the change they describe.
 func (d *Directory) inTx(ctx context.Context, actor Actor, fn func(t *tx) error) error {
-	sqlTx, err := d.db.BeginTxx(ctx, nil)
+	return d.runTx(ctx, nil, actor, fn)
+}
+
+func (d *Directory) runTx(ctx context.Context, opts *sql.TxOptions, actor Actor, fn func(t *tx) error) error {
+	sqlTx, err := d.db.BeginTxx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
@@ -170,10 +174,11 @@ func notFound(err error, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// readTx runs fn in a read transaction (a consistent snapshot on
-// PostgreSQL). It is inTx under a clearer name for reads.
+// readTx runs fn in a read-only transaction. On SQLite a read-only
+// transaction begins deferred instead of immediate, so readers never queue
+// behind the single writer lock.
 func (d *Directory) readTx(ctx context.Context, actor Actor, fn func(t *tx) error) error {
-	return d.inTx(ctx, actor, fn)
+	return d.runTx(ctx, &sql.TxOptions{ReadOnly: true}, actor, fn)
 }
 
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
