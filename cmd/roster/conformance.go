@@ -54,8 +54,8 @@ keeps it out of the process list.`,
 				enc.SetIndent("", "  ")
 				if err := enc.Encode(struct {
 					Results []conformance.Result `json:"results"`
-					Passed  int                 `json:"passed"`
-					Failed  int                 `json:"failed"`
+					Passed  int                  `json:"passed"`
+					Failed  int                  `json:"failed"`
 				}{results, countPassed(results), failed}); err != nil {
 					return err
 				}
