@@ -61,38 +61,47 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// Report is the outcome of one run.
+// Report is the outcome of one run. Durations marshal as nanoseconds.
 type Report struct {
-	Scenario    string `json:"scenario"`
-	Concurrency int    `json:"concurrency"`
+	// Scenario is the scenario that ran.
+	Scenario string `json:"scenario"`
+	// Concurrency is the number of parallel clients used.
+	Concurrency int `json:"concurrency"`
 	// Count is the number of measured operations attempted.
 	Count int `json:"count"`
 	// Errors is how many of them failed (transport error or unexpected status).
 	Errors int `json:"errors"`
-	// ErrorSamples holds the first few error messages.
+	// ErrorSamples holds the first few error messages, and notes about the
+	// data (for example an unstable page order seen by list).
 	ErrorSamples []string `json:"error_samples,omitempty"`
 	// Elapsed is the wall time of the measured phase.
 	Elapsed time.Duration `json:"elapsed_ns"`
 	// OpsPerSec is successful operations per second of Elapsed.
 	OpsPerSec float64 `json:"ops_per_sec"`
-	// Latency percentiles of the successful operations.
+	// P50 is the median latency of the successful operations.
 	P50 time.Duration `json:"p50_ns"`
+	// P90 is their 90th percentile latency.
 	P90 time.Duration `json:"p90_ns"`
+	// P99 is their 99th percentile latency.
 	P99 time.Duration `json:"p99_ns"`
+	// Max is the slowest successful operation.
 	Max time.Duration `json:"max_ns"`
 	// Setup is the time spent before measuring (seeding users, growing the group).
 	Setup time.Duration `json:"setup_ns"`
 	// Seeded is the number of users created during setup.
 	Seeded int `json:"seeded,omitempty"`
-	// Pages, Items and PagesPerSec describe the list scenario.
-	Pages       int     `json:"pages,omitempty"`
-	Items       int     `json:"items,omitempty"`
+	// Pages is the number of pages list fetched successfully.
+	Pages int `json:"pages,omitempty"`
+	// Items is the number of users those pages held.
+	Items int `json:"items,omitempty"`
+	// PagesPerSec is the list scenario's throughput.
 	PagesPerSec float64 `json:"pages_per_sec,omitempty"`
 	// GroupSize is the member count group-churn reached before measuring.
 	GroupSize int `json:"group_size,omitempty"`
-	// MaxRSSBytes is the highest VmRSS seen for Config.PID (0 if not sampled).
+	// MaxRSSBytes is the highest VmRSS seen for PID (0 if not sampled).
 	MaxRSSBytes int64 `json:"max_rss_bytes,omitempty"`
-	PID         int   `json:"pid,omitempty"`
+	// PID is the process whose memory was sampled (Config.PID).
+	PID int `json:"pid,omitempty"`
 }
 
 // Print writes the report for people.

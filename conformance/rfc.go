@@ -16,7 +16,7 @@ func rfcChecks() []check {
 		{name: "GET /ServiceProviderConfig describes patch, bulk, filter, changePassword, sort, etag and auth", ref: "RFC7644 4; RFC7643 5", run: checkServiceProviderConfig},
 		{name: "GET /Schemas is a ListResponse with the User and Group schemas, no nulls; /Schemas/{id} works", ref: "RFC7644 4; RFC7643 7; Entra E1", run: checkSchemas},
 		{name: "GET /ResourceTypes lists User at /Users and Group at /Groups", ref: "RFC7644 4; RFC7643 6", run: checkResourceTypes},
-		{name: "a bad or missing bearer token gets 401 with WWW-Authenticate and a SCIM Error", ref: "RFC7644 2; RFC6750 3", run: checkUnauthorized},
+		{name: "a bad or missing bearer token gets 401 with WWW-Authenticate and a SCIM Error", ref: "RFC7644 2; RFC7235 3.1; RFC6750 3", run: checkUnauthorized},
 		{name: "POST /Users answers 201 with the resource, meta, and Location equal to an absolute meta.location", ref: "RFC7644 3.3; RFC7643 3.1", run: checkCreateUser},
 		{name: "GET /Users/{id} returns the user with its attributes", ref: "RFC7644 3.4.1", run: checkGetUser},
 		{name: "unknown ids get 404 with a SCIM Error whose status is the string \"404\"", ref: "RFC7644 3.12", run: checkNotFound},
