@@ -372,6 +372,11 @@ func (t *tx) changeStatus(ws *workspaceRow, m *Member, status string) (Member, e
 	if err := t.emit(ws.ID, typ, "member", m.ID, map[string]string{"user_id": m.UserID, "email": m.Email, "previous_status": m.Status}); err != nil {
 		return Member{}, err
 	}
+	if status == StatusSuspended {
+		if err := t.revokeSessions(m.UserID); err != nil {
+			return Member{}, err
+		}
+	}
 	if status == StatusSuspended && m.Status == StatusActive {
 		if err := t.enqueueEmail(ws.ID, EmailRequest{Template: "suspended", To: []string{m.Email}, Data: map[string]string{"workspace": ws.Name, "recipient_name": m.Name}}); err != nil {
 			return Member{}, err
@@ -414,6 +419,9 @@ func (t *tx) removeMembership(ws *workspaceRow, m *Member) error {
 	}
 	if _, err := t.exec(`DELETE FROM team_members WHERE membership_id = ?`, m.ID); err != nil {
 		return fmt.Errorf("leave teams: %w", err)
+	}
+	if err := t.revokeSessions(m.UserID); err != nil {
+		return err
 	}
 	if _, err := t.exec(`UPDATE invitations SET status = 'revoked', updated_at = ? WHERE membership_id = ? AND status = 'pending'`, t.now, m.ID); err != nil {
 		return fmt.Errorf("revoke invitations: %w", err)

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rosterhq/roster/directory"
+)
+
+// The `roster oidc` commands manage workspaces' OpenID Connect identity
+// providers directly on the database, as the operator (like the other
+// bootstrap commands), so the first sign-in can be set up before any admin
+// exists.
+func init() {
+	oidcCmd := &cobra.Command{
+		Use:   "oidc",
+		Short: "Manage the OpenID Connect identity providers that sign employees in",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	connCmd := &cobra.Command{
+		Use:   "connection",
+		Short: "Create and list workspaces' OIDC connections",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
+	}
+	oidcCmd.AddCommand(connCmd)
+	connCmd.AddCommand(oidcConnectionCreateCmd(), oidcConnectionListCmd())
+	rootCmd.AddCommand(oidcCmd)
+}
+
+func oidcConnectionCreateCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "create --workspace SLUG --issuer URL --client-id ID --client-secret SECRET",
+		Short: "Connect a workspace to its identity provider",
+		Long: `Connects a workspace to an OpenID Connect identity provider. Register
+BASE_URL/auth/callback as the redirect URI at the provider first.
+
+Kinds:
+  generic  any OpenID Connect provider (Okta, Keycloak, Dex, …)
+  google   Google Workspace: --hd names the Workspace domain; every sign-in's
+           hd claim must match it (--issuer defaults to Google's)
+  entra    Microsoft Entra ID pinned to one tenant: --tenant is the directory
+           (tenant) id; the issuer defaults to the tenant's v2.0 issuer
+
+The client secret is sealed with the server's secret key before it is stored
+(ROSTER_SECRET_KEY, or the key file next to an SQLite database). Logins are
+routed to the connection for --domains once the workspace has verified them
+(all of its verified domains when --domains is omitted).`,
+		Args: usageArgs(cobra.NoArgs),
+	}
+	addDatabaseFlag(cmd)
+	out := addOutputFlag(cmd)
+	f := cmd.Flags()
+	workspace := f.String("workspace", "", "workspace slug or id (required)")
+	issuer := f.String("issuer", "", "issuer URL, exactly as the provider's discovery document states it")
+	clientID := f.String("client-id", "", "client id registered at the provider (required)")
+	clientSecret := f.String("client-secret", "", "client secret registered at the provider (required)")
+	kind := f.String("kind", directory.OIDCGeneric, "generic, google or entra")
+	tenant := f.String("tenant", "", "Entra tenant (directory) id, a GUID (entra)")
+	hd := f.String("hd", "", "Google Workspace domain, checked on the hd claim (google)")
+	domains := f.StringSlice("domains", nil, "email domains this provider signs in, comma-separated")
+	name := f.String("name", "", "label of the sign-in button")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if *workspace == "" || *clientID == "" || *clientSecret == "" {
+			return usageErrorf("--workspace, --client-id and --client-secret are required")
+		}
+		if *issuer == "" && *kind == directory.OIDCGeneric {
+			return usageErrorf("--issuer is required for a generic connection")
+		}
+		box, err := loadSecretKey(databaseURL(cmd))
+		if err != nil {
+			return usageError(fmt.Errorf("secret key: %w", err))
+		}
+		d, err := openDirectory(cmd, directory.Options{})
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		c, err := d.CreateOIDCConnection(cmd.Context(), directory.Operator(), *workspace, box, directory.OIDCConnectionRequest{
+			Name: *name, Kind: *kind, Issuer: *issuer, ClientID: *clientID, ClientSecret: *clientSecret,
+			TenantID: *tenant, HostedDomain: *hd, Domains: *domains})
+		if err != nil {
+			return commandError(err)
+		}
+		return printOutput(cmd, out, c, func(w io.Writer) error {
+			return keyValues(w, "id", c.ID, "workspace", c.Workspace, "kind", c.Kind, "name", c.Name, "issuer", c.Issuer,
+				"client id", c.ClientID, "tenant", c.TenantID, "hosted domain", c.HostedDomain, "domains", strings.Join(c.Domains, ","))
+		})
+	}
+	return cmd
+}
+
+func oidcConnectionListCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "list [--workspace SLUG]",
+		Short: "List OIDC connections (every workspace's, or one's); secrets are never shown",
+		Args:  usageArgs(cobra.NoArgs),
+	}
+	addDatabaseFlag(cmd)
+	out := addOutputFlag(cmd)
+	workspace := cmd.Flags().String("workspace", "", "only this workspace")
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		d, err := openDirectory(cmd, directory.Options{})
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		list, err := d.ListOIDCConnections(cmd.Context(), directory.Operator(), *workspace)
+		if err != nil {
+			return commandError(err)
+		}
+		return printOutput(cmd, out, list, func(w io.Writer) error {
+			t := newTable(w, "id", "workspace", "kind", "issuer", "client id", "domains")
+			for _, c := range list {
+				t.row(c.ID, c.Workspace, c.Kind, c.Issuer, c.ClientID, c.Domains)
+			}
+			return t.flush()
+		})
+	}
+	return cmd
+}
