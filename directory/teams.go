@@ -1,0 +1,599 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Team is a group of members inside a workspace (SCIM Groups map to teams).
+// When Role is set, membership of the team grants that role: a member's
+// effective role is the highest-ranked of their own role and the roles of
+// their teams.
+type Team struct {
+	ID          string    `json:"id" db:"id"`
+	WorkspaceID string    `json:"workspace_id" db:"workspace_id"`
+	Name        string    `json:"name" db:"name"`
+	Role        *string   `json:"role" db:"role"`
+	ExternalID  *string   `json:"external_id,omitempty" db:"external_id"`
+	MemberCount int       `json:"member_count" db:"member_count"`
+	Version     int       `json:"version" db:"version"`
+	CreatedAt   time.Time `json:"created_at" db:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at" db:"updated_at"`
+}
+
+// TeamRequest creates a team. Role, when set, is the role membership grants.
+type TeamRequest struct {
+	Name string
+	Role *string
+}
+
+// TeamUpdate changes a team; nil fields are left alone. ClearRole removes
+// the role mapping (Role must then be nil).
+type TeamUpdate struct {
+	Name      *string
+	Role      *string
+	ClearRole bool
+}
+
+// teamSelect reads teams with their member count. Removed memberships leave
+// their teams (removeMembership), but a revoked invitation only tombstones
+// the membership, so the count still skips removed rows.
+const teamSelect = `SELECT t.id, t.workspace_id, t.name, t.role, t.external_id, t.version, t.created_at, t.updated_at,
+	(SELECT COUNT(*) FROM team_members x JOIN memberships m ON m.id = x.membership_id WHERE x.team_id = t.id AND m.status <> 'removed') AS member_count
+	FROM teams t`
+
+// batchSize bounds the ids in one IN (...) list or multi-row insert, well
+// under both databases' parameter limits.
+const batchSize = 500
+
+// team loads one team of a workspace.
+func (t *tx) team(workspaceID, teamID string) (*Team, error) {
+	var out Team
+	if err := t.get(&out, teamSelect+` WHERE t.workspace_id = ? AND t.id = ?`, workspaceID, teamID); err != nil {
+		return nil, notFound(err, "team "+teamID)
+	}
+	return &out, nil
+}
+
+// teamName validates and trims a team name.
+func teamName(raw string) (string, error) {
+	name := strings.TrimSpace(raw)
+	if name == "" {
+		return "", invalidf("a team needs a name")
+	}
+	if len([]rune(name)) > 200 {
+		return "", invalidf("a team name has at most 200 characters")
+	}
+	return name, nil
+}
+
+// mappedRole normalises an optional role mapping: an empty string means none.
+func mappedRole(role *string) *string {
+	if role == nil || strings.TrimSpace(*role) == "" {
+		return nil
+	}
+	r := strings.TrimSpace(*role)
+	return &r
+}
+
+// requireTeamRoleGrantable checks that p may hand out (or take away) a
+// team's mapped role: changing who is in a mapped team changes their role.
+func (t *tx) requireTeamRoleGrantable(ws *workspaceRow, p principal, role *string) error {
+	if role == nil {
+		return nil
+	}
+	if _, err := t.requireGrantable(ws, p, *role); err != nil {
+		return err
+	}
+	return nil
+}
+
+// createTeam inserts a team without checking permissions; CreateTeam and
+// SCIM (which also sets externalID) call it. A name already used in the
+// workspace (case-insensitively) is ErrConflict.
+func (t *tx) createTeam(ws *workspaceRow, name string, role *string, externalID *string) (Team, error) {
+	name, err := teamName(name)
+	if err != nil {
+		return Team{}, err
+	}
+	role = mappedRole(role)
+	if role != nil {
+		if _, err := t.role(ws.ID, *role); err != nil {
+			return Team{}, fmt.Errorf("%w: unknown role %q", ErrInvalid, *role)
+		}
+	}
+	team := Team{ID: newID(), WorkspaceID: ws.ID, Name: name, Role: role, ExternalID: externalID, Version: 1, CreatedAt: t.now, UpdatedAt: t.now}
+	_, err = t.exec(`INSERT INTO teams (id, workspace_id, name, name_norm, role, external_id, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		team.ID, ws.ID, name, foldCase(name), role, externalID, t.now, t.now)
+	if isUniqueViolation(err) {
+		return Team{}, fmt.Errorf("%w: a team named %q already exists", ErrConflict, name)
+	} else if err != nil {
+		return Team{}, fmt.Errorf("create team: %w", err)
+	}
+	if err := t.emit(ws.ID, "team.created", "team", team.ID, map[string]any{"name": name, "role": role}); err != nil {
+		return Team{}, err
+	}
+	return team, nil
+}
+
+// updateTeam renames a team and changes its role mapping without checking
+// permissions. When the mapping changes, every member's effective role is
+// recomputed (the only team operation whose cost grows with the team).
+func (t *tx) updateTeam(ws *workspaceRow, teamID string, u TeamUpdate) (Team, error) {
+	cur, err := t.lockTeam(ws.ID, teamID)
+	if err != nil {
+		return Team{}, err
+	}
+	name, role := cur.Name, cur.Role
+	if u.Name != nil {
+		if name, err = teamName(*u.Name); err != nil {
+			return Team{}, err
+		}
+	}
+	if u.ClearRole {
+		if u.Role != nil {
+			return Team{}, invalidf("set a role or clear it, not both")
+		}
+		role = nil
+	} else if u.Role != nil {
+		role = mappedRole(u.Role)
+		if role != nil {
+			if _, err := t.role(ws.ID, *role); err != nil {
+				return Team{}, fmt.Errorf("%w: unknown role %q", ErrInvalid, *role)
+			}
+		}
+	}
+	roleChanged := !equalRole(role, cur.Role)
+	if name == cur.Name && !roleChanged {
+		return *cur, nil
+	}
+	_, err = t.exec(`UPDATE teams SET name = ?, name_norm = ?, role = ?, version = version + 1, updated_at = ? WHERE id = ?`,
+		name, foldCase(name), role, t.now, cur.ID)
+	if isUniqueViolation(err) {
+		return Team{}, fmt.Errorf("%w: a team named %q already exists", ErrConflict, name)
+	} else if err != nil {
+		return Team{}, fmt.Errorf("update team: %w", err)
+	}
+	if roleChanged {
+		var ids []string
+		if err := t.selectRows(&ids, `SELECT membership_id FROM team_members WHERE team_id = ? ORDER BY membership_id`, cur.ID); err != nil {
+			return Team{}, fmt.Errorf("team members: %w", err)
+		}
+		if err := t.recomputeTeamRoles(ws, cur.ID, ids); err != nil {
+			return Team{}, err
+		}
+	}
+	if err := t.emit(ws.ID, "team.updated", "team", cur.ID, map[string]any{"name": name, "role": role, "previous_name": cur.Name, "previous_role": cur.Role}); err != nil {
+		return Team{}, err
+	}
+	out, err := t.team(ws.ID, cur.ID)
+	if err != nil {
+		return Team{}, err
+	}
+	return *out, nil
+}
+
+func equalRole(a, b *string) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
+}
+
+// deleteTeam deletes a team without checking permissions. Members of a
+// mapped team lose the role it granted.
+func (t *tx) deleteTeam(ws *workspaceRow, teamID string) error {
+	cur, err := t.lockTeam(ws.ID, teamID)
+	if err != nil {
+		return err
+	}
+	var ids []string
+	if cur.Role != nil {
+		if err := t.selectRows(&ids, `SELECT membership_id FROM team_members WHERE team_id = ? ORDER BY membership_id`, cur.ID); err != nil {
+			return fmt.Errorf("team members: %w", err)
+		}
+	}
+	if _, err := t.exec(`DELETE FROM team_members WHERE team_id = ?`, cur.ID); err != nil {
+		return fmt.Errorf("delete team members: %w", err)
+	}
+	if _, err := t.exec(`DELETE FROM teams WHERE id = ?`, cur.ID); err != nil {
+		return fmt.Errorf("delete team: %w", err)
+	}
+	if err := t.recomputeTeamRoles(ws, cur.ID, ids); err != nil {
+		return err
+	}
+	return t.emit(ws.ID, "team.deleted", "team", cur.ID, map[string]any{"name": cur.Name, "role": cur.Role})
+}
+
+// lockTeam loads a team of the workspace and locks its row, so concurrent
+// changes to one team's membership queue behind each other (PostgreSQL;
+// SQLite serialises writers anyway).
+func (t *tx) lockTeam(workspaceID, teamID string) (*Team, error) {
+	var out Team
+	if err := t.get(&out, `SELECT id, workspace_id, name, role, external_id, version, created_at, updated_at FROM teams WHERE workspace_id = ? AND id = ?`+t.forNoKeyUpdate(), workspaceID, teamID); err != nil {
+		return nil, notFound(err, "team "+teamID)
+	}
+	return &out, nil
+}
+
+// teamMemberRow is what team changes need to know about a membership.
+type teamMemberRow struct {
+	ID            string `db:"id"`
+	UserID        string `db:"user_id"`
+	EffectiveRole string `db:"effective_role"`
+	Status        string `db:"status"`
+}
+
+// membershipsByID loads the non-removed memberships of a workspace among
+// ids, in batches.
+func (t *tx) membershipsByID(workspaceID string, ids []string) (map[string]teamMemberRow, error) {
+	out := make(map[string]teamMemberRow, len(ids))
+	for chunk := range slices.Chunk(ids, batchSize) {
+		q, args, err := inQuery(`SELECT id, user_id, effective_role, status FROM memberships WHERE workspace_id = ? AND status <> 'removed' AND id IN (?)`, workspaceID, chunk)
+		if err != nil {
+			return nil, err
+		}
+		var rows []teamMemberRow
+		if err := t.selectRows(&rows, q, args...); err != nil {
+			return nil, fmt.Errorf("find members: %w", err)
+		}
+		for _, r := range rows {
+			out[r.ID] = r
+		}
+	}
+	return out, nil
+}
+
+// uniqueIDs drops empty and repeated ids, keeping the first order.
+func uniqueIDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// addTeamMembers adds memberships of ws to a team of ws; members already
+// in the team are left alone. It touches only the named memberships (a
+// batched insert, then a role recompute for the added members only if the
+// team maps a role), so its cost does not depend on the team's size. An id
+// that is not a (non-removed) membership of ws is ErrNotFound and nothing
+// is added. It checks no permissions: callers (AddTeamMembers, SCIM) do.
+func (t *tx) addTeamMembers(ws *workspaceRow, teamID string, membershipIDs []string) error {
+	team, err := t.lockTeam(ws.ID, teamID)
+	if err != nil {
+		return err
+	}
+	ids := uniqueIDs(membershipIDs)
+	if len(ids) == 0 {
+		return nil
+	}
+	members, err := t.membershipsByID(ws.ID, ids)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if _, ok := members[id]; !ok {
+			return fmt.Errorf("member %s: %w", id, ErrNotFound)
+		}
+	}
+	var added []string
+	for chunk := range slices.Chunk(ids, batchSize) {
+		q := `INSERT INTO team_members (team_id, membership_id, created_at) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(chunk)), ", ") +
+			` ON CONFLICT (team_id, membership_id) DO NOTHING RETURNING membership_id`
+		args := make([]any, 0, 3*len(chunk))
+		for _, id := range chunk {
+			args = append(args, team.ID, id, t.now)
+		}
+		var got []string
+		if err := t.selectRows(&got, q, args...); err != nil {
+			return fmt.Errorf("add team members: %w", err)
+		}
+		added = append(added, got...)
+	}
+	if len(added) == 0 {
+		return nil
+	}
+	slices.Sort(added)
+	if err := t.touchTeam(team.ID); err != nil {
+		return err
+	}
+	for _, id := range added {
+		if err := t.emit(ws.ID, "team.member_added", "team", team.ID, map[string]string{"membership_id": id, "user_id": members[id].UserID}); err != nil {
+			return err
+		}
+	}
+	if team.Role == nil {
+		return nil
+	}
+	return t.recomputeRoles(ws, team.ID, added, members)
+}
+
+// removeTeamMembers takes memberships out of a team of ws; ids that are not
+// in the team are ignored. Like addTeamMembers it touches only the named
+// memberships, and members of a mapped team lose the role it granted (a
+// change that would leave the workspace without an active owner is
+// ErrLastOwner). It checks no permissions.
+func (t *tx) removeTeamMembers(ws *workspaceRow, teamID string, membershipIDs []string) error {
+	team, err := t.lockTeam(ws.ID, teamID)
+	if err != nil {
+		return err
+	}
+	ids := uniqueIDs(membershipIDs)
+	var removed []string
+	for chunk := range slices.Chunk(ids, batchSize) {
+		q, args, err := inQuery(`DELETE FROM team_members WHERE team_id = ? AND membership_id IN (?) RETURNING membership_id`, team.ID, chunk)
+		if err != nil {
+			return err
+		}
+		var got []string
+		if err := t.selectRows(&got, q, args...); err != nil {
+			return fmt.Errorf("remove team members: %w", err)
+		}
+		removed = append(removed, got...)
+	}
+	if len(removed) == 0 {
+		return nil
+	}
+	slices.Sort(removed)
+	if err := t.touchTeam(team.ID); err != nil {
+		return err
+	}
+	members, err := t.membershipsByID(ws.ID, removed)
+	if err != nil {
+		return err
+	}
+	for _, id := range removed {
+		if err := t.emit(ws.ID, "team.member_removed", "team", team.ID, map[string]string{"membership_id": id, "user_id": members[id].UserID}); err != nil {
+			return err
+		}
+	}
+	if team.Role == nil {
+		return nil
+	}
+	return t.recomputeRoles(ws, team.ID, removed, members)
+}
+
+// touchTeam bumps a team's version (SCIM ETags) after its members changed.
+func (t *tx) touchTeam(teamID string) error {
+	if _, err := t.exec(`UPDATE teams SET version = version + 1, updated_at = ? WHERE id = ?`, t.now, teamID); err != nil {
+		return fmt.Errorf("update team version: %w", err)
+	}
+	return nil
+}
+
+// recomputeTeamRoles recomputes the effective roles of the given members
+// of a team whose mapping changed (or that was deleted).
+func (t *tx) recomputeTeamRoles(ws *workspaceRow, teamID string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	members, err := t.membershipsByID(ws.ID, ids)
+	if err != nil {
+		return err
+	}
+	return t.recomputeRoles(ws, teamID, ids, members)
+}
+
+// recomputeRoles recomputes the effective role of each membership whose
+// teams changed, records each change as member.role_changed, and refuses
+// to take the last active owner's ownership away.
+func (t *tx) recomputeRoles(ws *workspaceRow, teamID string, ids []string, before map[string]teamMemberRow) error {
+	for _, id := range ids {
+		old, ok := before[id]
+		if !ok {
+			continue // removed meanwhile: tombstones have no role to keep
+		}
+		eff, err := t.recomputeRole(ws.ID, id)
+		if err != nil {
+			return err
+		}
+		if eff == old.EffectiveRole {
+			continue
+		}
+		if old.EffectiveRole == RoleOwner {
+			if err := t.requireOtherOwner(ws, &Member{ID: id, EffectiveRole: RoleOwner, Status: old.Status}); err != nil {
+				return err
+			}
+		}
+		if err := t.emit(ws.ID, "member.role_changed", "member", id, map[string]string{"user_id": old.UserID, "effective_role": eff, "previous_role": old.EffectiveRole, "via": "team", "team_id": teamID}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateTeam creates a team, optionally mapped to a role the actor may
+// grant. It needs members.manage.
+func (d *Directory) CreateTeam(ctx context.Context, actor Actor, workspace string, req TeamRequest) (Team, error) {
+	var out Team
+	err := d.inTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		p, err := t.authorize(ws, PermMembersManage)
+		if err != nil {
+			return err
+		}
+		if err := t.requireTeamRoleGrantable(ws, p, mappedRole(req.Role)); err != nil {
+			return err
+		}
+		out, err = t.createTeam(ws, req.Name, req.Role, nil)
+		return err
+	})
+	return out, err
+}
+
+// UpdateTeam renames a team or changes its role mapping. Changing the
+// mapping needs the right to grant both the old and the new role, since it
+// takes one away from the members and gives them the other.
+func (d *Directory) UpdateTeam(ctx context.Context, actor Actor, workspace, teamID string, u TeamUpdate) (Team, error) {
+	var out Team
+	err := d.inTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		p, err := t.authorize(ws, PermMembersManage)
+		if err != nil {
+			return err
+		}
+		cur, err := t.team(ws.ID, teamID)
+		if err != nil {
+			return err
+		}
+		if u.ClearRole || u.Role != nil {
+			newRole := mappedRole(u.Role)
+			if !equalRole(newRole, cur.Role) {
+				if err := t.requireTeamRoleGrantable(ws, p, cur.Role); err != nil {
+					return err
+				}
+				if err := t.requireTeamRoleGrantable(ws, p, newRole); err != nil {
+					return err
+				}
+			}
+		}
+		out, err = t.updateTeam(ws, cur.ID, u)
+		return err
+	})
+	return out, err
+}
+
+// DeleteTeam deletes a team; its members stay in the workspace but lose a
+// role the team granted.
+func (d *Directory) DeleteTeam(ctx context.Context, actor Actor, workspace, teamID string) error {
+	return d.inTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		p, err := t.authorize(ws, PermMembersManage)
+		if err != nil {
+			return err
+		}
+		cur, err := t.team(ws.ID, teamID)
+		if err != nil {
+			return err
+		}
+		if err := t.requireTeamRoleGrantable(ws, p, cur.Role); err != nil {
+			return err
+		}
+		return t.deleteTeam(ws, cur.ID)
+	})
+}
+
+// GetTeam returns one team with its member count; it needs members.read.
+func (d *Directory) GetTeam(ctx context.Context, actor Actor, workspace, teamID string) (Team, error) {
+	var out Team
+	err := d.readTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		if _, err := t.authorize(ws, PermMembersRead); err != nil {
+			return err
+		}
+		team, err := t.team(ws.ID, teamID)
+		if err != nil {
+			return err
+		}
+		out = *team
+		return nil
+	})
+	return out, err
+}
+
+// ListTeams lists a workspace's teams by name, with member counts; it
+// needs members.read.
+func (d *Directory) ListTeams(ctx context.Context, actor Actor, workspace string) ([]Team, error) {
+	out := []Team{}
+	err := d.readTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		if _, err := t.authorize(ws, PermMembersRead); err != nil {
+			return err
+		}
+		if err := t.selectRows(&out, teamSelect+` WHERE t.workspace_id = ? ORDER BY t.name_norm, t.id`, ws.ID); err != nil {
+			return fmt.Errorf("list teams: %w", err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// AddTeamMembers adds members (membership ids of the same workspace) to a
+// team; adding someone twice is a no-op. If the team maps a role, the
+// actor must be able to grant it, and the added members' effective roles
+// are recomputed.
+func (d *Directory) AddTeamMembers(ctx context.Context, actor Actor, workspace, teamID string, membershipIDs []string) error {
+	return d.changeTeamMembers(ctx, actor, workspace, teamID, membershipIDs, (*tx).addTeamMembers)
+}
+
+// RemoveTeamMembers takes members out of a team; ids not in the team are
+// ignored. Members of a mapped team lose the role it granted.
+func (d *Directory) RemoveTeamMembers(ctx context.Context, actor Actor, workspace, teamID string, membershipIDs []string) error {
+	return d.changeTeamMembers(ctx, actor, workspace, teamID, membershipIDs, (*tx).removeTeamMembers)
+}
+
+func (d *Directory) changeTeamMembers(ctx context.Context, actor Actor, workspace, teamID string, ids []string, change func(*tx, *workspaceRow, string, []string) error) error {
+	return d.inTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		p, err := t.authorize(ws, PermMembersManage)
+		if err != nil {
+			return err
+		}
+		cur, err := t.lockTeam(ws.ID, teamID)
+		if err != nil {
+			return err
+		}
+		if err := t.requireTeamRoleGrantable(ws, p, cur.Role); err != nil {
+			return err
+		}
+		return change(t, ws, cur.ID, ids)
+	})
+}
+
+// ListTeamMembers lists a team's members, oldest first; it needs
+// members.read.
+func (d *Directory) ListTeamMembers(ctx context.Context, actor Actor, workspace, teamID string) ([]Member, error) {
+	out := []Member{}
+	err := d.readTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		if _, err := t.authorize(ws, PermMembersRead); err != nil {
+			return err
+		}
+		if _, err := t.teamExists(ws.ID, teamID); err != nil {
+			return err
+		}
+		if err := t.selectRows(&out, memberSelect+` JOIN team_members x ON x.membership_id = m.id
+			WHERE x.team_id = ? AND m.workspace_id = ? AND m.status <> 'removed' ORDER BY m.id`, teamID, ws.ID); err != nil {
+			return fmt.Errorf("list team members: %w", err)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// teamExists checks a team exists in a workspace without locking or
+// counting it, for reads.
+func (t *tx) teamExists(workspaceID, teamID string) (string, error) {
+	var id string
+	if err := t.get(&id, `SELECT id FROM teams WHERE workspace_id = ? AND id = ?`, workspaceID, teamID); err != nil {
+		return "", notFound(err, "team "+teamID)
+	}
+	return id, nil
+}
