@@ -21,25 +21,37 @@ type Event struct {
 	CreatedAt   time.Time       `json:"created_at" db:"created_at"`
 }
 
-// emit appends an event for the transaction's actor.
+// emit appends an event for the transaction's actor, and queues it for the
+// workspace's webhooks that want it.
 func (t *tx) emit(workspaceID, typ, subjectKind, subjectID string, payload any) error {
+	ev, err := t.appendEvent(workspaceID, typ, subjectKind, subjectID, payload)
+	if err != nil {
+		return err
+	}
+	return t.enqueueWebhooks(ev)
+}
+
+// appendEvent inserts one event row and returns it as stored.
+func (t *tx) appendEvent(workspaceID, typ, subjectKind, subjectID string, payload any) (Event, error) {
 	body := []byte("{}")
 	if payload != nil {
 		var err error
 		if body, err = json.Marshal(payload); err != nil {
-			return fmt.Errorf("encode %s event: %w", typ, err)
+			return Event{}, fmt.Errorf("encode %s event: %w", typ, err)
 		}
 	}
 	source := t.actor.Source
 	if source == "" {
 		source = string(t.actor.Kind)
 	}
-	_, err := t.exec(`INSERT INTO events (workspace_id, type, actor_kind, actor_id, source, subject_kind, subject_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		workspaceID, typ, string(t.actor.Kind), t.actor.ID, source, subjectKind, subjectID, string(body), t.now)
+	ev := Event{WorkspaceID: workspaceID, Type: typ, ActorKind: string(t.actor.Kind), ActorID: t.actor.ID, Source: source,
+		SubjectKind: subjectKind, SubjectID: subjectID, Payload: body, CreatedAt: t.now}
+	err := t.get(&ev.ID, `INSERT INTO events (workspace_id, type, actor_kind, actor_id, source, subject_kind, subject_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		workspaceID, typ, ev.ActorKind, ev.ActorID, source, subjectKind, subjectID, string(body), t.now)
 	if err != nil {
-		return fmt.Errorf("append %s event: %w", typ, err)
+		return Event{}, fmt.Errorf("append %s event: %w", typ, err)
 	}
-	return nil
+	return ev, nil
 }
 
 // ListEvents returns up to limit events of a workspace with ids after

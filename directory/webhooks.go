@@ -1,0 +1,552 @@
+package directory
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// WebhookSecretPurpose is the seal purpose of webhook secrets: front doors
+// seal a secret with it before handing it to the directory, and the
+// delivery handler opens it to sign.
+const WebhookSecretPurpose = "webhook-secret"
+
+// MaxWebhooks is how many webhooks one workspace may register.
+const MaxWebhooks = 25
+
+// PingEvent is the event type PingWebhook sends; it goes only to the
+// webhook being tested, never to the others.
+const PingEvent = "webhook.ping"
+
+// Webhook is an endpoint that receives a workspace's events, signed with a
+// secret the directory keeps sealed (never returned).
+type Webhook struct {
+	ID          string    `json:"id"`
+	WorkspaceID string    `json:"workspace_id"`
+	URL         string    `json:"url"`
+	Description string    `json:"description"`
+	EventTypes  []string  `json:"event_types"`
+	Active      bool      `json:"active"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+type webhookRow struct {
+	ID           string    `db:"id"`
+	WorkspaceID  string    `db:"workspace_id"`
+	URL          string    `db:"url"`
+	Description  string    `db:"description"`
+	SecretSealed string    `db:"secret_sealed"`
+	EventTypes   string    `db:"event_types"`
+	Active       bool      `db:"active"`
+	CreatedAt    time.Time `db:"created_at"`
+	UpdatedAt    time.Time `db:"updated_at"`
+}
+
+const webhookColumns = `id, workspace_id, url, description, secret_sealed, event_types, active, created_at, updated_at`
+
+func (r *webhookRow) public() Webhook {
+	return Webhook{ID: r.ID, WorkspaceID: r.WorkspaceID, URL: r.URL, Description: r.Description,
+		EventTypes: decodeStrings(r.EventTypes), Active: r.Active, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+// WebhookRequest registers a webhook.
+type WebhookRequest struct {
+	URL         string
+	Description string
+	// EventTypes are event types ("member.activated"), prefixes
+	// ("member.*") or "*" for everything; empty means everything.
+	EventTypes []string
+	// SealedSecret is the signing secret sealed with WebhookSecretPurpose
+	// (check the plain secret with ValidateWebhookSecret first).
+	SealedSecret string
+	// Active defaults to true.
+	Active *bool
+}
+
+// WebhookUpdate changes a webhook; nil fields are left alone.
+type WebhookUpdate struct {
+	URL          *string
+	Description  *string
+	EventTypes   []string
+	SealedSecret *string
+	Active       *bool
+}
+
+// ValidateWebhookSecret checks a signing secret chosen by a person: long
+// enough that HMAC signatures cannot be forged by guessing it.
+func ValidateWebhookSecret(secret string) error {
+	switch {
+	case len(secret) < 24:
+		return invalidf("a webhook secret must be at least 24 characters (omit it to have one generated)")
+	case len(secret) > 256:
+		return invalidf("a webhook secret must be at most 256 characters")
+	case strings.TrimSpace(secret) != secret:
+		return invalidf("a webhook secret must not start or end with white space")
+	}
+	return nil
+}
+
+// validateWebhookURL accepts absolute http(s) URLs without credentials;
+// where they may point (private networks) is the delivery's policy.
+func validateWebhookURL(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", invalidf("a webhook needs a URL")
+	}
+	if len(raw) > 2048 {
+		return "", invalidf("webhook URL is longer than 2048 characters")
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.Hostname() == "" {
+		return "", invalidf("webhook URL %q must be an absolute http:// or https:// URL", raw)
+	}
+	if u.User != nil {
+		return "", invalidf("webhook URL must not carry a user name or password; deliveries are signed instead")
+	}
+	if u.Fragment != "" {
+		return "", invalidf("webhook URL must not have a #fragment")
+	}
+	return u.String(), nil
+}
+
+var eventTypePattern = regexp.MustCompile(`^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?)$`)
+
+func normalizeEventTypes(types []string) ([]string, error) {
+	out := []string{}
+	for _, t := range types {
+		t = strings.TrimSpace(t)
+		if !eventTypePattern.MatchString(t) || len(t) > 100 {
+			return nil, invalidf("event type %q must be a type such as member.activated, a prefix such as member.*, or *", t)
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	if len(out) > 50 {
+		return nil, invalidf("at most 50 event types per webhook")
+	}
+	if len(out) == 0 || slices.Contains(out, "*") {
+		out = []string{"*"}
+	}
+	return out, nil
+}
+
+// matchEventType reports whether an event type is selected by patterns.
+func matchEventType(patterns []string, typ string) bool {
+	for _, p := range patterns {
+		if p == "*" || p == typ || strings.HasSuffix(p, ".*") && strings.HasPrefix(typ, p[:len(p)-1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// CreateWebhook registers a webhook; events committed from now on that
+// match its types are delivered to it. It needs connections.manage.
+func (d *Directory) CreateWebhook(ctx context.Context, actor Actor, workspace string, req WebhookRequest) (Webhook, error) {
+	var out Webhook
+	err := d.inTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
+			return err
+		}
+		row := webhookRow{ID: newID(), WorkspaceID: ws.ID, Description: strings.TrimSpace(req.Description), SecretSealed: req.SealedSecret,
+			Active: req.Active == nil || *req.Active, CreatedAt: t.now, UpdatedAt: t.now}
+		if row.URL, err = validateWebhookURL(req.URL); err != nil {
+			return err
+		}
+		if len(row.Description) > 500 {
+			return invalidf("webhook description is longer than 500 characters")
+		}
+		if row.SecretSealed == "" {
+			return invalidf("a webhook needs a signing secret")
+		}
+		types, err := normalizeEventTypes(req.EventTypes)
+		if err != nil {
+			return err
+		}
+		b, _ := json.Marshal(types)
+		row.EventTypes = string(b)
+		var n int
+		if err := t.get(&n, `SELECT COUNT(*) FROM webhooks WHERE workspace_id = ?`, ws.ID); err != nil {
+			return fmt.Errorf("count webhooks: %w", err)
+		}
+		if n >= MaxWebhooks {
+			return fmt.Errorf("%w: a workspace may have at most %d webhooks; delete one first", ErrConflict, MaxWebhooks)
+		}
+		if _, err := t.exec(`INSERT INTO webhooks (`+webhookColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			row.ID, row.WorkspaceID, row.URL, row.Description, row.SecretSealed, row.EventTypes, row.Active, row.CreatedAt, row.UpdatedAt); err != nil {
+			return fmt.Errorf("create webhook: %w", err)
+		}
+		out = row.public()
+		return t.emit(ws.ID, "webhook.created", "webhook", row.ID, out)
+	})
+	return out, err
+}
+
+// webhook loads one webhook of a workspace.
+func (t *tx) webhook(workspaceID, id string) (*webhookRow, error) {
+	var r webhookRow
+	if err := t.get(&r, `SELECT `+webhookColumns+` FROM webhooks WHERE workspace_id = ? AND id = ?`, workspaceID, id); err != nil {
+		return nil, notFound(err, "webhook "+id)
+	}
+	return &r, nil
+}
+
+// UpdateWebhook changes a webhook's URL, description, types, secret or
+// active switch.
+func (d *Directory) UpdateWebhook(ctx context.Context, actor Actor, workspace, id string, u WebhookUpdate) (Webhook, error) {
+	var out Webhook
+	err := d.inTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
+			return err
+		}
+		row, err := t.webhook(ws.ID, id)
+		if err != nil {
+			return err
+		}
+		changed := map[string]any{}
+		if u.URL != nil {
+			if row.URL, err = validateWebhookURL(*u.URL); err != nil {
+				return err
+			}
+			changed["url"] = row.URL
+		}
+		if u.Description != nil {
+			row.Description = strings.TrimSpace(*u.Description)
+			if len(row.Description) > 500 {
+				return invalidf("webhook description is longer than 500 characters")
+			}
+			changed["description"] = row.Description
+		}
+		if u.EventTypes != nil {
+			types, err := normalizeEventTypes(u.EventTypes)
+			if err != nil {
+				return err
+			}
+			b, _ := json.Marshal(types)
+			row.EventTypes = string(b)
+			changed["event_types"] = types
+		}
+		if u.SealedSecret != nil {
+			if *u.SealedSecret == "" {
+				return invalidf("a webhook needs a signing secret")
+			}
+			row.SecretSealed = *u.SealedSecret
+			changed["secret_rotated"] = true
+		}
+		if u.Active != nil {
+			row.Active = *u.Active
+			changed["active"] = row.Active
+		}
+		row.UpdatedAt = t.now
+		if _, err := t.exec(`UPDATE webhooks SET url = ?, description = ?, secret_sealed = ?, event_types = ?, active = ?, updated_at = ? WHERE id = ?`,
+			row.URL, row.Description, row.SecretSealed, row.EventTypes, row.Active, row.UpdatedAt, row.ID); err != nil {
+			return fmt.Errorf("update webhook: %w", err)
+		}
+		out = row.public()
+		return t.emit(ws.ID, "webhook.updated", "webhook", row.ID, changed)
+	})
+	return out, err
+}
+
+// DeleteWebhook deletes a webhook with its delivery log; deliveries still
+// queued for it are dropped.
+func (d *Directory) DeleteWebhook(ctx context.Context, actor Actor, workspace, id string) error {
+	return d.inTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
+			return err
+		}
+		row, err := t.webhook(ws.ID, id)
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec(`DELETE FROM webhooks WHERE id = ?`, row.ID); err != nil {
+			return fmt.Errorf("delete webhook: %w", err)
+		}
+		if _, err := t.exec(`UPDATE outbox SET status = 'failed', last_error = 'webhook deleted' WHERE kind = ? AND target_id = ? AND status = 'pending'`, OutboxWebhook, row.ID); err != nil {
+			return fmt.Errorf("drop queued deliveries: %w", err)
+		}
+		return t.emit(ws.ID, "webhook.deleted", "webhook", row.ID, map[string]string{"url": row.URL})
+	})
+}
+
+// GetWebhook returns one webhook.
+func (d *Directory) GetWebhook(ctx context.Context, actor Actor, workspace, id string) (Webhook, error) {
+	var out Webhook
+	err := d.readTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
+			return err
+		}
+		row, err := t.webhook(ws.ID, id)
+		if err != nil {
+			return err
+		}
+		out = row.public()
+		return nil
+	})
+	return out, err
+}
+
+// ListWebhooks lists a workspace's webhooks, oldest first.
+func (d *Directory) ListWebhooks(ctx context.Context, actor Actor, workspace string) ([]Webhook, error) {
+	out := []Webhook{}
+	err := d.readTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
+			return err
+		}
+		var rows []webhookRow
+		if err := t.selectRows(&rows, `SELECT `+webhookColumns+` FROM webhooks WHERE workspace_id = ? ORDER BY created_at, id`, ws.ID); err != nil {
+			return fmt.Errorf("list webhooks: %w", err)
+		}
+		for i := range rows {
+			out = append(out, rows[i].public())
+		}
+		return nil
+	})
+	return out, err
+}
+
+// enqueueWebhooks queues ev for every active webhook of its workspace that
+// selects its type, in the transaction that emits it: a delivery exists if
+// and only if the change committed. It is one indexed query per event and
+// keeps no cache, so a webhook registered on another replica is seen at
+// once.
+func (t *tx) enqueueWebhooks(ev Event) error {
+	if ev.Type == PingEvent {
+		return nil
+	}
+	var hooks []struct {
+		ID         string `db:"id"`
+		EventTypes string `db:"event_types"`
+	}
+	if err := t.selectRows(&hooks, `SELECT id, event_types FROM webhooks WHERE workspace_id = ? AND active`, ev.WorkspaceID); err != nil {
+		return fmt.Errorf("find webhooks for %s: %w", ev.Type, err)
+	}
+	for _, h := range hooks {
+		if matchEventType(decodeStrings(h.EventTypes), ev.Type) {
+			if err := t.enqueue(ev.WorkspaceID, OutboxWebhook, h.ID, ev); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// PingWebhook sends a webhook.ping event to one webhook only, so an admin
+// can check the receiver and its signature verification.
+func (d *Directory) PingWebhook(ctx context.Context, actor Actor, workspace, id string) (Event, error) {
+	var ev Event
+	err := d.inTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
+			return err
+		}
+		row, err := t.webhook(ws.ID, id)
+		if err != nil {
+			return err
+		}
+		if ev, err = t.appendEvent(ws.ID, PingEvent, "webhook", row.ID, map[string]string{"url": row.URL}); err != nil {
+			return err
+		}
+		return t.enqueue(ws.ID, OutboxWebhook, row.ID, ev)
+	})
+	return ev, err
+}
+
+// WebhookTarget is what the delivery handler needs to send to a webhook.
+type WebhookTarget struct {
+	ID           string `db:"id"`
+	WorkspaceID  string `db:"workspace_id"`
+	URL          string `db:"url"`
+	SecretSealed string `db:"secret_sealed"`
+	Active       bool   `db:"active"`
+}
+
+// WebhookTarget loads a webhook for delivery. It takes no actor: the
+// outbox worker acts for Roster itself. A deleted webhook is ErrNotFound.
+func (d *Directory) WebhookTarget(ctx context.Context, id string) (WebhookTarget, error) {
+	var out WebhookTarget
+	err := d.db.GetContext(ctx, &out, d.db.Rebind(`SELECT id, workspace_id, url, secret_sealed, active FROM webhooks WHERE id = ?`), id)
+	if err != nil {
+		return out, notFound(err, "webhook "+id)
+	}
+	return out, nil
+}
+
+// WebhookAttempt is one delivery attempt in a webhook's delivery log.
+type WebhookAttempt struct {
+	ID         int64     `json:"id" db:"id"`
+	WebhookID  string    `json:"webhook_id" db:"webhook_id"`
+	OutboxID   int64     `json:"delivery_id" db:"outbox_id"`
+	EventID    int64     `json:"event_id" db:"event_id"`
+	EventType  string    `json:"event_type" db:"event_type"`
+	Attempt    int       `json:"attempt" db:"attempt"`
+	Delivered  bool      `json:"delivered" db:"delivered"`
+	StatusCode int       `json:"status_code" db:"status_code"`
+	Error      string    `json:"error" db:"error"`
+	DurationMS int64     `json:"duration_ms" db:"duration_ms"`
+	CreatedAt  time.Time `json:"created_at" db:"created_at"`
+}
+
+// RecordWebhookAttempt appends one attempt to the delivery log; the
+// delivery handler calls it for every attempt, successful or not.
+// a.Attempt is ignored: the log numbers attempts itself.
+func (d *Directory) RecordWebhookAttempt(ctx context.Context, a WebhookAttempt) error {
+	return d.inTx(ctx, System(), func(t *tx) error {
+		if len(a.Error) > 1000 {
+			a.Error = a.Error[:1000]
+		}
+		// Attempts are numbered per delivery from the log itself, so a
+		// delivery queued again by RedeliverWebhook keeps counting.
+		_, err := t.exec(`INSERT INTO webhook_attempts (webhook_id, workspace_id, outbox_id, event_id, event_type, attempt, delivered, status_code, error, duration_ms, created_at)
+			SELECT id, workspace_id, ?, ?, ?, (SELECT COUNT(*) + 1 FROM webhook_attempts WHERE outbox_id = ?), ?, ?, ?, ?, ? FROM webhooks WHERE id = ?`,
+			a.OutboxID, a.EventID, a.EventType, a.OutboxID, a.Delivered, a.StatusCode, a.Error, a.DurationMS, t.now, a.WebhookID)
+		if err != nil {
+			return fmt.Errorf("record webhook attempt: %w", err)
+		}
+		return nil
+	})
+}
+
+// WebhookDelivery is one event queued for a webhook, with every attempt
+// made so far.
+type WebhookDelivery struct {
+	ID        int64            `json:"id"`
+	EventID   int64            `json:"event_id"`
+	EventType string           `json:"event_type"`
+	Status    string           `json:"status"` // pending, sent or failed
+	Attempts  []WebhookAttempt `json:"attempts"`
+	LastError string           `json:"last_error"`
+	CreatedAt time.Time        `json:"created_at"`
+	SentAt    *time.Time       `json:"sent_at"`
+}
+
+// ListWebhookDeliveries is a webhook's delivery log, newest first: up to
+// limit deliveries, with status (pending/sent/failed) and every attempt's
+// response code and error.
+func (d *Directory) ListWebhookDeliveries(ctx context.Context, actor Actor, workspace, id, status string, limit int) ([]WebhookDelivery, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	out := []WebhookDelivery{}
+	err := d.readTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
+			return err
+		}
+		if _, err := t.webhook(ws.ID, id); err != nil {
+			return err
+		}
+		q := `SELECT id, status, last_error, payload, created_at, sent_at FROM outbox WHERE kind = ? AND target_id = ? AND workspace_id = ?`
+		args := []any{OutboxWebhook, id, ws.ID}
+		switch status {
+		case "":
+		case "pending", "sent", "failed":
+			q += ` AND status = ?`
+			args = append(args, status)
+		default:
+			return invalidf("unknown delivery status %q (pending, sent or failed)", status)
+		}
+		var rows []struct {
+			ID        int64      `db:"id"`
+			Status    string     `db:"status"`
+			LastError string     `db:"last_error"`
+			Payload   string     `db:"payload"`
+			CreatedAt time.Time  `db:"created_at"`
+			SentAt    *time.Time `db:"sent_at"`
+		}
+		if err := t.selectRows(&rows, q+` ORDER BY id DESC LIMIT ?`, append(args, limit)...); err != nil {
+			return fmt.Errorf("list deliveries: %w", err)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(rows))
+		byID := map[int64]int{}
+		for i, r := range rows {
+			var ev Event
+			json.Unmarshal([]byte(r.Payload), &ev)
+			out = append(out, WebhookDelivery{ID: r.ID, EventID: ev.ID, EventType: ev.Type, Status: r.Status, LastError: r.LastError,
+				CreatedAt: r.CreatedAt, SentAt: r.SentAt, Attempts: []WebhookAttempt{}})
+			ids[i] = r.ID
+			byID[r.ID] = i
+		}
+		query, qargs, err := inQuery(`SELECT id, webhook_id, outbox_id, event_id, event_type, attempt, delivered, status_code, error, duration_ms, created_at
+			FROM webhook_attempts WHERE webhook_id = ? AND outbox_id IN (?) ORDER BY id`, id, ids)
+		if err != nil {
+			return err
+		}
+		var attempts []WebhookAttempt
+		if err := t.selectRows(&attempts, query, qargs...); err != nil {
+			return fmt.Errorf("list delivery attempts: %w", err)
+		}
+		for _, a := range attempts {
+			i := byID[a.OutboxID]
+			out[i].Attempts = append(out[i].Attempts, a)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RedeliverWebhook queues again every delivery of a webhook that failed
+// for good (its receiver was down longer than the retries last), so a
+// receiver that comes back gets everything. It returns how many were
+// queued.
+func (d *Directory) RedeliverWebhook(ctx context.Context, actor Actor, workspace, id string) (int, error) {
+	var n int
+	err := d.inTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
+			return err
+		}
+		row, err := t.webhook(ws.ID, id)
+		if err != nil {
+			return err
+		}
+		res, err := t.exec(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE kind = ? AND target_id = ? AND status = 'failed'`,
+			t.now, OutboxWebhook, row.ID)
+		if err != nil {
+			return fmt.Errorf("redeliver: %w", err)
+		}
+		affected, _ := res.RowsAffected()
+		n = int(affected)
+		return t.emit(ws.ID, "webhook.redelivered", "webhook", row.ID, map[string]int{"deliveries": n})
+	})
+	return n, err
+}
