@@ -144,7 +144,7 @@ func (w *Worker) Handle(kind string, h Handler) {
 // returns nil. A database outage is logged and retried on the next tick,
 // never fatal: the messages wait in the outbox.
 func (w *Worker) Run(ctx context.Context) error {
-	w.opts.Logger.Info("outbox worker started", "kinds", w.kinds, "interval", w.opts.Interval)
+	w.opts.Logger.Info("outbox worker started", "kinds", w.kinds, "interval", w.opts.Interval.String())
 	tick := time.NewTicker(w.opts.Interval)
 	defer tick.Stop()
 	for {

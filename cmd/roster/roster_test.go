@@ -30,7 +30,7 @@ func runRoster(t *testing.T, stdin string, args ...string) result {
 // and a caller-owned stderr, which a test can read while the command runs.
 func runRosterContext(ctx context.Context, t *testing.T, stdin string, stderr *syncBuffer, args ...string) result {
 	t.Helper()
-	resetFlags(rootCmd)
+	reset(rootCmd)
 	var stdout syncBuffer
 	rootCmd.SetArgs(args)
 	rootCmd.SetIn(strings.NewReader(stdin))
@@ -51,8 +51,11 @@ func runRosterContext(ctx context.Context, t *testing.T, stdin string, stderr *s
 	return res
 }
 
-// resetFlags puts every flag of the tree back to its default.
-func resetFlags(c *cobra.Command) {
+// reset puts every flag of the tree back to its default, and forgets the
+// context of the last run, which cobra would otherwise keep for
+// subcommands.
+func reset(c *cobra.Command) {
+	c.SetContext(nil) //lint:ignore SA1012 nil is how cobra knows to take the new run's context
 	c.Flags().VisitAll(func(f *pflag.Flag) {
 		if sv, ok := f.Value.(pflag.SliceValue); ok {
 			sv.Replace(nil)
@@ -62,7 +65,7 @@ func resetFlags(c *cobra.Command) {
 		f.Changed = false
 	})
 	for _, sub := range c.Commands() {
-		resetFlags(sub)
+		reset(sub)
 	}
 }
 
