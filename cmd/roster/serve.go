@@ -37,7 +37,9 @@ type serverDeps struct {
 // the init() of its own file (mount_scim.go, mount_oidc.go,
 // mount_admin.go), so that serve.go never changes when one is added. A
 // mount registers its routes on mux with method and path patterns; two
-// front doors claiming the same pattern is a start-up error.
+// front doors claiming the same pattern is a start-up error. Every
+// response must be written within writeTimeout; a handler that streams
+// extends its own deadline with http.NewResponseController(w).
 var mounts []func(mux *http.ServeMux, deps serverDeps) error
 
 // outboxHandlers deliver outbox messages of kinds other than email (which
