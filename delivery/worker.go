@@ -210,6 +210,11 @@ func (w *Worker) deliver(ctx context.Context, h Handler, m directory.OutboxMessa
 	}
 	final := IsPermanent(err) || m.Attempts >= w.opts.MaxAttempts
 	retryAt := w.opts.Now().Add(backoff(m.Attempts, rand.Float64))
+	if ctx.Err() != nil && !IsPermanent(err) {
+		// Cut off by a shutdown, not by the message or its recipient:
+		// hand it straight back to whichever replica is still running.
+		final, retryAt = false, w.opts.Now()
+	}
 	if ferr := w.d.FailOutbox(rctx, m.ID, err.Error(), retryAt, final); ferr != nil {
 		log.Error("delivery failed, and could not record it; it is retried when its lease ends", "err", err, "record_err", ferr)
 		return

@@ -391,6 +391,32 @@ func TestRunDeliversUntilCancelled(t *testing.T) {
 	})
 }
 
+// A delivery cut off by shutdown is handed back at once, never given up.
+func TestShutdownHandsBackTheMessageInHand(t *testing.T) {
+	setup(t, func(t *testing.T, d *directory.Directory, clock *directorytest.Clock, ws directory.Workspace) {
+		logger, _ := quietLogger()
+		w := delivery.NewWorker(d, delivery.Options{Now: clock.Now, Logger: logger, MaxAttempts: 1})
+		ctx, cancel := context.WithCancel(context.Background())
+		w.Handle(directory.OutboxEmail, func(hctx context.Context, m directory.OutboxMessage) (any, error) {
+			cancel() // the process is told to stop while this send is under way
+			<-hctx.Done()
+			return nil, hctx.Err()
+		})
+		if n, _ := w.Drain(ctx); n != 1 {
+			t.Fatalf("drained %d, want 1", n)
+		}
+		r := outbox(t, d, ws)[0]
+		if r.Status != "pending" || !strings.Contains(r.LastError, "context canceled") {
+			t.Fatalf("row after an interrupted send = %+v", r)
+		}
+		// Due again at once, for the next worker.
+		next := newWorker(d, clock, email.NewLog(logger), delivery.Options{})
+		if n := drain(t, next); n != 1 || outbox(t, d, ws)[0].Status != "sent" {
+			t.Errorf("the interrupted message was not delivered by the next worker")
+		}
+	})
+}
+
 func TestHandleTwicePanics(t *testing.T) {
 	defer func() {
 		if recover() == nil {
