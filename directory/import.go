@@ -24,6 +24,9 @@ const OutcomeInvalid OutcomeStatus = "invalid"
 type ImportRequest struct {
 	Header  []string
 	Records [][]string
+	// HeaderRow is the header's row number in the file (default 1), so
+	// outcomes number rows the way the file does.
+	HeaderRow int
 	// Role is used for rows whose role cell is empty.
 	Role string
 	// Teams (ids or names) are joined by everyone, in addition to the
@@ -98,6 +101,10 @@ func readImportTable(req ImportRequest) ([]importRow, error) {
 		return strings.TrimSpace(rec[i])
 	}
 	var rows []importRow
+	first := req.HeaderRow + 1
+	if req.HeaderRow <= 0 {
+		first = 2
+	}
 	for n, rec := range req.Records {
 		if isBlank(rec) {
 			continue
@@ -105,7 +112,7 @@ func readImportTable(req ImportRequest) ([]importRow, error) {
 		if len(rows) == MaxImportRows {
 			return nil, invalidf("at most %d people per import; split the file", MaxImportRows)
 		}
-		r := importRow{row: n + 2, role: strings.ToLower(cell(rec, "role"))}
+		r := importRow{row: first + n, role: strings.ToLower(cell(rec, "role"))}
 		r.invitee = Invitee{Email: cell(rec, "email"), Name: cell(rec, "name"), Phone: cell(rec, "phone")}
 		for _, t := range strings.FieldsFunc(cell(rec, "teams"), func(r rune) bool { return r == ';' || r == ',' || r == '|' }) {
 			if t = strings.TrimSpace(t); t != "" && !slices.Contains(r.teams, t) {

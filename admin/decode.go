@@ -1,0 +1,178 @@
+package admin
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// decode reads the request body as one JSON object into v: the body must
+// be application/json, at most MaxBodyBytes, and hold no field v does not
+// know, so a misspelt field is an error rather than silently ignored.
+func (c *call) decode(v any) error {
+	if err := requireMediaType(c.r, "application/json"); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(c.w, c.r.Body, c.api.maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonProblem(err)
+	}
+	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return errBadRequest("the body must hold exactly one JSON object, with nothing after it")
+	}
+	return nil
+}
+
+func requireMediaType(r *http.Request, want ...string) error {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	for _, w := range want {
+		if err == nil && mt == w {
+			return nil
+		}
+	}
+	return newProblem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+		fmt.Sprintf("send the body with Content-Type: %s", strings.Join(want, " or ")))
+}
+
+// jsonProblem explains a decoding error in terms of the request.
+func jsonProblem(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return err
+	case errors.Is(err, io.EOF):
+		return errBadRequest("the request body is empty; send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errBadRequest("the JSON body ends too early")
+	case errors.As(err, &syntax):
+		return errBadRequest(fmt.Sprintf("the body is not valid JSON (at byte %d: %v)", syntax.Offset, syntax))
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return errBadRequest(fmt.Sprintf("the body must be a JSON %s, not %s", jsonType(typ.Type), typ.Value))
+		}
+		return errValidation(fieldErr(strings.ReplaceAll(typ.Field, ".", "/"), fmt.Sprintf("must be %s, not %s", jsonType(typ.Type), typ.Value)))
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return errValidation(fieldErr(strings.Trim(name, `"`), "unknown field; see "+Prefix+"/openapi.json for this request's fields"))
+	}
+	return errBadRequest("the body is not valid JSON: " + err.Error())
+}
+
+// jsonType names a Go type the way a JSON client thinks of it.
+func jsonType(t reflect.Type) string {
+	if t == nil {
+		return "a value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	}
+	if t.String() == "time.Time" {
+		return "an RFC 3339 time"
+	}
+	return "an object"
+}
+
+// optional is a JSON field where null means something (remove the seat
+// limit) and differs from absent (leave it alone).
+type optional[T any] struct {
+	Set   bool
+	Null  bool
+	Value T
+}
+
+// UnmarshalJSON records that the field was present, and whether it was null.
+func (o *optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		o.Null = true
+		return nil
+	}
+	return json.Unmarshal(b, &o.Value)
+}
+
+// queryInt reads an integer query parameter within [lo, hi]; absent is def.
+func (c *call) queryInt(name string, def, lo, hi int) (int, error) {
+	s := c.r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < lo || n > hi {
+		return 0, errValidation(paramErr(name, fmt.Sprintf("must be a whole number from %d to %d", lo, hi)))
+	}
+	return n, nil
+}
+
+// queryEnum reads a query parameter that must be one of allowed (or absent).
+func (c *call) queryEnum(name string, allowed ...string) (string, error) {
+	s := c.r.URL.Query().Get(name)
+	if s == "" {
+		return "", nil
+	}
+	for _, a := range allowed {
+		if s == a {
+			return s, nil
+		}
+	}
+	return "", errValidation(paramErr(name, fmt.Sprintf("must be one of %s", strings.Join(allowed, ", "))))
+}
+
+// queryBool reads a true/false query parameter; absent is nil.
+func (c *call) queryBool(name string) (*bool, error) {
+	s := c.r.URL.Query().Get(name)
+	if s == "" {
+		return nil, nil
+	}
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return nil, errValidation(paramErr(name, "must be true or false"))
+	}
+	return &b, nil
+}
+
+// required collects missing required fields of a decoded body.
+type required []FieldError
+
+func (r *required) string(pointer, v string) {
+	if strings.TrimSpace(v) == "" {
+		*r = append(*r, fieldErr(pointer, "is required"))
+	}
+}
+
+func (r *required) check(ok bool, pointer, detail string) {
+	if !ok {
+		*r = append(*r, fieldErr(pointer, detail))
+	}
+}
+
+func (r required) err() error {
+	if len(r) == 0 {
+		return nil
+	}
+	return errValidation(r...)
+}

@@ -1,0 +1,265 @@
+package admin
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/rosterhq/roster/directory"
+)
+
+// Media types of import files.
+const (
+	mediaCSV  = "text/csv"
+	mediaXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
+
+// Decompressed-size caps for .xlsx files, which are zip archives: a small
+// upload must not expand into gigabytes.
+const (
+	xlsxUnzipLimit    = 64 << 20
+	xlsxUnzipXMLLimit = 32 << 20
+)
+
+// importInvitations invites the people of an uploaded CSV or Excel file.
+// The file comes either as the "file" part of a multipart/form-data body
+// (with optional role, teams and send_email fields), or as the whole body
+// with Content-Type text/csv or the .xlsx type; role, teams and send_email
+// may also be query parameters. The answer has one outcome per row.
+func (a *API) importInvitations(c *call) (int, any, error) {
+	opts := map[string]string{}
+	for _, k := range []string{"role", "teams", "send_email"} {
+		opts[k] = c.r.URL.Query().Get(k)
+	}
+	// The cap leaves room for the multipart envelope around the file.
+	body := http.MaxBytesReader(c.w, c.r.Body, a.maxUpload+64<<10)
+	mt, params, _ := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
+	var file []byte
+	var name string
+	var err error
+	switch mt {
+	case "multipart/form-data":
+		file, name, err = a.readMultipart(body, params["boundary"], opts)
+	case mediaCSV, mediaXLSX, "application/octet-stream":
+		file, err = a.readUpload(body)
+		if mt == mediaXLSX {
+			name = "upload.xlsx"
+		}
+	default:
+		return 0, nil, newProblem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported media type",
+			"upload the file as multipart/form-data (field \"file\"), or send it as the body with Content-Type text/csv or "+mediaXLSX)
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	rows, headerRow, err := readTable(file, name)
+	if err != nil {
+		return 0, nil, err
+	}
+	req := directory.ImportRequest{Header: rows[0], Records: rows[1:], HeaderRow: headerRow, Role: opts["role"]}
+	for _, t := range strings.Split(opts["teams"], ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			req.Teams = append(req.Teams, t)
+		}
+	}
+	if s := opts["send_email"]; s != "" {
+		switch strings.ToLower(s) {
+		case "true", "1", "yes", "on":
+			req.SendEmail = new(true)
+		case "false", "0", "no", "off":
+			req.SendEmail = new(false)
+		default:
+			return 0, nil, errValidation(paramErr("send_email", "must be true or false"))
+		}
+	}
+	outcomes, err := a.d.ImportInvitations(c.r.Context(), c.actor, c.ws, req)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{
+		"outcomes": outcomes,
+		"summary":  summarize(outcomes, func(o directory.ImportOutcome) directory.OutcomeStatus { return o.Status }),
+	}, nil
+}
+
+// readUpload reads a whole-body upload up to the cap.
+func (a *API) readUpload(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, a.maxUpload+1))
+	if err != nil {
+		return nil, fmt.Errorf("read upload: %w", err)
+	}
+	if int64(len(b)) > a.maxUpload {
+		return nil, a.tooLarge()
+	}
+	return b, nil
+}
+
+func (a *API) tooLarge() error {
+	return newProblem(http.StatusRequestEntityTooLarge, "too-large", "File too large",
+		fmt.Sprintf("import files may be at most %s; split the file", byteSize(a.maxUpload)))
+}
+
+// readMultipart streams a multipart body: the "file" part is read up to the
+// cap, small text fields fill opts (query parameters win when both are
+// given), anything else is refused.
+func (a *API) readMultipart(body io.Reader, boundary string, opts map[string]string) ([]byte, string, error) {
+	if boundary == "" {
+		return nil, "", errBadRequest("the multipart/form-data Content-Type has no boundary")
+	}
+	mr := multipart.NewReader(body, boundary)
+	var file []byte
+	var name string
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return nil, "", a.tooLarge()
+			}
+			return nil, "", errBadRequest("the multipart body is malformed: " + err.Error())
+		}
+		switch field := part.FormName(); field {
+		case "file":
+			if file != nil {
+				return nil, "", errValidation(fieldErr("file", "send one file per import"))
+			}
+			name = part.FileName()
+			if file, err = a.readUpload(part); err != nil {
+				var mbe *http.MaxBytesError
+				if errors.As(err, &mbe) {
+					return nil, "", a.tooLarge()
+				}
+				return nil, "", err
+			}
+		case "role", "teams", "send_email":
+			v, err := io.ReadAll(io.LimitReader(part, 4<<10))
+			if err != nil {
+				return nil, "", errBadRequest("the multipart body is malformed: " + err.Error())
+			}
+			if opts[field] == "" {
+				opts[field] = strings.TrimSpace(string(v))
+			}
+		default:
+			return nil, "", errValidation(fieldErr(field, "unknown form field; send file, role, teams and send_email"))
+		}
+	}
+	if file == nil {
+		return nil, "", errValidation(fieldErr("file", "is required: the CSV or .xlsx file to import"))
+	}
+	return file, name, nil
+}
+
+// readTable turns an uploaded file into rows: the header and the records
+// below it. It returns the header's row number in the file, so outcomes
+// number rows the way a spreadsheet shows them.
+func readTable(file []byte, name string) ([][]string, int, error) {
+	var rows [][]string
+	var err error
+	switch {
+	case bytes.HasPrefix(file, []byte("PK\x03\x04")) || strings.HasSuffix(strings.ToLower(name), ".xlsx"):
+		rows, err = readXLSX(file)
+	case bytes.HasPrefix(file, []byte{0xD0, 0xCF, 0x11, 0xE0}):
+		return nil, 0, newProblem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported file type",
+			"this is an old Excel .xls file; save it as .xlsx or as CSV and upload it again")
+	default:
+		rows, err = readCSV(file)
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	headerRow := 1
+	for len(rows) > 0 && blank(rows[0]) {
+		rows, headerRow = rows[1:], headerRow+1
+	}
+	if len(rows) == 0 {
+		return nil, 0, errValidation(fieldErr("file", "the file is empty; its first row must name the columns (email, name, role, teams…)"))
+	}
+	return rows, headerRow, nil
+}
+
+func blank(row []string) bool {
+	for _, v := range row {
+		if strings.TrimSpace(v) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// readCSV reads CSV as spreadsheets export it: UTF-8 (with or without a
+// byte-order mark) or, failing that, Windows-1252, which Excel on Windows
+// still writes; separated by commas, semicolons (European locales) or
+// tabs, whichever the header uses. Blank lines are kept as empty rows so
+// row numbers match the file's lines.
+func readCSV(file []byte) ([][]string, error) {
+	if !utf8.Valid(file) {
+		decoded, err := charmap.Windows1252.NewDecoder().Bytes(file)
+		if err != nil {
+			return nil, errValidation(fieldErr("file", "the file is neither UTF-8 nor Windows-1252 text; save it as UTF-8 CSV"))
+		}
+		file = decoded
+	}
+	file = bytes.TrimPrefix(file, []byte("\ufeff"))
+	first, _, _ := bytes.Cut(file, []byte("\n"))
+	sep, best := ',', bytes.Count(first, []byte(","))
+	for _, s := range []rune{';', '\t'} {
+		if n := bytes.Count(first, []byte(string(s))); n > best {
+			sep, best = s, n
+		}
+	}
+	r := csv.NewReader(bytes.NewReader(file))
+	r.Comma, r.FieldsPerRecord, r.LazyQuotes, r.ReuseRecord = sep, -1, true, false
+	var rows [][]string
+	for {
+		rec, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, errValidation(fieldErr("file", "the CSV cannot be read: "+err.Error()))
+		}
+		line, _ := r.FieldPos(0)
+		for len(rows) < line-1 {
+			rows = append(rows, nil)
+		}
+		rows = append(rows, rec)
+		if len(rows) > directory.MaxImportRows+100 {
+			return nil, errValidation(fieldErr("file", fmt.Sprintf("at most %d people per import; split the file", directory.MaxImportRows)))
+		}
+	}
+	return rows, nil
+}
+
+// readXLSX reads the first sheet of an .xlsx workbook.
+func readXLSX(file []byte) ([][]string, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(file), excelize.Options{UnzipSizeLimit: xlsxUnzipLimit, UnzipXMLSizeLimit: xlsxUnzipXMLLimit})
+	if err != nil {
+		return nil, errValidation(fieldErr("file", "the Excel file cannot be opened ("+err.Error()+"); save it again as .xlsx or CSV"))
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, errValidation(fieldErr("file", "the workbook has no sheet"))
+	}
+	rows, err := f.GetRows(sheets[0])
+	if err != nil {
+		return nil, errValidation(fieldErr("file", "the first sheet cannot be read: "+err.Error()))
+	}
+	if len(rows) > directory.MaxImportRows+100 {
+		return nil, errValidation(fieldErr("file", fmt.Sprintf("at most %d people per import; split the file", directory.MaxImportRows)))
+	}
+	return rows, nil
+}

@@ -1,0 +1,120 @@
+package admin
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/rosterhq/roster/directory"
+)
+
+func (a *API) invitationRoutes() []route {
+	return []route{
+		{method: "GET", path: "/workspaces/{ws}/invitations", params: []string{"status", "limit"}, handle: a.listInvitations},
+		{method: "POST", path: "/workspaces/{ws}/invitations", handle: a.invite},
+		{method: "POST", path: "/workspaces/{ws}/invitations/import", params: []string{"role", "teams", "send_email"}, handle: a.importInvitations},
+		{method: "POST", path: "/workspaces/{ws}/invitations/{id}/resend", handle: a.resendInvitation},
+		{method: "POST", path: "/workspaces/{ws}/invitations/{id}/revoke", handle: a.revokeInvitation},
+	}
+}
+
+func (a *API) listInvitations(c *call) (int, any, error) {
+	status, err := c.queryEnum("status", directory.InvitationPending, directory.InvitationAccepted, directory.InvitationRevoked, directory.InvitationExpired)
+	if err != nil {
+		return 0, nil, err
+	}
+	limit, err := c.queryInt("limit", 200, 1, 1000)
+	if err != nil {
+		return 0, nil, err
+	}
+	list, err := a.d.ListInvitations(c.r.Context(), c.actor, c.ws, status, limit)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"invitations": list}, nil
+}
+
+type inviteeBody struct {
+	Email   string            `json:"email"`
+	Name    string            `json:"name"`
+	Phone   string            `json:"phone"`
+	Profile map[string]string `json:"profile"`
+}
+
+type inviteBody struct {
+	Emails    []string        `json:"emails"`
+	Invitees  []inviteeBody   `json:"invitees"`
+	Text      string          `json:"text"`
+	Role      string          `json:"role"`
+	Teams     []string        `json:"teams"`
+	Grants    json.RawMessage `json:"grants"`
+	SendEmail *bool           `json:"send_email"`
+	MainAdmin bool            `json:"main_admin"`
+}
+
+// summarize counts outcomes by status, so a client sees at a glance
+// whether everyone was invited.
+func summarize[T any](outcomes []T, status func(T) directory.OutcomeStatus) map[directory.OutcomeStatus]int {
+	s := map[directory.OutcomeStatus]int{}
+	for _, o := range outcomes {
+		s[status(o)]++
+	}
+	return s
+}
+
+func (a *API) invite(c *call) (int, any, error) {
+	var b inviteBody
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
+	}
+	var req required
+	req.string("role", b.Role)
+	n := len(b.Emails) + len(b.Invitees)
+	req.check(n > 0 || strings.TrimSpace(b.Text) != "", "emails", "list at least one address in emails, invitees or text")
+	req.check(n <= directory.MaxImportRows, "emails", fmt.Sprintf("at most %d addresses per request", directory.MaxImportRows))
+	for i, inv := range b.Invitees {
+		req.string(fmt.Sprintf("invitees/%d/email", i), inv.Email)
+		req.check(len(inv.Name) <= 200, fmt.Sprintf("invitees/%d/name", i), "must be at most 200 characters")
+		req.check(len(inv.Phone) <= 50, fmt.Sprintf("invitees/%d/phone", i), "must be at most 50 characters")
+		req.check(len(inv.Profile) <= 50, fmt.Sprintf("invitees/%d/profile", i), "must have at most 50 entries")
+	}
+	req.check(len(b.Teams) <= 100, "teams", "at most 100 teams")
+	req.check(len(b.Grants) == 0 || string(b.Grants) == "null" || b.Grants[0] == '[', "grants", "must be a JSON array")
+	if err := req.err(); err != nil {
+		return 0, nil, err
+	}
+	r := directory.InviteRequest{Text: b.Text, Role: b.Role, Teams: b.Teams, SendEmail: b.SendEmail, MainAdmin: b.MainAdmin}
+	if len(b.Grants) > 0 && string(b.Grants) != "null" {
+		r.Grants = b.Grants
+	}
+	for _, e := range b.Emails {
+		r.Invitees = append(r.Invitees, directory.Invitee{Email: e})
+	}
+	for _, inv := range b.Invitees {
+		r.Invitees = append(r.Invitees, directory.Invitee{Email: inv.Email, Name: inv.Name, Phone: inv.Phone, Profile: inv.Profile})
+	}
+	outcomes, err := a.d.Invite(c.r.Context(), c.actor, c.ws, r)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{
+		"outcomes": outcomes,
+		"summary":  summarize(outcomes, func(o directory.InviteOutcome) directory.OutcomeStatus { return o.Status }),
+	}, nil
+}
+
+func (a *API) resendInvitation(c *call) (int, any, error) {
+	out, err := a.d.ResendInvitation(c.r.Context(), c.actor, c.ws, c.path("id"))
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
+}
+
+func (a *API) revokeInvitation(c *call) (int, any, error) {
+	if err := a.d.RevokeInvitation(c.r.Context(), c.actor, c.ws, c.path("id")); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}

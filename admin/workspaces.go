@@ -1,0 +1,163 @@
+package admin
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/rosterhq/roster/directory"
+)
+
+func (a *API) workspaceRoutes() []route {
+	return []route{
+		{method: "GET", path: "/workspaces", access: operatorAccess, handle: a.listWorkspaces},
+		{method: "POST", path: "/workspaces", access: operatorAccess, handle: a.createWorkspace},
+		{method: "GET", path: "/workspaces/{ws}", handle: a.getWorkspace},
+		{method: "PATCH", path: "/workspaces/{ws}", handle: a.updateWorkspace},
+		{method: "GET", path: "/workspaces/{ws}/seats", handle: a.getSeats},
+		{method: "PUT", path: "/workspaces/{ws}/seats", handle: a.setSeats},
+	}
+}
+
+// workspaceJSON is a workspace on the wire: durations in hours rather than
+// Go's nanoseconds.
+type workspaceJSON struct {
+	ID                 string     `json:"id"`
+	Slug               string     `json:"slug"`
+	Name               string     `json:"name"`
+	SeatLimit          *int       `json:"seat_limit"`
+	TrialEndsAt        *time.Time `json:"trial_ends_at"`
+	InviteRoles        []string   `json:"invite_roles"`
+	InvitationTTLHours int        `json:"invitation_ttl_hours"`
+	TermsVersion       string     `json:"terms_version"`
+	CreatedAt          time.Time  `json:"created_at"`
+	UpdatedAt          time.Time  `json:"updated_at"`
+}
+
+func toWorkspaceJSON(w directory.Workspace) workspaceJSON {
+	roles := w.InviteRoles
+	if roles == nil {
+		roles = []string{}
+	}
+	return workspaceJSON{ID: w.ID, Slug: w.Slug, Name: w.Name, SeatLimit: w.SeatLimit, TrialEndsAt: w.TrialEndsAt, InviteRoles: roles,
+		InvitationTTLHours: int(w.InvitationTTL / time.Hour), TermsVersion: w.TermsVersion, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
+}
+
+func (a *API) listWorkspaces(c *call) (int, any, error) {
+	list, err := a.d.ListWorkspaces(c.r.Context(), c.actor)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]workspaceJSON, len(list))
+	for i, w := range list {
+		out[i] = toWorkspaceJSON(w)
+	}
+	return http.StatusOK, map[string]any{"workspaces": out}, nil
+}
+
+type createWorkspaceBody struct {
+	Name       string `json:"name"`
+	Slug       string `json:"slug"`
+	OwnerEmail string `json:"owner_email"`
+	OwnerName  string `json:"owner_name"`
+	SeatLimit  *int   `json:"seat_limit"`
+}
+
+func (a *API) createWorkspace(c *call) (int, any, error) {
+	var b createWorkspaceBody
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
+	}
+	var req required
+	req.string("name", b.Name)
+	req.string("owner_email", b.OwnerEmail)
+	req.check(b.SeatLimit == nil || *b.SeatLimit >= 1, "seat_limit", "must be at least 1 (omit it for no limit)")
+	if err := req.err(); err != nil {
+		return 0, nil, err
+	}
+	ws, owner, err := a.d.CreateWorkspace(c.r.Context(), c.actor, directory.CreateWorkspaceRequest{Name: b.Name, Slug: b.Slug, OwnerEmail: b.OwnerEmail, OwnerName: b.OwnerName, SeatLimit: b.SeatLimit})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, map[string]any{"workspace": toWorkspaceJSON(ws), "owner_invitation": owner}, nil
+}
+
+func (a *API) getWorkspace(c *call) (int, any, error) {
+	ws, err := a.d.GetWorkspace(c.r.Context(), c.actor, c.ws)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, toWorkspaceJSON(ws), nil
+}
+
+type updateWorkspaceBody struct {
+	Name               *string             `json:"name"`
+	SeatLimit          optional[int]       `json:"seat_limit"`
+	TrialEndsAt        optional[time.Time] `json:"trial_ends_at"`
+	InviteRoles        []string            `json:"invite_roles"`
+	InvitationTTLHours *int                `json:"invitation_ttl_hours"`
+	TermsVersion       *string             `json:"terms_version"`
+}
+
+func (a *API) updateWorkspace(c *call) (int, any, error) {
+	var b updateWorkspaceBody
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
+	}
+	var req required
+	req.check(!b.SeatLimit.Set || b.SeatLimit.Null || b.SeatLimit.Value >= 1, "seat_limit", "must be at least 1, or null for no limit")
+	req.check(b.InvitationTTLHours == nil || (*b.InvitationTTLHours >= 1 && *b.InvitationTTLHours <= 90*24), "invitation_ttl_hours", "must be from 1 to 2160 (90 days)")
+	if err := req.err(); err != nil {
+		return 0, nil, err
+	}
+	s := directory.WorkspaceSettings{Name: b.Name, InviteRoles: b.InviteRoles, TermsVersion: b.TermsVersion}
+	if b.SeatLimit.Set {
+		limit := b.SeatLimit.Value // null → 0, which removes the limit
+		s.SeatLimit = &limit
+	}
+	if b.TrialEndsAt.Set {
+		if b.TrialEndsAt.Null {
+			s.ClearTrial = true
+		} else {
+			s.TrialEndsAt = &b.TrialEndsAt.Value
+		}
+	}
+	if b.InvitationTTLHours != nil {
+		ttl := time.Duration(*b.InvitationTTLHours) * time.Hour
+		s.InvitationTTL = &ttl
+	}
+	ws, err := a.d.UpdateWorkspaceSettings(c.r.Context(), c.actor, c.ws, s)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, toWorkspaceJSON(ws), nil
+}
+
+func (a *API) getSeats(c *call) (int, any, error) {
+	s, err := a.d.SeatUsage(c.r.Context(), c.actor, c.ws)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, s, nil
+}
+
+type setSeatsBody struct {
+	Limit optional[int] `json:"limit"`
+}
+
+func (a *API) setSeats(c *call) (int, any, error) {
+	var b setSeatsBody
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
+	}
+	var req required
+	req.check(b.Limit.Set, "limit", "is required: a number of seats, or null for no limit")
+	req.check(!b.Limit.Set || b.Limit.Null || b.Limit.Value >= 1, "limit", "must be at least 1, or null for no limit")
+	if err := req.err(); err != nil {
+		return 0, nil, err
+	}
+	limit := b.Limit.Value
+	if _, err := a.d.UpdateWorkspaceSettings(c.r.Context(), c.actor, c.ws, directory.WorkspaceSettings{SeatLimit: &limit}); err != nil {
+		return 0, nil, err
+	}
+	return a.getSeats(c)
+}
