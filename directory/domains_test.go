@@ -274,3 +274,99 @@ func TestDomainTenancy(t *testing.T) {
 		}
 	})
 }
+
+func TestJoinByDomain(t *testing.T) {
+	runWithDNS(t, func(t *testing.T, d *directory.Directory, dns *fakeDNS) {
+		ctx := context.Background()
+		ws, owner := newWorkspace(t, d, "acme")
+		other, otherOwner := newWorkspace(t, d, "globex")
+		staff(t, d, owner, ws.Slug)
+		dom, _ := d.AddDomain(ctx, owner, ws.Slug, "acme.example")
+		if _, err := d.SetDomainPolicy(ctx, owner, ws.Slug, dom.ID, directory.DomainAutoJoin, directory.RoleCollaborator); err != nil {
+			t.Fatal(err)
+		}
+		// Unverified: nothing is granted, whatever the policy says.
+		if _, err := d.JoinByDomain(ctx, ws.Slug, identity("ann@acme.example")); !errors.Is(err, directory.ErrForbidden) {
+			t.Errorf("unverified domain: %v, want ErrForbidden", err)
+		}
+		dns.publish(dom.TXTName, dom.TXTValue)
+		if _, err := d.VerifyDomain(ctx, owner, ws.Slug, dom.ID); err != nil {
+			t.Fatal(err)
+		}
+		res, err := d.JoinByDomain(ctx, ws.Slug, identity("Ann@ACME.example"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := res.Member; res.Outcome != directory.JoinOutcomeJoined || m.Status != directory.StatusActive || m.Role != directory.RoleCollaborator ||
+			m.Source != directory.SourceDomain || m.Kind != directory.KindInternal || m.Email != "ann@acme.example" {
+			t.Errorf("auto-join = %s %+v", res.Outcome, res.Member)
+		}
+		if again, err := d.JoinByDomain(ctx, ws.Slug, identity("ann@acme.example")); err != nil || again.Outcome != directory.JoinOutcomeAlreadyMember {
+			t.Errorf("again = %+v, %v", again, err)
+		}
+		if n := len(emails(t, d, ws.ID, "join_request_filed")); n != 0 {
+			t.Errorf("auto-join filed %d request mails", n)
+		}
+		// Other domains, and a workspace that has not verified this one, grant nothing.
+		if _, err := d.JoinByDomain(ctx, ws.Slug, identity("eve@acme.example.evil.example")); !errors.Is(err, directory.ErrForbidden) {
+			t.Errorf("look-alike domain: %v", err)
+		}
+		if _, err := d.JoinByDomain(ctx, ws.Slug, identity("eve@sub.acme.example")); !errors.Is(err, directory.ErrForbidden) {
+			t.Errorf("subdomain: %v", err)
+		}
+		if _, err := d.JoinByDomain(ctx, other.Slug, identity("bob@acme.example")); !errors.Is(err, directory.ErrForbidden) {
+			t.Errorf("globex joined through acme's domain: %v", err)
+		}
+		// The request policy files a request and tells the managers.
+		if _, err := d.SetDomainPolicy(ctx, owner, ws.Slug, dom.ID, directory.DomainRequest, ""); err != nil {
+			t.Fatal(err)
+		}
+		res, err = d.JoinByDomain(ctx, ws.Slug, identity("bob@acme.example"))
+		if err != nil || res.Outcome != directory.JoinOutcomeRequested || res.Request.Domain == nil || *res.Request.Domain != "acme.example" ||
+			res.Request.Role != directory.RoleCollaborator || res.Request.JoinLinkID != nil {
+			t.Fatalf("request = %+v, %v", res, err)
+		}
+		filed := emails(t, d, ws.ID, "join_request_filed")
+		if len(filed) != 1 || len(filed[0].To) != 3 || filed[0].Data["via"] != "domain acme.example" {
+			t.Errorf("filed = %+v", filed)
+		}
+		m, err := d.AcceptJoinRequest(ctx, owner, ws.Slug, res.Request.ID)
+		if err != nil || m.Source != directory.SourceJoinRequest || m.Role != directory.RoleCollaborator || m.JoinLinkID != nil {
+			t.Errorf("accepted = %+v, %v", m, err)
+		}
+		// A person whose home is elsewhere joins as external (they signed in themselves).
+		join(t, d, otherOwner, other.Slug, "carol@acme.example", directory.RoleMember)
+		if _, err := d.SetDomainPolicy(ctx, owner, ws.Slug, dom.ID, directory.DomainAutoJoin, ""); err != nil {
+			t.Fatal(err)
+		}
+		res, err = d.JoinByDomain(ctx, ws.Slug, identity("carol@acme.example"))
+		if err != nil || res.Member.Kind != directory.KindExternal {
+			t.Errorf("carol = %+v, %v", res, err)
+		}
+		// Removing the domain ends it.
+		if err := d.RemoveDomain(ctx, owner, ws.Slug, dom.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.JoinByDomain(ctx, ws.Slug, identity("dan@acme.example")); !errors.Is(err, directory.ErrForbidden) {
+			t.Errorf("removed domain: %v", err)
+		}
+	})
+}
+
+func TestJoinByUnicodeDomain(t *testing.T) {
+	runWithDNS(t, func(t *testing.T, d *directory.Directory, dns *fakeDNS) {
+		ctx := context.Background()
+		ws, owner := newWorkspace(t, d, "acme")
+		dom := verifiedDomain(t, d, dns, owner, ws.Slug, "xn--bcher-kva.example")
+		if _, err := d.SetDomainPolicy(ctx, owner, ws.Slug, dom.ID, directory.DomainAutoJoin, ""); err != nil {
+			t.Fatal(err)
+		}
+		res, err := d.JoinByDomain(ctx, ws.Slug, identity("Émile@BÜCHER.example"))
+		if err != nil || res.Outcome != directory.JoinOutcomeJoined || res.Member.Role != directory.RoleMember {
+			t.Errorf("unicode address = %+v, %v", res, err)
+		}
+		if v, found, err := d.VerifiedDomain(ctx, "bücher.example"); err != nil || !found || v.WorkspaceID != ws.ID {
+			t.Errorf("VerifiedDomain(bücher.example) = %+v %v %v", v, found, err)
+		}
+	})
+}

@@ -114,17 +114,23 @@ func (t *tx) userByEmail(email string) (*userRow, error) {
 	return &u, nil
 }
 
-// createUser inserts a user whose home is workspaceID.
+// createUser inserts a user whose home is homeWorkspaceID (none when empty).
 func (t *tx) createUser(email, name, phone, locale, homeWorkspaceID string, profile string) (*userRow, error) {
 	if profile == "" {
 		profile = "{}"
 	}
-	u := &userRow{ID: newID(), Name: name, Phone: phone, Locale: locale, HomeWorkspaceID: &homeWorkspaceID, Profile: profile, CreatedAt: t.now}
+	// No home yet (""): someone who only asked to join; their first
+	// membership makes it (ensureUser).
+	var home *string
+	if homeWorkspaceID != "" {
+		home = &homeWorkspaceID
+	}
+	u := &userRow{ID: newID(), Name: name, Phone: phone, Locale: locale, HomeWorkspaceID: home, Profile: profile, CreatedAt: t.now}
 	if email != "" {
 		u.Email, u.EmailNorm = &email, &email
 	}
 	_, err := t.exec(`INSERT INTO users (id, email, email_norm, name, phone, phone_norm, locale, home_workspace_id, profile, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Email, u.EmailNorm, name, phone, NormalizePhone(phone), locale, homeWorkspaceID, profile, t.now, t.now)
+		u.ID, u.Email, u.EmailNorm, name, phone, NormalizePhone(phone), locale, home, profile, t.now, t.now)
 	if isUniqueViolation(err) {
 		return nil, fmt.Errorf("%w: a user with email %s already exists", ErrConflict, email)
 	} else if err != nil {
