@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/rosterhq/roster/directory"
@@ -573,6 +575,45 @@ func TestJoinTenancy(t *testing.T) {
 		// Acme's request is untouched.
 		if reqs, _ := d.ListJoinRequests(ctx, acmeOwner, acme.Slug, directory.JoinRequestPending); len(reqs) != 1 || reqs[0].ID != req.ID {
 			t.Errorf("acme's requests = %+v", reqs)
+		}
+	})
+}
+
+// TestJoinLinkSeatLimitConcurrent: people using a direct link at once never
+// take more seats than the limit.
+func TestJoinLinkSeatLimitConcurrent(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		ws, owner := newWorkspace(t, d, "acme")
+		limit := 6
+		if _, err := d.UpdateWorkspaceSettings(ctx, owner, ws.Slug, directory.WorkspaceSettings{SeatLimit: &limit}); err != nil {
+			t.Fatal(err)
+		}
+		_, token, _, _ := d.CreateJoinLink(ctx, owner, ws.Slug, directory.JoinLinkRequest{Description: "all", Mode: directory.JoinModeDirect, Notify: directory.JoinNotifyNobody})
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		joined, refused := 0, 0
+		for i := 0; i < 24; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				_, err := d.UseJoinLink(ctx, token, identity(fmt.Sprintf("p%d@out.example", i)))
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					joined++
+				case errors.Is(err, directory.ErrSeatLimit):
+					refused++
+				default:
+					t.Errorf("join %d: %v", i, err)
+				}
+			}(i)
+		}
+		wg.Wait()
+		seats, _ := d.SeatUsage(ctx, owner, ws.Slug)
+		if joined != limit-1 || refused != 24-joined || seats.Used != limit {
+			t.Errorf("joined %d, refused %d, seats %+v; limit %d", joined, refused, seats, limit)
 		}
 	})
 }
