@@ -1,0 +1,20 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/rosterhq/roster/scim"
+)
+
+func init() {
+	mounts = append(mounts, mountSCIM)
+}
+
+// mountSCIM serves the SCIM 2.0 endpoint of every workspace at /scim/v2;
+// the bearer token selects the workspace.
+func mountSCIM(mux *http.ServeMux, deps serverDeps) error {
+	h := scim.NewHandler(deps.Dir, scim.Options{BaseURL: deps.BaseURL + "/scim/v2", Logger: deps.Logger.With("component", "scim")})
+	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
+	mux.Handle("/scim/v2", http.StripPrefix("/scim/v2", h))
+	return nil
+}

@@ -1,0 +1,380 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// SCIMGroup is a SCIM Group resource: a team of the workspace.
+type SCIMGroup struct {
+	ID          string    `db:"id"`
+	DisplayName string    `db:"name"`
+	ExternalID  *string   `db:"external_id"`
+	Version     int       `db:"version"`
+	CreatedAt   time.Time `db:"created_at"`
+	UpdatedAt   time.Time `db:"updated_at"`
+	// Members is nil when the members were not asked for.
+	Members []SCIMMemberRef `db:"-"`
+}
+
+const scimGroupColumns = `g.id, g.name, g.external_id, g.version, g.created_at, g.updated_at`
+
+// SCIMGroupInput is a group as POSTed: its name, externalId and members
+// (user ids).
+type SCIMGroupInput struct {
+	DisplayName string
+	ExternalID  *string
+	Members     []string
+}
+
+// SCIMGroupChange is what a PUT or a PATCH does to a group. Member
+// operations apply in order and touch only the members they name, except
+// "set" (a full replace, PUT or replace members), which must compare the
+// whole list.
+type SCIMGroupChange struct {
+	DisplayName *string
+	// SetExternalID replaces externalId with ExternalID (nil clears it).
+	SetExternalID bool
+	ExternalID    *string
+	Members       []SCIMMemberOp
+}
+
+// SCIMMemberOp adds, removes or sets members; Op is "add", "remove" or
+// "set" ("set" with no ids removes everyone).
+type SCIMMemberOp struct {
+	Op  string
+	IDs []string
+}
+
+// SCIMGroupUpdate is a read-modify-write of a group; it sees the group
+// without members.
+type SCIMGroupUpdate func(cur SCIMGroup) (SCIMGroupChange, error)
+
+// SCIMCreateGroup creates a team for a group the IdP pushed. A name
+// already used by a team of the workspace is ErrConflict (Entra requires
+// unique display names; it looks groups up by name first). A group name
+// the connection maps to a role makes the team grant it.
+func (d *Directory) SCIMCreateGroup(ctx context.Context, conn SCIMConnection, in SCIMGroupInput) (SCIMGroup, string, error) {
+	var out SCIMGroup
+	var did string
+	err := d.inTx(ctx, conn.Actor(), func(t *tx) error {
+		ws, err := t.workspace(conn.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		team, err := t.createTeam(ws, in.DisplayName, conn.teamRole(in.DisplayName), in.ExternalID)
+		if err != nil {
+			return err
+		}
+		did = "created group " + team.Name
+		if team.Role != nil {
+			did += " (grants role " + *team.Role + ")"
+		}
+		if len(in.Members) > 0 {
+			n, ignored, err := t.scimAddMembers(ws, team.ID, in.Members)
+			if err != nil {
+				return err
+			}
+			did += fmt.Sprintf(" with %d members", n) + ignoredNote(ignored)
+		}
+		out, err = t.scimGroup(ws.ID, team.ID, false)
+		return err
+	})
+	if err != nil {
+		return SCIMGroup{}, "", fmt.Errorf("create group %q: %w", in.DisplayName, err)
+	}
+	return out, did, nil
+}
+
+func ignoredNote(ignored []string) string {
+	if len(ignored) == 0 {
+		return ""
+	}
+	if len(ignored) > 5 {
+		return fmt.Sprintf("; ignored %d unknown members (%s, …)", len(ignored), strings.Join(ignored[:5], ", "))
+	}
+	return fmt.Sprintf("; ignored unknown members %s", strings.Join(ignored, ", "))
+}
+
+// scimAddMembers adds users to a team, ignoring ids that are not members
+// of the workspace (IdPs push memberships of users whose provisioning
+// failed; refusing the whole request would make them retry it forever).
+// It returns how many were named and the ignored ids.
+func (t *tx) scimAddMembers(ws *workspaceRow, teamID string, ids []string) (int, []string, error) {
+	ids = uniqueIDs(ids)
+	err := t.addTeamMembers(ws, teamID, ids)
+	if !errors.Is(err, ErrNotFound) {
+		return len(ids), nil, err
+	}
+	known, err := t.membershipsByID(ws.ID, ids)
+	if err != nil {
+		return 0, nil, err
+	}
+	var ok, ignored []string
+	for _, id := range ids {
+		if _, found := known[id]; found {
+			ok = append(ok, id)
+		} else {
+			ignored = append(ignored, id)
+		}
+	}
+	if err := t.addTeamMembers(ws, teamID, ok); err != nil {
+		return 0, nil, err
+	}
+	return len(ok), ignored, nil
+}
+
+// scimGroup loads a group, with its members when asked.
+func (t *tx) scimGroup(workspaceID, id string, members bool) (SCIMGroup, error) {
+	var g SCIMGroup
+	if err := t.get(&g, `SELECT `+scimGroupColumns+` FROM teams g WHERE g.workspace_id = ? AND g.id = ?`, workspaceID, id); err != nil {
+		return g, notFound(err, "group "+id)
+	}
+	if members {
+		m, err := scimGroupMembers(t.ctx, t, []string{g.ID})
+		if err != nil {
+			return g, err
+		}
+		g.Members = m[g.ID]
+		if g.Members == nil {
+			g.Members = []SCIMMemberRef{}
+		}
+	}
+	return g, nil
+}
+
+// selecter is what both a transaction and the pool offer for reads.
+type selecter interface {
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+	Rebind(query string) string
+}
+
+// scimGroupMembers loads the members of groups, keyed by group id, in
+// batches: one query per batch whatever the groups' sizes. A member's
+// display is their userName, else their email, else their name.
+func scimGroupMembers(ctx context.Context, db selecter, groupIDs []string) (map[string][]SCIMMemberRef, error) {
+	out := map[string][]SCIMMemberRef{}
+	for chunk := range slices.Chunk(groupIDs, batchSize) {
+		q, args, err := inQuery(`SELECT x.team_id AS owner, m.id AS value, COALESCE(m.scim_user_name, u.email_norm, u.name) AS display
+			FROM team_members x JOIN memberships m ON m.id = x.membership_id JOIN users u ON u.id = m.user_id
+			WHERE x.team_id IN (?) AND m.status <> 'removed' ORDER BY x.team_id, m.id`, chunk)
+		if err != nil {
+			return nil, err
+		}
+		var rows []struct {
+			Owner string `db:"owner"`
+			SCIMMemberRef
+		}
+		if err := db.SelectContext(ctx, &rows, db.Rebind(q), args...); err != nil {
+			return nil, fmt.Errorf("group members: %w", err)
+		}
+		for _, r := range rows {
+			out[r.Owner] = append(out[r.Owner], r.SCIMMemberRef)
+		}
+	}
+	return out, nil
+}
+
+// SCIMGetGroup returns one group, with its members only when asked (so
+// excludedAttributes=members never reads them).
+func (d *Directory) SCIMGetGroup(ctx context.Context, conn SCIMConnection, id string, members bool) (SCIMGroup, error) {
+	var g SCIMGroup
+	if err := d.db.GetContext(ctx, &g, d.db.Rebind(`SELECT `+scimGroupColumns+` FROM teams g WHERE g.workspace_id = ? AND g.id = ?`), conn.WorkspaceID, id); err != nil {
+		return g, notFound(err, "group "+id)
+	}
+	if members {
+		m, err := scimGroupMembers(ctx, d.db, []string{g.ID})
+		if err != nil {
+			return g, err
+		}
+		g.Members = m[g.ID]
+		if g.Members == nil {
+			g.Members = []SCIMMemberRef{}
+		}
+	}
+	return g, nil
+}
+
+// SCIMGroupPage is one page of groups and the total that matched.
+type SCIMGroupPage struct {
+	Total  int
+	Groups []SCIMGroup
+}
+
+// SCIMListGroups pages through the workspace's groups matching q.Filter,
+// with the members of the page's groups when asked (one more query).
+func (d *Directory) SCIMListGroups(ctx context.Context, conn SCIMConnection, q SCIMQuery, members bool) (SCIMGroupPage, error) {
+	page := SCIMGroupPage{Groups: []SCIMGroup{}}
+	b := &sqlBuilder{dialect: d.dialect, args: []any{conn.WorkspaceID}}
+	where := `g.workspace_id = ?`
+	if q.Filter != nil {
+		cond, err := b.groupFilter(q.Filter)
+		if err != nil {
+			return page, err
+		}
+		where += " AND (" + cond + ")"
+	}
+	order, err := groupOrder(q.SortBy, q.Descending)
+	if err != nil {
+		return page, err
+	}
+	total, err := scimPageInto(ctx, d, &page.Groups, `SELECT `+scimGroupColumns+` FROM teams g WHERE `+where,
+		`SELECT COUNT(*) FROM teams g WHERE `+where, b.args, order, "g.id", q)
+	if err != nil {
+		return page, fmt.Errorf("list groups: %w", err)
+	}
+	page.Total = total
+	if members && len(page.Groups) > 0 {
+		ids := make([]string, len(page.Groups))
+		for i, g := range page.Groups {
+			ids[i] = g.ID
+		}
+		m, err := scimGroupMembers(ctx, d.db, ids)
+		if err != nil {
+			return page, err
+		}
+		for i := range page.Groups {
+			page.Groups[i].Members = m[page.Groups[i].ID]
+			if page.Groups[i].Members == nil {
+				page.Groups[i].Members = []SCIMMemberRef{}
+			}
+		}
+	}
+	return page, nil
+}
+
+// SCIMUpdateGroup applies a PUT or PATCH to a group in one transaction:
+// the group row is locked, so concurrent changes to one group queue and
+// none is lost, and member operations touch only the members they name.
+// Renaming to a name the connection maps to a role makes the team grant
+// it (and renaming away from a mapped name stops it). The result has no
+// members.
+func (d *Directory) SCIMUpdateGroup(ctx context.Context, conn SCIMConnection, id string, update SCIMGroupUpdate) (SCIMGroup, string, error) {
+	var out SCIMGroup
+	var did []string
+	err := d.inTx(ctx, conn.Actor(), func(t *tx) error {
+		did = did[:0]
+		ws, err := t.workspace(conn.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		team, err := t.lockTeam(ws.ID, id)
+		if err != nil {
+			return err
+		}
+		cur := SCIMGroup{ID: team.ID, DisplayName: team.Name, ExternalID: team.ExternalID, Version: team.Version, CreatedAt: team.CreatedAt, UpdatedAt: team.UpdatedAt}
+		ch, err := update(cur)
+		if err != nil {
+			return err
+		}
+		if ch.DisplayName != nil && *ch.DisplayName != team.Name {
+			u := TeamUpdate{Name: ch.DisplayName}
+			if role := conn.teamRole(*ch.DisplayName); role != nil {
+				u.Role = role
+			} else if old := conn.teamRole(team.Name); old != nil && equalRole(old, team.Role) {
+				u.ClearRole = true
+			}
+			if _, err := t.updateTeam(ws, team.ID, u); err != nil {
+				return err
+			}
+			did = append(did, fmt.Sprintf("renamed %q → %q", team.Name, *ch.DisplayName))
+		}
+		if ch.SetExternalID && !equalRole(ch.ExternalID, team.ExternalID) {
+			if _, err := t.exec(`UPDATE teams SET external_id = ?, version = version + 1, updated_at = ? WHERE id = ?`, ch.ExternalID, t.now, team.ID); err != nil {
+				return fmt.Errorf("set group externalId: %w", err)
+			}
+			did = append(did, "externalId changed")
+		}
+		for _, op := range ch.Members {
+			change, err := t.scimMemberOp(ws, team.ID, op)
+			if err != nil {
+				return err
+			}
+			did = append(did, change)
+		}
+		out, err = t.scimGroup(ws.ID, team.ID, false)
+		return err
+	})
+	if err != nil {
+		return SCIMGroup{}, "", fmt.Errorf("update group %s: %w", id, err)
+	}
+	if len(did) == 0 {
+		did = append(did, "no change")
+	}
+	return out, "updated group " + out.DisplayName + ": " + strings.Join(did, "; "), nil
+}
+
+// scimMemberOp applies one member operation and says what it did.
+func (t *tx) scimMemberOp(ws *workspaceRow, teamID string, op SCIMMemberOp) (string, error) {
+	switch op.Op {
+	case "add":
+		n, ignored, err := t.scimAddMembers(ws, teamID, op.IDs)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("added %d members", n) + ignoredNote(ignored), nil
+	case "remove":
+		ids := uniqueIDs(op.IDs)
+		if err := t.removeTeamMembers(ws, teamID, ids); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("removed %d members", len(ids)), nil
+	case "set":
+		var cur []string
+		if err := t.selectRows(&cur, `SELECT membership_id FROM team_members WHERE team_id = ?`, teamID); err != nil {
+			return "", fmt.Errorf("group members: %w", err)
+		}
+		want := uniqueIDs(op.IDs)
+		wantSet := make(map[string]bool, len(want))
+		for _, id := range want {
+			wantSet[id] = true
+		}
+		var gone []string
+		for _, id := range cur {
+			if !wantSet[id] {
+				gone = append(gone, id)
+			}
+		}
+		if err := t.removeTeamMembers(ws, teamID, gone); err != nil {
+			return "", err
+		}
+		n, ignored, err := t.scimAddMembers(ws, teamID, want)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("replaced members: %d now, %d removed", n, len(gone)) + ignoredNote(ignored), nil
+	}
+	return "", invalidf("unknown member operation %q", op.Op)
+}
+
+// SCIMDeleteGroup deletes a group's team; the members stay in the
+// workspace and lose a role the team granted. check sees the group first
+// (If-Match).
+func (d *Directory) SCIMDeleteGroup(ctx context.Context, conn SCIMConnection, id string, check func(cur SCIMGroup) error) (string, error) {
+	var name string
+	err := d.inTx(ctx, conn.Actor(), func(t *tx) error {
+		ws, err := t.workspace(conn.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		team, err := t.lockTeam(ws.ID, id)
+		if err != nil {
+			return err
+		}
+		name = team.Name
+		if check != nil {
+			if err := check(SCIMGroup{ID: team.ID, DisplayName: team.Name, ExternalID: team.ExternalID, Version: team.Version, CreatedAt: team.CreatedAt, UpdatedAt: team.UpdatedAt}); err != nil {
+				return err
+			}
+		}
+		return t.deleteTeam(ws, team.ID)
+	})
+	if err != nil {
+		return "", fmt.Errorf("delete group %s: %w", id, err)
+	}
+	return "deleted group " + name, nil
+}

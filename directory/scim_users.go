@@ -1,0 +1,874 @@
+package directory
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// SCIMUser is a SCIM User resource as Roster keeps it: a membership that
+// has a userName. The SCIM id is the membership id, so ids never cross
+// workspaces.
+type SCIMUser struct {
+	ID         string
+	UserID     string
+	UserName   string
+	ExternalID *string
+	// Active is false only for suspended memberships: an invited person
+	// the IdP created is active from the IdP's point of view.
+	Active bool
+	// Status and Kind are the membership's (invited/active/suspended,
+	// internal/external).
+	Status string
+	Kind   string
+	// Attrs holds the SCIM attributes the IdP sent that have no column
+	// (name, emails, displayName, the enterprise extension…), as a JSON
+	// object with the schema's attribute names.
+	Attrs     json.RawMessage
+	Version   int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// SCIMUserInput is a full user representation from the IdP (a POST, a PUT,
+// or the result of applying a PATCH), already normalised by the front
+// door: attribute names as the schema spells them, booleans as booleans,
+// read-only attributes and password dropped. Attrs holds every attribute
+// but userName, externalId and active.
+type SCIMUserInput struct {
+	UserName   string
+	ExternalID *string
+	Active     bool
+	Attrs      map[string]any
+}
+
+// scimUserRow is the stored form of SCIMUser.
+type scimUserRow struct {
+	ID         string    `db:"id"`
+	UserID     string    `db:"user_id"`
+	UserName   string    `db:"scim_user_name"`
+	ExternalID *string   `db:"external_id"`
+	Status     string    `db:"status"`
+	Kind       string    `db:"kind"`
+	Attrs      string    `db:"scim_attrs"`
+	Version    int       `db:"version"`
+	CreatedAt  time.Time `db:"created_at"`
+	UpdatedAt  time.Time `db:"updated_at"`
+}
+
+const scimUserColumns = `m.id, m.user_id, m.scim_user_name, m.external_id, m.status, m.kind, m.scim_attrs, m.version, m.created_at, m.updated_at`
+
+// scimVisible is the predicate of the memberships that are SCIM users of
+// workspace ?: the partial indexes of 00003 match it.
+const scimVisible = `m.workspace_id = ? AND m.scim_user_name_norm IS NOT NULL AND m.status <> 'removed'`
+
+func (r *scimUserRow) public() SCIMUser {
+	return SCIMUser{ID: r.ID, UserID: r.UserID, UserName: r.UserName, ExternalID: r.ExternalID, Active: r.Status != StatusSuspended,
+		Status: r.Status, Kind: r.Kind, Attrs: json.RawMessage(r.Attrs), Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+// scimEmail is one element of a user's "emails".
+type scimEmail struct {
+	Value   string
+	Type    string
+	Display string
+	Primary bool
+}
+
+// scimEmails reads "emails" out of normalised attributes.
+func scimEmails(attrs map[string]any) []scimEmail {
+	list, _ := attrs["emails"].([]any)
+	out := make([]scimEmail, 0, len(list))
+	for _, x := range list {
+		m, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		e := scimEmail{}
+		e.Value, _ = m["value"].(string)
+		e.Type, _ = m["type"].(string)
+		e.Display, _ = m["display"].(string)
+		e.Primary, _ = m["primary"].(bool)
+		if strings.TrimSpace(e.Value) != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// personEmail picks the address that identifies the person: the primary
+// email, else the work one, else the first, else a userName that is an
+// email address. Values that are not addresses are skipped; "" means the
+// SCIM user has none (allowed: they simply cannot be invited yet).
+func personEmail(userName string, emails []scimEmail) string {
+	var cands []string
+	for _, e := range emails {
+		if e.Primary {
+			cands = append(cands, e.Value)
+		}
+	}
+	for _, e := range emails {
+		if strings.EqualFold(e.Type, "work") {
+			cands = append(cands, e.Value)
+		}
+	}
+	for _, e := range emails {
+		cands = append(cands, e.Value)
+	}
+	cands = append(cands, userName)
+	for _, c := range cands {
+		if n, err := NormalizeEmail(c); err == nil {
+			return n
+		}
+	}
+	return ""
+}
+
+// personName is the display name of the person: name.formatted, else
+// givenName familyName, else displayName.
+func personName(attrs map[string]any) string {
+	name, _ := attrs["name"].(map[string]any)
+	if f, _ := name["formatted"].(string); strings.TrimSpace(f) != "" {
+		return strings.TrimSpace(f)
+	}
+	given, _ := name["givenName"].(string)
+	family, _ := name["familyName"].(string)
+	if n := strings.TrimSpace(strings.TrimSpace(given) + " " + strings.TrimSpace(family)); n != "" {
+		return n
+	}
+	d, _ := attrs["displayName"].(string)
+	return strings.TrimSpace(d)
+}
+
+// personLocale is preferredLanguage, else locale.
+func personLocale(attrs map[string]any) string {
+	for _, k := range []string{"preferredLanguage", "locale"} {
+		if s, _ := attrs[k].(string); strings.TrimSpace(s) != "" {
+			return strings.TrimSpace(s)
+		}
+	}
+	return ""
+}
+
+// validateSCIMUserInput checks what the domain needs of a representation.
+func validateSCIMUserInput(in *SCIMUserInput) error {
+	in.UserName = strings.TrimSpace(in.UserName)
+	if in.UserName == "" {
+		return invalidf("userName is required")
+	}
+	if len(in.UserName) > 512 {
+		return invalidf("userName is longer than 512 characters")
+	}
+	if in.ExternalID != nil && len(*in.ExternalID) > 512 {
+		return invalidf("externalId is longer than 512 characters")
+	}
+	if in.Attrs == nil {
+		in.Attrs = map[string]any{}
+	}
+	return nil
+}
+
+// scimUser loads a visible SCIM user of ws, locked for update when lock.
+func (t *tx) scimUser(workspaceID, id string, lock bool) (*scimUserRow, error) {
+	var r scimUserRow
+	q := `SELECT ` + scimUserColumns + ` FROM memberships m WHERE ` + scimVisible + ` AND m.id = ?`
+	if lock {
+		q += t.forUpdate()
+	}
+	if err := t.get(&r, q, workspaceID, id); err != nil {
+		return nil, notFound(err, "user "+id)
+	}
+	return &r, nil
+}
+
+// scimMembership is a membership the bridge may reuse for a SCIM user.
+type scimMembership struct {
+	ID           string  `db:"id"`
+	UserID       string  `db:"user_id"`
+	Status       string  `db:"status"`
+	Kind         string  `db:"kind"`
+	UserNameNorm *string `db:"scim_user_name_norm"`
+}
+
+// SCIMCreateUser provisions a user the IdP created, by DESIGN.md's bridge
+// rules: someone internal to another workspace gets an external invited
+// membership that they must accept; someone whose email domain this
+// workspace verified becomes an active internal member (unless the
+// connection invites everyone); anyone else gets an invitation, emailed if
+// the connection says so. A membership that already exists (an invitation
+// sent by hand, say) is adopted; a tombstone left by a SCIM DELETE is
+// revived under its old id. The seat limit refuses with a *SeatLimitError
+// (or creates the person suspended under the "suspend" seat policy) and
+// notifies the admins. It returns the user and what was done.
+func (d *Directory) SCIMCreateUser(ctx context.Context, conn SCIMConnection, in SCIMUserInput) (SCIMUser, string, error) {
+	var out SCIMUser
+	var did string
+	if err := validateSCIMUserInput(&in); err != nil {
+		return out, "", err
+	}
+	var seatErr *SeatLimitError
+	email := personEmail(in.UserName, scimEmails(in.Attrs))
+	err := d.inTx(ctx, conn.Actor(), func(t *tx) error {
+		ws, err := t.workspace(conn.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		r, action, err := t.scimProvision(ws, conn, in, email)
+		if err != nil {
+			return err
+		}
+		out, did = r.public(), action
+		return nil
+	})
+	if asSeatLimit(err, &seatErr) {
+		d.notifySeatLimit(ctx, conn.Actor(), conn.WorkspaceID, seatErr, email, "scim")
+		if conn.SeatPolicy == SeatPolicySuspend {
+			// The person is created suspended (holding no seat) instead.
+			in.Active = false
+			err = d.inTx(ctx, conn.Actor(), func(t *tx) error {
+				ws, err := t.workspace(conn.WorkspaceID)
+				if err != nil {
+					return err
+				}
+				r, action, err := t.scimProvision(ws, conn, in, email)
+				if err != nil {
+					return err
+				}
+				out, did = r.public(), action+"; suspended: "+seatErr.Error()
+				return nil
+			})
+		}
+	}
+	if err != nil {
+		return SCIMUser{}, "", fmt.Errorf("provision %s: %w", in.UserName, err)
+	}
+	return out, did, nil
+}
+
+// scimProvision is SCIMCreateUser inside its transaction.
+func (t *tx) scimProvision(ws *workspaceRow, conn SCIMConnection, in SCIMUserInput, email string) (*scimUserRow, string, error) {
+	var m *scimMembership
+	var action string
+	if email != "" {
+		found, err := t.scimMembershipByEmail(ws.ID, email)
+		if err != nil {
+			return nil, "", err
+		}
+		if found != nil && found.Status != StatusRemoved && found.UserNameNorm != nil {
+			// Another SCIM user of this workspace already is this person
+			// (IdPs may repeat an address across accounts): this one is
+			// kept without linking the address, never merged.
+			action = fmt.Sprintf("email %s belongs to another SCIM user here; not linked; ", email)
+			email = ""
+		} else {
+			m = found
+		}
+	}
+	if email == "" {
+		// No address to match the person on: a tombstone with the same
+		// userName or externalId is the same account coming back.
+		tomb, err := t.scimTombstone(ws.ID, in)
+		if err != nil {
+			return nil, "", err
+		}
+		m = tomb
+	}
+	if m != nil && m.Status != StatusRemoved {
+		action += "linked existing " + m.Status + " member"
+	} else {
+		granted, err := t.scimGrant(ws, conn, m, in, email)
+		if err != nil {
+			return nil, "", err
+		}
+		m, action = granted.m, action+granted.action
+	}
+	if err := t.scimWriteUser(ws.ID, m.ID, in); err != nil {
+		return nil, "", err
+	}
+	if !in.Active && m.Status != StatusSuspended {
+		if _, err := t.scimSetActive(ws, conn, m.ID, false); err != nil {
+			return nil, "", err
+		}
+		action += "; suspended (active=false)"
+	}
+	r, err := t.scimUser(ws.ID, m.ID, false)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := t.emit(ws.ID, "member.provisioned", "member", r.ID, map[string]any{"user_id": r.UserID, "user_name": r.UserName,
+		"external_id": r.ExternalID, "email": email, "status": r.Status, "kind": r.Kind, "connection_id": conn.ID}); err != nil {
+		return nil, "", err
+	}
+	return r, action, nil
+}
+
+// scimMembershipByEmail finds the membership in ws of the person with a
+// normalised email, any status; nil when there is none.
+func (t *tx) scimMembershipByEmail(workspaceID, email string) (*scimMembership, error) {
+	var m scimMembership
+	err := t.get(&m, `SELECT m.id, m.user_id, m.status, m.kind, m.scim_user_name_norm FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.workspace_id = ? AND u.email_norm = ?`+t.forUpdate(), workspaceID, email)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("find member by email: %w", err)
+	}
+	return &m, nil
+}
+
+// scimTombstone finds a removed SCIM membership with the input's userName,
+// else its externalId; nil when there is none.
+func (t *tx) scimTombstone(workspaceID string, in SCIMUserInput) (*scimMembership, error) {
+	var ms []scimMembership
+	err := t.selectRows(&ms, `SELECT m.id, m.user_id, m.status, m.kind, m.scim_user_name_norm FROM memberships m
+		WHERE m.workspace_id = ? AND m.status = 'removed' AND m.scim_user_name_norm = ? ORDER BY m.removed_at DESC LIMIT 1`, workspaceID, foldCase(in.UserName))
+	if err == nil && len(ms) == 0 && in.ExternalID != nil && *in.ExternalID != "" {
+		err = t.selectRows(&ms, `SELECT m.id, m.user_id, m.status, m.kind, m.scim_user_name_norm FROM memberships m
+			WHERE m.workspace_id = ? AND m.status = 'removed' AND m.external_id = ? ORDER BY m.removed_at DESC LIMIT 1`, workspaceID, *in.ExternalID)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find removed SCIM user: %w", err)
+	}
+	if len(ms) == 0 {
+		return nil, nil
+	}
+	return &ms[0], nil
+}
+
+// scimGrantResult is the membership a grant produced and what it did.
+type scimGrantResult struct {
+	m      *scimMembership
+	action string
+}
+
+// scimGrant gives the person a seat by the bridge rules: m is nil (a new
+// membership) or a tombstone to revive; email is "" when the person has no
+// usable address.
+func (t *tx) scimGrant(ws *workspaceRow, conn SCIMConnection, m *scimMembership, in SCIMUserInput, email string) (scimGrantResult, error) {
+	p, err := t.principal(ws)
+	if err != nil {
+		return scimGrantResult{}, err
+	}
+	role, err := t.role(ws.ID, conn.DefaultRole)
+	if err != nil {
+		return scimGrantResult{}, fmt.Errorf("%w: the connection's default role %q no longer exists", ErrInvalid, conn.DefaultRole)
+	}
+	name := personName(in.Attrs)
+	if email == "" {
+		// Nobody to invite: the person holds a seat, invited, until an
+		// address arrives (scimUpdateEmail then applies the rules).
+		if err := t.claimSeat(ws, ""); err != nil {
+			return scimGrantResult{}, err
+		}
+		if m == nil {
+			u, err := t.createUser("", name, "", personLocale(in.Attrs), ws.ID, "")
+			if err != nil {
+				return scimGrantResult{}, err
+			}
+			m = &scimMembership{ID: newID(), UserID: u.ID, Kind: KindInternal}
+			if _, err := t.exec(`INSERT INTO memberships (id, workspace_id, user_id, role, effective_role, status, kind, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'invited', ?, 'scim', ?, ?)`,
+				m.ID, ws.ID, u.ID, role.Key, role.Key, KindInternal, t.now, t.now); err != nil {
+				return scimGrantResult{}, fmt.Errorf("create membership: %w", err)
+			}
+		} else if _, err := t.exec(`UPDATE memberships SET role = ?, effective_role = ?, status = 'invited', source = 'scim', removed_at = NULL, updated_at = ?, version = version + 1 WHERE id = ?`,
+			role.Key, role.Key, t.now, m.ID); err != nil {
+			return scimGrantResult{}, fmt.Errorf("revive membership: %w", err)
+		}
+		m.Status = StatusInvited
+		if err := t.emit(ws.ID, "member.invited", "member", m.ID, map[string]any{"user_id": m.UserID, "role": role.Key, "via": "scim", "email": nil}); err != nil {
+			return scimGrantResult{}, err
+		}
+		return scimGrantResult{m: m, action: "created without an email address (invited; no invitation sent)"}, nil
+	}
+	u, kind, err := t.ensureUser(ws, email, name, "", nil)
+	if err != nil {
+		return scimGrantResult{}, err
+	}
+	if kind == KindInternal && conn.Activation == ActivationDomain {
+		verified, err := t.scimDomainVerified(ws.ID, EmailDomain(email))
+		if err != nil {
+			return scimGrantResult{}, err
+		}
+		if verified {
+			return t.scimActivate(ws, conn, m, u, role)
+		}
+	}
+	spec := inviteSpec{email: email, name: name, role: role, teams: []string{}, sendEmail: conn.SendInvitations, source: SourceSCIM, inviter: p}
+	out, err := t.inviteOne(ws, p, spec)
+	if err != nil {
+		return scimGrantResult{}, err
+	}
+	if out.Status != OutcomeInvited {
+		return scimGrantResult{}, fmt.Errorf("%w: %s", ErrConflict, out.Error)
+	}
+	sent := "not emailed"
+	if conn.SendInvitations {
+		sent = "emailed"
+	}
+	return scimGrantResult{m: &scimMembership{ID: out.MembershipID, UserID: u.ID, Status: StatusInvited, Kind: out.Kind},
+		action: fmt.Sprintf("invited %s as %s %s (invitation %s)", email, out.Kind, role.Key, sent)}, nil
+}
+
+// scimActivate makes an internal person with a verified-domain address an
+// active member at once: a new membership or a revived tombstone, through
+// the same activation (seat check, event) every door uses.
+func (t *tx) scimActivate(ws *workspaceRow, conn SCIMConnection, m *scimMembership, u *userRow, role Role) (scimGrantResult, error) {
+	if m == nil {
+		m = &scimMembership{ID: newID(), UserID: u.ID}
+		// Inserted as removed so activate() claims a seat for it like
+		// for any tombstone.
+		if _, err := t.exec(`INSERT INTO memberships (id, workspace_id, user_id, role, effective_role, status, kind, source, created_at, updated_at, removed_at) VALUES (?, ?, ?, ?, ?, 'removed', 'internal', 'scim', ?, ?, ?)`,
+			m.ID, ws.ID, u.ID, role.Key, role.Key, t.now, t.now, t.now); err != nil {
+			return scimGrantResult{}, fmt.Errorf("create membership: %w", err)
+		}
+	} else if _, err := t.exec(`UPDATE memberships SET kind = 'internal', source = 'scim' WHERE id = ?`, m.ID); err != nil {
+		return scimGrantResult{}, fmt.Errorf("revive membership: %w", err)
+	}
+	am, err := t.activate(ws, m.ID, activation{role: role.Key, via: "scim", viaID: conn.ID})
+	if err != nil {
+		return scimGrantResult{}, err
+	}
+	m.Status, m.Kind = am.Status, KindInternal
+	return scimGrantResult{m: m, action: fmt.Sprintf("activated %s as internal %s (verified domain %s)", am.Email, role.Key, EmailDomain(am.Email))}, nil
+}
+
+// scimDomainVerified reports whether the workspace verified domain.
+// TODO(directory-rest): swap for t.verifiedDomainOf once domains.go lands.
+func (t *tx) scimDomainVerified(workspaceID, domain string) (bool, error) {
+	var n int
+	if err := t.get(&n, `SELECT COUNT(*) FROM domains WHERE workspace_id = ? AND domain = ? AND verified_at IS NOT NULL`, workspaceID, domain); err != nil {
+		return false, fmt.Errorf("check verified domain: %w", err)
+	}
+	return n > 0, nil
+}
+
+// scimWriteUser stores the SCIM side of a membership: userName (unique
+// per workspace, case-insensitively: a clash is ErrConflict), externalId,
+// the attributes and the email index (rewritten whole: a revived
+// tombstone may still have rows).
+func (t *tx) scimWriteUser(workspaceID, membershipID string, in SCIMUserInput) error {
+	attrs, err := json.Marshal(in.Attrs)
+	if err != nil {
+		return fmt.Errorf("encode SCIM attributes: %w", err)
+	}
+	_, err = t.exec(`UPDATE memberships SET scim_user_name = ?, scim_user_name_norm = ?, external_id = ?, scim_attrs = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+		in.UserName, foldCase(in.UserName), in.ExternalID, string(attrs), t.now, membershipID)
+	if isUniqueViolation(err) {
+		return fmt.Errorf("%w: userName %q is already taken in this workspace", ErrConflict, in.UserName)
+	} else if err != nil {
+		return fmt.Errorf("store SCIM user: %w", err)
+	}
+	if _, err := t.exec(`DELETE FROM scim_emails WHERE membership_id = ?`, membershipID); err != nil {
+		return fmt.Errorf("store SCIM emails: %w", err)
+	}
+	emails := scimEmails(in.Attrs)
+	if len(emails) == 0 {
+		return nil
+	}
+	if len(emails) > 100 {
+		return invalidf("at most 100 emails per user")
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO scim_emails (membership_id, position, workspace_id, value, value_norm, type, is_primary, display) VALUES `)
+	args := make([]any, 0, 8*len(emails))
+	for i, e := range emails {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+		var typ, display *string
+		if e.Type != "" {
+			ft := foldCase(e.Type)
+			typ = &ft
+		}
+		if e.Display != "" {
+			display = &e.Display
+		}
+		args = append(args, membershipID, i, workspaceID, e.Value, foldCase(strings.TrimSpace(e.Value)), typ, e.Primary, display)
+	}
+	if _, err := t.exec(b.String(), args...); err != nil {
+		return fmt.Errorf("store SCIM emails: %w", err)
+	}
+	return nil
+}
+
+// scimSetActive applies active=true/false to a membership: false
+// suspends it (sessions revoked, event, email: changeStatus); true
+// reactivates it with a seat check, back to invited when it still has a
+// pending invitation (a person who never accepted must still accept). It
+// returns what it did.
+func (t *tx) scimSetActive(ws *workspaceRow, conn SCIMConnection, membershipID string, active bool) (string, error) {
+	m, err := t.member(ws.ID, membershipID)
+	if err != nil {
+		return "", err
+	}
+	if !active {
+		if m.Status == StatusSuspended {
+			return "", nil
+		}
+		if _, err := t.changeStatus(ws, m, StatusSuspended); err != nil {
+			return "", err
+		}
+		return "suspended (active=false); sessions revoked", nil
+	}
+	if m.Status != StatusSuspended {
+		return "", nil
+	}
+	var pending int
+	if err := t.get(&pending, `SELECT COUNT(*) FROM invitations WHERE membership_id = ? AND status = 'pending'`, m.ID); err != nil {
+		return "", fmt.Errorf("find pending invitation: %w", err)
+	}
+	if pending == 0 {
+		if _, err := t.changeStatus(ws, m, StatusActive); err != nil {
+			return "", err
+		}
+		return "reactivated (active=true)", nil
+	}
+	if err := t.claimSeat(ws, m.ID); err != nil {
+		return "", err
+	}
+	if _, err := t.exec(`UPDATE memberships SET status = 'invited', updated_at = ?, version = version + 1 WHERE id = ?`, t.now, m.ID); err != nil {
+		return "", fmt.Errorf("reactivate invited member: %w", err)
+	}
+	if err := t.emit(ws.ID, "member.reactivated", "member", m.ID, map[string]string{"user_id": m.UserID, "email": m.Email, "previous_status": m.Status, "status": StatusInvited}); err != nil {
+		return "", err
+	}
+	return "reactivated (active=true); still invited until the invitation is accepted", nil
+}
+
+// SCIMUpdate is a read-modify-write of a SCIM resource: it receives the
+// current state and returns the full new representation, or an error
+// (ErrPrecondition for an If-Match mismatch, ErrInvalid for a bad patch)
+// that leaves everything unchanged.
+type SCIMUpdate func(cur SCIMUser) (SCIMUserInput, error)
+
+// SCIMUpdateUser replaces a SCIM user with what update returns, in one
+// transaction: PUT and every PATCH go through here, so a PATCH is atomic.
+// A new userName must be free; a changed email relinks an internal person
+// (re-inviting them if their invitation is pending, or applying the
+// bridge rules if they had no address yet); name and language follow
+// for internal people only, since an external person's profile belongs to
+// their home workspace; active=false suspends and revokes sessions, and
+// active=true reactivates with a seat check.
+func (d *Directory) SCIMUpdateUser(ctx context.Context, conn SCIMConnection, id string, update SCIMUpdate) (SCIMUser, string, error) {
+	var out SCIMUser
+	var did []string
+	var seatErr *SeatLimitError
+	var email string
+	err := d.inTx(ctx, conn.Actor(), func(t *tx) error {
+		did = did[:0]
+		ws, err := t.workspace(conn.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		cur, err := t.scimUser(ws.ID, id, true)
+		if err != nil {
+			return err
+		}
+		in, err := update(cur.public())
+		if err != nil {
+			return err
+		}
+		if err := validateSCIMUserInput(&in); err != nil {
+			return err
+		}
+		if in.UserName != cur.UserName {
+			did = append(did, fmt.Sprintf("userName %s → %s", cur.UserName, in.UserName))
+		}
+		if err := t.scimWriteUser(ws.ID, cur.ID, in); err != nil {
+			return err
+		}
+		email = personEmail(in.UserName, scimEmails(in.Attrs))
+		changes, err := t.scimUpdatePerson(ws, conn, cur, in, email)
+		if err != nil {
+			return err
+		}
+		did = append(did, changes...)
+		if change, err := t.scimSetActive(ws, conn, cur.ID, in.Active); err != nil {
+			return err
+		} else if change != "" {
+			did = append(did, change)
+		}
+		r, err := t.scimUser(ws.ID, cur.ID, false)
+		if err != nil {
+			return err
+		}
+		out = r.public()
+		return t.emit(ws.ID, "member.updated", "member", r.ID, map[string]any{"user_id": r.UserID, "user_name": r.UserName, "external_id": r.ExternalID,
+			"status": r.Status, "via": "scim", "changes": did})
+	})
+	if asSeatLimit(err, &seatErr) {
+		d.notifySeatLimit(ctx, conn.Actor(), conn.WorkspaceID, seatErr, email, "scim reactivation")
+	}
+	if err != nil {
+		return SCIMUser{}, "", fmt.Errorf("update user %s: %w", id, err)
+	}
+	if len(did) == 0 {
+		did = append(did, "attributes updated")
+	}
+	return out, "updated user " + out.UserName + ": " + strings.Join(did, "; "), nil
+}
+
+// scimUpdatePerson carries a new representation over to the person:
+// email, name and language of an internal person; the bridge rules for a
+// person who just got their first address.
+func (t *tx) scimUpdatePerson(ws *workspaceRow, conn SCIMConnection, cur *scimUserRow, in SCIMUserInput, email string) ([]string, error) {
+	var u userRow
+	if err := t.get(&u, `SELECT `+userColumns+` FROM users WHERE id = ?`, cur.UserID); err != nil {
+		return nil, fmt.Errorf("load user: %w", err)
+	}
+	var did []string
+	internal := cur.Kind == KindInternal && (u.HomeWorkspaceID == nil || *u.HomeWorkspaceID == ws.ID)
+	if !internal {
+		return nil, nil
+	}
+	name, locale := personName(in.Attrs), personLocale(in.Attrs)
+	if (name != "" && name != u.Name) || (locale != "" && locale != u.Locale) {
+		if name == "" {
+			name = u.Name
+		}
+		if locale == "" {
+			locale = u.Locale
+		}
+		if _, err := t.exec(`UPDATE users SET name = ?, locale = ?, updated_at = ? WHERE id = ?`, name, locale, t.now, u.ID); err != nil {
+			return nil, fmt.Errorf("update profile: %w", err)
+		}
+	}
+	old := ""
+	if u.EmailNorm != nil {
+		old = *u.EmailNorm
+	}
+	if email == "" || email == old {
+		return did, nil
+	}
+	other, err := t.userByEmail(email)
+	if err != nil {
+		return nil, err
+	}
+	if other != nil {
+		// The address is someone else's identity: never merge two people.
+		return append(did, fmt.Sprintf("email %s belongs to another person; not linked", email)), nil
+	}
+	if _, err := t.exec(`UPDATE users SET email = ?, email_norm = ?, updated_at = ? WHERE id = ?`, email, email, t.now, u.ID); err != nil {
+		if isUniqueViolation(err) {
+			return nil, fmt.Errorf("%w: email %s is taken", ErrConflict, email)
+		}
+		return nil, fmt.Errorf("change email: %w", err)
+	}
+	did = append(did, fmt.Sprintf("email %s → %s", orNone(old), email))
+	if cur.Status != StatusInvited {
+		return did, nil
+	}
+	// An invited person's invitation names the old address (or none was
+	// possible): revoke it and apply the rules to the new one.
+	if _, err := t.exec(`UPDATE invitations SET status = 'revoked', updated_at = ? WHERE membership_id = ? AND status = 'pending'`, t.now, cur.ID); err != nil {
+		return nil, fmt.Errorf("revoke invitation: %w", err)
+	}
+	role, err := t.role(ws.ID, conn.DefaultRole)
+	if err != nil {
+		return nil, fmt.Errorf("%w: the connection's default role %q no longer exists", ErrInvalid, conn.DefaultRole)
+	}
+	if conn.Activation == ActivationDomain {
+		verified, err := t.scimDomainVerified(ws.ID, EmailDomain(email))
+		if err != nil {
+			return nil, err
+		}
+		if verified {
+			am, err := t.activate(ws, cur.ID, activation{role: role.Key, via: "scim", viaID: conn.ID})
+			if err != nil {
+				return nil, err
+			}
+			return append(did, "activated (verified domain "+EmailDomain(am.Email)+")"), nil
+		}
+	}
+	p, err := t.principal(ws)
+	if err != nil {
+		return nil, err
+	}
+	inv, err := t.inviteOne(ws, p, inviteSpec{email: email, name: personName(in.Attrs), role: role, teams: []string{}, sendEmail: conn.SendInvitations, source: SourceSCIM, inviter: p})
+	if err != nil {
+		return nil, err
+	}
+	return append(did, fmt.Sprintf("invited %s (%s)", email, inv.Status)), nil
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// SCIMDeleteUser removes a SCIM user (a SCIM DELETE): the membership
+// becomes a tombstone that keeps its userName and externalId, so the same
+// account provisioned again revives it. check sees the current state first
+// (If-Match).
+func (d *Directory) SCIMDeleteUser(ctx context.Context, conn SCIMConnection, id string, check func(cur SCIMUser) error) (string, error) {
+	var name string
+	err := d.inTx(ctx, conn.Actor(), func(t *tx) error {
+		ws, err := t.workspace(conn.WorkspaceID)
+		if err != nil {
+			return err
+		}
+		cur, err := t.scimUser(ws.ID, id, true)
+		if err != nil {
+			return err
+		}
+		if check != nil {
+			if err := check(cur.public()); err != nil {
+				return err
+			}
+		}
+		name = cur.UserName
+		m, err := t.member(ws.ID, cur.ID)
+		if err != nil {
+			return err
+		}
+		return t.removeMembership(ws, m)
+	})
+	if err != nil {
+		return "", fmt.Errorf("delete user %s: %w", id, err)
+	}
+	return "removed user " + name + " (tombstone kept for re-provisioning)", nil
+}
+
+// SCIMGetUser returns one SCIM user of the connection's workspace, with
+// one query.
+func (d *Directory) SCIMGetUser(ctx context.Context, conn SCIMConnection, id string) (SCIMUser, error) {
+	var r scimUserRow
+	err := d.db.GetContext(ctx, &r, d.db.Rebind(`SELECT `+scimUserColumns+` FROM memberships m WHERE `+scimVisible+` AND m.id = ?`), conn.WorkspaceID, id)
+	if err != nil {
+		return SCIMUser{}, notFound(err, "user "+id)
+	}
+	return r.public(), nil
+}
+
+// SCIMUserGroups returns the groups (teams) of SCIM users, keyed by user
+// id, for the users' "groups" attribute.
+func (d *Directory) SCIMUserGroups(ctx context.Context, conn SCIMConnection, ids []string) (map[string][]SCIMMemberRef, error) {
+	out := map[string][]SCIMMemberRef{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	q, args, err := inQuery(`SELECT x.membership_id AS owner, t.id AS value, t.name AS display FROM team_members x JOIN teams t ON t.id = x.team_id
+		WHERE t.workspace_id = ? AND x.membership_id IN (?) ORDER BY t.name_norm, t.id`, conn.WorkspaceID, ids)
+	if err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		Owner string `db:"owner"`
+		SCIMMemberRef
+	}
+	if err := d.db.SelectContext(ctx, &rows, d.db.Rebind(q), args...); err != nil {
+		return nil, fmt.Errorf("groups of users: %w", err)
+	}
+	for _, r := range rows {
+		out[r.Owner] = append(out[r.Owner], r.SCIMMemberRef)
+	}
+	return out, nil
+}
+
+// SCIMMemberRef is a reference between SCIM resources: a group member
+// (value is the user id) or a user's group (value is the group id).
+type SCIMMemberRef struct {
+	Value   string `db:"value"`
+	Display string `db:"display"`
+}
+
+// SCIMQuery selects and pages SCIM resources.
+type SCIMQuery struct {
+	// Filter narrows the result; nil matches every resource.
+	Filter *SCIMFilter
+	// SortBy is a canonical attribute name; "" orders by creation (id).
+	SortBy     string
+	Descending bool
+	// StartIndex is 1-based.
+	StartIndex int
+	// Count is the page size; 0 asks only for the total.
+	Count int
+	// AfterID, when set, continues after that id in the default order
+	// instead of skipping StartIndex-1 rows: a hint from the previous page
+	// that makes deep pages cost the same as the first.
+	AfterID string
+}
+
+// SCIMUserPage is one page of users and the total that matched.
+type SCIMUserPage struct {
+	Total int
+	Users []SCIMUser
+}
+
+// SCIMListUsers pages through the SCIM users of the connection's workspace
+// that match q.Filter, translated to SQL (no rows are filtered in Go). A
+// lookup that fits one page is one query; a full page adds a count.
+func (d *Directory) SCIMListUsers(ctx context.Context, conn SCIMConnection, q SCIMQuery) (SCIMUserPage, error) {
+	page := SCIMUserPage{Users: []SCIMUser{}}
+	b := &sqlBuilder{dialect: d.dialect, args: []any{conn.WorkspaceID}}
+	where := scimVisible
+	if q.Filter != nil {
+		cond, err := b.userFilter(q.Filter)
+		if err != nil {
+			return page, err
+		}
+		where += " AND (" + cond + ")"
+	}
+	order, err := b.userOrder(q.SortBy, q.Descending)
+	if err != nil {
+		return page, err
+	}
+	var rows []scimUserRow
+	total, err := scimPageInto(ctx, d, &rows, `SELECT `+scimUserColumns+` FROM memberships m WHERE `+where,
+		`SELECT COUNT(*) FROM memberships m WHERE `+where, b.args, order, "m.id", q)
+	if err != nil {
+		return page, fmt.Errorf("list users: %w", err)
+	}
+	page.Total = total
+	for i := range rows {
+		page.Users = append(page.Users, rows[i].public())
+	}
+	return page, nil
+}
+
+// scimPageInto runs the page query of a list into rows and returns the
+// total. A count query runs only when the page cannot tell the total by
+// itself: a lookup that returns fewer rows than asked, from the first
+// position, is one query. idCol is the id column the AfterID hint applies
+// to.
+func scimPageInto[T any](ctx context.Context, d *Directory, rows *[]T, selectQ, countQ string, whereArgs []any, order, idCol string, q SCIMQuery) (int, error) {
+	start := max(q.StartIndex, 1)
+	if q.Count <= 0 {
+		var n int
+		if err := d.db.GetContext(ctx, &n, d.db.Rebind(countQ), whereArgs...); err != nil {
+			return 0, err
+		}
+		return n, nil
+	}
+	query, args := selectQ, append([]any(nil), whereArgs...)
+	offset := start - 1
+	if q.AfterID != "" && q.SortBy == "" {
+		query += ` AND ` + idCol + ` > ?`
+		args = append(args, q.AfterID)
+		offset = 0
+	}
+	query += ` ORDER BY ` + order + ` LIMIT ?`
+	args = append(args, q.Count)
+	if offset > 0 {
+		query += ` OFFSET ?`
+		args = append(args, offset)
+	}
+	if err := d.db.SelectContext(ctx, rows, d.db.Rebind(query), args...); err != nil {
+		return 0, err
+	}
+	if start == 1 && len(*rows) < q.Count {
+		return len(*rows), nil
+	}
+	var n int
+	if err := d.db.GetContext(ctx, &n, d.db.Rebind(countQ), whereArgs...); err != nil {
+		return 0, err
+	}
+	return n, nil
+}

@@ -1,0 +1,284 @@
+package scim
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/rosterhq/roster/directory"
+)
+
+// DefaultMaxBodyBytes caps request bodies: a PUT of a 50,000-member group
+// is about 3 MB.
+const DefaultMaxBodyBytes = 10 << 20
+
+// maxResults is the page size limit (filter.maxResults) and the page size
+// when a list does not ask for one.
+const maxResults = 1000
+
+// Options configure a Handler.
+type Options struct {
+	// BaseURL is the public URL of the SCIM endpoint, e.g.
+	// https://roster.example.com/scim/v2; meta.location and Location are
+	// built from it. Default: the directory's base URL + "/scim/v2".
+	BaseURL string
+	// MaxBodyBytes caps request bodies (413 beyond); default
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// Logger receives operational errors; default slog.Default().
+	Logger *slog.Logger
+	// LogFlushInterval is how often request-log entries are written;
+	// default one second.
+	LogFlushInterval time.Duration
+	// PruneInterval is how often request logs are pruned to their
+	// retention; default one hour.
+	PruneInterval time.Duration
+}
+
+// Handler is the SCIM 2.0 endpoint of every workspace: the bearer token
+// picks the workspace. It decodes requests (undoing IdP quirks), makes
+// one directory call and encodes the answer. Close it to flush the
+// request log.
+type Handler struct {
+	dir     *directory.Directory
+	base    string
+	maxBody int64
+	log     *slog.Logger
+	rec     *recorder
+	hints   *pageHints
+}
+
+// NewHandler returns the SCIM endpoint. Mount it with the SCIM root
+// stripped from the path (http.StripPrefix("/scim/v2", h)).
+func NewHandler(d *directory.Directory, opts Options) *Handler {
+	h := &Handler{dir: d, base: strings.TrimRight(opts.BaseURL, "/"), maxBody: opts.MaxBodyBytes, log: opts.Logger, hints: newPageHints(4096)}
+	if h.base == "" {
+		h.base = d.BaseURL() + "/scim/v2"
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = DefaultMaxBodyBytes
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	h.rec = newRecorder(d, h.log, opts.LogFlushInterval, opts.PruneInterval)
+	return h
+}
+
+// Close flushes the request log and stops its writer.
+func (h *Handler) Close() error {
+	h.rec.close()
+	return nil
+}
+
+// request is what a handler function gets: the request, the caller's
+// connection and the quirks of its IdP.
+type request struct {
+	*http.Request
+	conn directory.SCIMConnection
+	q    quirks
+	// did describes what the request did, for the request log.
+	did string
+}
+
+// handlerFunc answers a request, or returns an error that errorFor
+// turns into a SCIM Error.
+type handlerFunc func(w http.ResponseWriter, r *request) error
+
+// statusWriter remembers the status for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// ServeHTTP authenticates, routes and logs one request.
+func (h *Handler) ServeHTTP(rw http.ResponseWriter, hr *http.Request) {
+	start := time.Now()
+	w := &statusWriter{ResponseWriter: rw}
+	if hr.Body != nil {
+		hr.Body = http.MaxBytesReader(w, hr.Body, h.maxBody)
+	}
+	conn, err := h.authenticate(hr)
+	if err != nil {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="SCIM", error="invalid_token"`)
+		se := errorFor(err)
+		if se.status != http.StatusUnauthorized {
+			h.log.Error("SCIM authentication", "err", err)
+		}
+		writeJSON(w, se.status, se.body())
+		return
+	}
+	r := &request{Request: hr, conn: conn, q: quirksFor(conn.Profile, hr)}
+	var detail string
+	if err := h.route(w, r); err != nil {
+		se := errorFor(err)
+		if se.status == http.StatusInternalServerError {
+			h.log.Error("SCIM request", "method", hr.Method, "path", hr.URL.Path, "workspace", conn.WorkspaceID, "err", err)
+		}
+		detail = se.detail
+		writeJSON(w, se.status, se.body())
+	}
+	h.rec.add(directory.SCIMRequest{ConnectionID: conn.ID, WorkspaceID: conn.WorkspaceID, Method: hr.Method, Path: redactedURI(hr),
+		Status: w.status, Action: r.did, Detail: detail, UserAgent: hr.UserAgent(), Duration: time.Since(start), CreatedAt: start.UTC()})
+}
+
+// authenticate reads the bearer token and finds its connection.
+func (h *Handler) authenticate(r *http.Request) (directory.SCIMConnection, error) {
+	auth := r.Header.Get("Authorization")
+	scheme, token, ok := strings.Cut(strings.TrimSpace(auth), " ")
+	if auth == "" {
+		return directory.SCIMConnection{}, errorf(http.StatusUnauthorized, "", "a bearer token is required (Authorization: Bearer <token>)")
+	}
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return directory.SCIMConnection{}, errorf(http.StatusUnauthorized, "", "the Authorization header must be \"Bearer <token>\"")
+	}
+	conn, err := h.dir.AuthenticateSCIM(r.Context(), strings.TrimSpace(token))
+	switch {
+	case errors.Is(err, directory.ErrExpired):
+		return conn, errorf(http.StatusUnauthorized, "", "the bearer token has expired")
+	case errors.Is(err, directory.ErrRevoked):
+		return conn, errorf(http.StatusUnauthorized, "", "the bearer token was revoked")
+	case errors.Is(err, directory.ErrNotFound):
+		return conn, errorf(http.StatusUnauthorized, "", "the bearer token is not valid")
+	}
+	return conn, err
+}
+
+// redactedURI is the request path and query for the log, without values
+// of parameters that could carry secrets.
+func redactedURI(r *http.Request) string {
+	q := r.URL.Query()
+	for k := range q {
+		if lk := strings.ToLower(k); strings.Contains(lk, "token") || strings.Contains(lk, "secret") || strings.Contains(lk, "password") {
+			q.Set(k, "[redacted]")
+		}
+	}
+	if len(q) == 0 {
+		return r.URL.Path
+	}
+	return r.URL.Path + "?" + q.Encode()
+}
+
+// route dispatches on the path relative to the SCIM root. Resource names
+// are matched case-insensitively and trailing slashes are ignored
+// (Microsoft's tests send /users and /Users/?filter=).
+func (h *Handler) route(w http.ResponseWriter, r *request) error {
+	segs := strings.Split(strings.Trim(r.URL.Path, "/"), "/")
+	for len(segs) > 0 && segs[len(segs)-1] == "" {
+		segs = segs[:len(segs)-1]
+	}
+	if len(segs) == 0 {
+		return errorf(http.StatusNotFound, "", "no resource at the SCIM root; see /ServiceProviderConfig")
+	}
+	if len(segs) > 2 {
+		return errorf(http.StatusNotFound, "", "no such endpoint")
+	}
+	id := ""
+	if len(segs) == 2 {
+		id = segs[1]
+	}
+	method := r.Method
+	switch strings.ToLower(segs[0]) {
+	case "users":
+		return h.resource(w, r, id, resourceOps{list: h.listUsers, create: h.createUser, search: h.searchUsers,
+			get: h.getUser, replace: h.replaceUser, patch: h.patchUser, deleteOne: h.deleteUser})
+	case "groups":
+		return h.resource(w, r, id, resourceOps{list: h.listGroups, create: h.createGroup, search: h.searchGroups,
+			get: h.getGroup, replace: h.replaceGroup, patch: h.patchGroup, deleteOne: h.deleteGroup})
+	case "serviceproviderconfig", "serviceproviderconfigs", "serviceconfiguration":
+		if id != "" {
+			return errorf(http.StatusNotFound, "", "no such endpoint")
+		}
+		return h.onlyGet(method, func() error { return h.serviceProviderConfig(w) })
+	case "schemas":
+		return h.onlyGet(method, func() error { return h.schemas(w, id) })
+	case "resourcetypes":
+		return h.onlyGet(method, func() error { return h.resourceTypes(w, id) })
+	case "bulk":
+		return errorf(http.StatusNotImplemented, "", "bulk operations are not supported (see /ServiceProviderConfig)")
+	case "me":
+		return errorf(http.StatusNotImplemented, "", "/Me is not supported: SCIM clients here are identity providers, not users")
+	case ".search":
+		return errorf(http.StatusNotImplemented, "", "search across resource types is not supported; POST /Users/.search or /Groups/.search")
+	}
+	return errorf(http.StatusNotFound, "", "no such endpoint")
+}
+
+func (h *Handler) onlyGet(method string, fn func() error) error {
+	if method != http.MethodGet && method != http.MethodHead {
+		return errorf(http.StatusMethodNotAllowed, "", "only GET is allowed here")
+	}
+	return fn()
+}
+
+// resourceOps are the operations of one resource type, on the
+// collection (list, create, search) and on one resource.
+type resourceOps struct {
+	list, create, search            handlerFunc
+	get, replace, patch, deleteOne func(w http.ResponseWriter, r *request, id string) error
+}
+
+// resource dispatches the methods of /Users and /Groups.
+func (h *Handler) resource(w http.ResponseWriter, r *request, id string, ops resourceOps) error {
+	switch {
+	case id == "" && r.Method == http.MethodGet:
+		return ops.list(w, r)
+	case id == "" && r.Method == http.MethodPost:
+		return ops.create(w, r)
+	case id == ".search" && r.Method == http.MethodPost:
+		return ops.search(w, r)
+	case id == "" || id == ".search":
+		return errorf(http.StatusMethodNotAllowed, "", "%s is not allowed on a collection", r.Method)
+	}
+	switch r.Method {
+	case http.MethodGet:
+		return ops.get(w, r, id)
+	case http.MethodPut:
+		return ops.replace(w, r, id)
+	case http.MethodPatch:
+		return ops.patch(w, r, id)
+	case http.MethodDelete:
+		return ops.deleteOne(w, r, id)
+	}
+	return errorf(http.StatusMethodNotAllowed, "", "%s is not allowed on a resource", r.Method)
+}
+
+// pageParams reads startIndex and count (RFC 7644 3.4.2.4): non-integers
+// are 400; startIndex below 1 is 1; count below 0 is 0, above maxResults
+// is maxResults; no count means maxResults.
+func pageParams(q url.Values) (start, count int, err error) {
+	start, count = 1, maxResults
+	if s := q.Get("startIndex"); s != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return 0, 0, errorf(http.StatusBadRequest, "invalidValue", "startIndex must be an integer")
+		}
+		start = max(n, 1)
+	}
+	if s := q.Get("count"); s != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			return 0, 0, errorf(http.StatusBadRequest, "invalidValue", "count must be an integer")
+		}
+		count = min(max(n, 0), maxResults)
+	}
+	return start, count, nil
+}
