@@ -462,12 +462,12 @@ func (d *Directory) AuthenticateSCIM(ctx context.Context, token string) (SCIMCon
 // SCIMRequest is one entry of a connection's request log. Nothing secret
 // goes in: no headers but the User-Agent, no bodies.
 type SCIMRequest struct {
-	ID           int64     `json:"id" db:"id"`
-	ConnectionID string    `json:"connection_id" db:"connection_id"`
-	WorkspaceID  string    `json:"workspace_id" db:"workspace_id"`
-	Method       string    `json:"method" db:"method"`
-	Path         string    `json:"path" db:"path"`
-	Status       int       `json:"status" db:"status"`
+	ID           int64  `json:"id" db:"id"`
+	ConnectionID string `json:"connection_id" db:"connection_id"`
+	WorkspaceID  string `json:"workspace_id" db:"workspace_id"`
+	Method       string `json:"method" db:"method"`
+	Path         string `json:"path" db:"path"`
+	Status       int    `json:"status" db:"status"`
 	// Action says what the request did ("created user jane@x (invited)").
 	Action string `json:"action" db:"action"`
 	// Detail is the error detail of a refused request.

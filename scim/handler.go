@@ -232,7 +232,7 @@ func (h *Handler) onlyGet(method string, fn func() error) error {
 // resourceOps are the operations of one resource type, on the
 // collection (list, create, search) and on one resource.
 type resourceOps struct {
-	list, create, search            handlerFunc
+	list, create, search           handlerFunc
 	get, replace, patch, deleteOne func(w http.ResponseWriter, r *request, id string) error
 }
 

@@ -68,10 +68,10 @@ func parseLifetime(s string) (time.Duration, error) {
 // scimTokenResult is what creating a token prints: where to point the IdP
 // and the secret, shown once.
 type scimTokenResult struct {
-	Workspace string                    `json:"workspace"`
-	BaseURL   string                    `json:"base_url"`
-	Token     string                    `json:"token"`
-	TokenInfo directory.SCIMToken       `json:"token_info"`
+	Workspace  string                    `json:"workspace"`
+	BaseURL    string                    `json:"base_url"`
+	Token      string                    `json:"token"`
+	TokenInfo  directory.SCIMToken       `json:"token_info"`
 	Connection *directory.SCIMConnection `json:"connection,omitempty"`
 }
 
