@@ -38,7 +38,9 @@ func TestAuthentication(t *testing.T) {
 			}
 		}
 		// Revoked keys stop at once.
-		var keys struct{ APIKeys []directory.APIKey `json:"api_keys"` }
+		var keys struct {
+			APIKeys []directory.APIKey `json:"api_keys"`
+		}
 		e.must(e.do("GET", "/api/v1/workspaces/acme/api-keys", acme.keys["owner"], nil), 200, &keys)
 		var memberKey directory.APIKey
 		for _, k := range keys.APIKeys {
@@ -53,7 +55,9 @@ func TestAuthentication(t *testing.T) {
 			t.Errorf("revoked key: status %d", r.status)
 		}
 		// A key may revoke itself even without connections.manage.
-		var self struct{ APIKey directory.APIKey `json:"api_key"` }
+		var self struct {
+			APIKey directory.APIKey `json:"api_key"`
+		}
 		var created struct {
 			APIKey directory.APIKey `json:"api_key"`
 			Token  string

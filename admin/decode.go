@@ -142,19 +142,6 @@ func (c *call) queryEnum(name string, allowed ...string) (string, error) {
 	return "", errValidation(paramErr(name, fmt.Sprintf("must be one of %s", strings.Join(allowed, ", "))))
 }
 
-// queryBool reads a true/false query parameter; absent is nil.
-func (c *call) queryBool(name string) (*bool, error) {
-	s := c.r.URL.Query().Get(name)
-	if s == "" {
-		return nil, nil
-	}
-	b, err := strconv.ParseBool(s)
-	if err != nil {
-		return nil, errValidation(paramErr(name, "must be true or false"))
-	}
-	return &b, nil
-}
-
 // required collects missing required fields of a decoded body.
 type required []FieldError
 

@@ -72,8 +72,10 @@ func errValidation(fields ...FieldError) *Problem {
 	return p
 }
 
-func fieldErr(pointer, detail string) FieldError { return FieldError{Pointer: "#/" + pointer, Detail: detail} }
-func paramErr(name, detail string) FieldError   { return FieldError{Parameter: name, Detail: detail} }
+func fieldErr(pointer, detail string) FieldError {
+	return FieldError{Pointer: "#/" + pointer, Detail: detail}
+}
+func paramErr(name, detail string) FieldError { return FieldError{Parameter: name, Detail: detail} }
 
 // problemFor maps any error a handler returns to the problem sent to the
 // client. It is the one place directory's sentinel errors meet HTTP status
