@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/net/idna"
-
 	"github.com/rosterhq/roster/seal"
 )
 
@@ -117,21 +115,6 @@ var tenantPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-
 // EntraIssuer is the issuer of an Entra ID tenant.
 func EntraIssuer(tenantID string) string {
 	return "https://login.microsoftonline.com/" + tenantID + "/v2.0"
-}
-
-// NormalizeDomain lower-cases a domain, converts it to its ASCII
-// (punycode) form and strips a trailing dot, so "Exämple.COM." and
-// "xn--exmple-cua.com" route the same way.
-func NormalizeDomain(raw string) (string, error) {
-	d := strings.TrimSuffix(strings.TrimSpace(raw), ".")
-	if at := strings.LastIndexByte(d, '@'); at >= 0 {
-		d = d[at+1:]
-	}
-	a, err := idna.Lookup.ToASCII(foldCase(d))
-	if err != nil || a == "" || !strings.Contains(a, ".") {
-		return "", invalidf("%q is not a valid domain", raw)
-	}
-	return a, nil
 }
 
 // validateOIDCConnection normalises a request and says what is wrong with
@@ -313,7 +296,11 @@ func (d *Directory) OIDCConnectionByID(ctx context.Context, id string) (OIDCConn
 // answer that case the same way whether or not the domain is known
 // elsewhere.
 func (d *Directory) OIDCConnectionForEmail(ctx context.Context, email string) (conn OIDCConnection, ok bool, err error) {
-	domain, err := NormalizeDomain(email)
+	addr, err := NormalizeEmail(email)
+	if err != nil {
+		return conn, false, err
+	}
+	domain, err := NormalizeDomain(EmailDomain(addr))
 	if err != nil {
 		return conn, false, err
 	}

@@ -10,16 +10,16 @@ import (
 // MyMembership is one workspace as the signed-in person sees it on their
 // "your workspaces" page.
 type MyMembership struct {
-	MembershipID  string     `db:"id"`
-	WorkspaceID   string     `db:"workspace_id"`
-	WorkspaceSlug string     `db:"slug"`
-	WorkspaceName string     `db:"ws_name"`
-	Role          string     `db:"effective_role"`
-	Status        string     `db:"status"`
-	Kind          string     `db:"kind"`
-	TermsVersion  string     `db:"terms_version"`
-	WorkspaceTerms string    `db:"ws_terms"`
-	OnboardedAt   *time.Time `db:"onboarded_at"`
+	MembershipID   string     `db:"id"`
+	WorkspaceID    string     `db:"workspace_id"`
+	WorkspaceSlug  string     `db:"slug"`
+	WorkspaceName  string     `db:"ws_name"`
+	Role           string     `db:"effective_role"`
+	Status         string     `db:"status"`
+	Kind           string     `db:"kind"`
+	TermsVersion   string     `db:"terms_version"`
+	WorkspaceTerms string     `db:"ws_terms"`
+	OnboardedAt    *time.Time `db:"onboarded_at"`
 	// PendingRequest is true for a join request waiting for a decision
 	// (no membership yet; Status is "requested").
 	PendingRequest bool `db:"-"`
