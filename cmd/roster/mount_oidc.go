@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/rosterhq/roster/oidc"
+)
+
+// Environment of the sign-in door. Server-wide providers are JSON (see
+// oidc.Provider): ROSTER_OIDC_PROVIDERS holds it, or
+// ROSTER_OIDC_PROVIDERS_FILE names a file that does (keeps client secrets
+// out of the process list and unit files).
+const (
+	envOIDCProviders     = "ROSTER_OIDC_PROVIDERS"
+	envOIDCProvidersFile = "ROSTER_OIDC_PROVIDERS_FILE"
+	envTrustForwardedFor = "ROSTER_TRUST_FORWARDED_FOR"
+	envSessionHours      = "ROSTER_SESSION_HOURS"
+)
+
+func init() {
+	mounts = append(mounts, mountOIDC)
+}
+
+// mountOIDC serves the employees' sign-in pages and the OIDC callback.
+func mountOIDC(mux *http.ServeMux, deps serverDeps) error {
+	if deps.Box == nil || deps.BaseURL == "" {
+		// roster serve always has both; a partial wiring (tests of other
+		// doors) runs without the sign-in pages rather than failing.
+		deps.Logger.Warn("sign-in pages not mounted: no secret key or base URL")
+		return nil
+	}
+	raw := os.Getenv(envOIDCProviders)
+	if path := os.Getenv(envOIDCProvidersFile); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", envOIDCProvidersFile, err)
+		}
+		raw = string(b)
+	}
+	providers, err := oidc.ParseProviders(raw)
+	if err != nil {
+		return err
+	}
+	cfg := oidc.Config{Directory: deps.Dir, Box: deps.Box, BaseURL: deps.BaseURL, Dev: deps.Dev, Providers: providers,
+		Logger: deps.Logger.With("component", "oidc"), TrustForwardedFor: os.Getenv(envTrustForwardedFor) == "true"}
+	if s := os.Getenv(envSessionHours); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return fmt.Errorf("%s: want a whole number of hours, got %q", envSessionHours, s)
+		}
+		cfg.SessionTTL = time.Duration(n) * time.Hour
+	}
+	h, err := oidc.NewHandler(cfg)
+	if err != nil {
+		return err
+	}
+	h.Register(mux)
+	if len(providers) > 0 {
+		deps.Logger.Info("server-wide sign-in providers", "count", len(providers))
+	}
+	return nil
+}

@@ -1,0 +1,164 @@
+package oidc
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Cookie names and lifetimes.
+const (
+	sessionCookie  = "roster_session"
+	csrfCookie     = "roster_csrf"
+	txCookiePrefix = "roster_oidc_"
+	txTTL          = 10 * time.Minute
+
+	// Seal purposes: a value sealed for one never opens as another.
+	txPurpose   = "roster-oidc-tx"
+	csrfPurpose = "roster-csrf"
+)
+
+// transaction is one sign-in in flight: what the callback needs to finish
+// it on any replica. It travels sealed (AES-GCM) in a cookie scoped to the
+// callback path and bound to the connection that started it, so an answer
+// from another provider (mix-up) or a replayed state does not finish it.
+type transaction struct {
+	Connection string    `json:"c"`
+	State      string    `json:"s"`
+	Nonce      string    `json:"n"`
+	Verifier   string    `json:"v"`
+	ReturnTo   string    `json:"r,omitempty"`
+	Invitation string    `json:"i,omitempty"`
+	JoinLink   string    `json:"j,omitempty"`
+	Expires    time.Time `json:"e"`
+}
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// txCookieName keys the cookie on the state's prefix, so sign-ins started
+// in two tabs do not overwrite each other.
+func txCookieName(state string) string {
+	if len(state) > 16 {
+		state = state[:16]
+	}
+	return txCookiePrefix + state
+}
+
+func (h *Handler) setTransaction(w http.ResponseWriter, txn *transaction) {
+	b, _ := json.Marshal(txn)
+	http.SetCookie(w, &http.Cookie{Name: txCookieName(txn.State), Value: h.box.Seal(b, txPurpose), Path: callbackPath,
+		MaxAge: int(txTTL / time.Second), HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+}
+
+// takeTransaction opens the transaction of a callback's state and deletes
+// its cookie: a state works once per browser.
+func (h *Handler) takeTransaction(w http.ResponseWriter, r *http.Request, state string) (*transaction, error) {
+	if state == "" {
+		return nil, errors.New("callback without state")
+	}
+	name := txCookieName(state)
+	c, err := r.Cookie(name)
+	if err != nil {
+		return nil, errors.New("no sign-in in progress for this state (cookie missing or expired)")
+	}
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: callbackPath, MaxAge: -1, HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+	b, err := h.box.Open(c.Value, txPurpose)
+	if err != nil {
+		return nil, errors.New("sign-in cookie does not open")
+	}
+	var txn transaction
+	if err := json.Unmarshal(b, &txn); err != nil {
+		return nil, errors.New("sign-in cookie is malformed")
+	}
+	if !h.now().Before(txn.Expires) {
+		return nil, errors.New("sign-in took too long")
+	}
+	if subtle.ConstantTimeCompare([]byte(txn.State), []byte(state)) != 1 {
+		return nil, errors.New("state does not match")
+	}
+	return &txn, nil
+}
+
+// setSession sets the session cookie. Its lifetime is the session's TTL
+// (MaxAge, relative), so a skewed clock cannot make it expire at once; the
+// server checks the real expiry on every request.
+func (h *Handler) setSession(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(h.ttl / time.Second),
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+}
+
+func (h *Handler) clearSession(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+}
+
+func cookieValue(r *http.Request, name string) string {
+	if c, err := r.Cookie(name); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// csrfBinding is what a form token is bound to: the session when signed
+// in, else a random per-browser cookie (set here when missing). A token
+// from one browser or session is useless in another.
+func (h *Handler) csrfBinding(w http.ResponseWriter, r *http.Request, sessionID string) string {
+	if sessionID != "" {
+		return "s:" + sessionID
+	}
+	v := cookieValue(r, csrfCookie)
+	if len(v) < 32 {
+		v = randomString(32)
+		http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: v, Path: "/", MaxAge: 86400, HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
+		// Later reads in this request see the new value.
+		r.AddCookie(&http.Cookie{Name: csrfCookie, Value: v})
+	}
+	return "c:" + v
+}
+
+// csrfToken is the hidden field of every form.
+func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request, sessionID string) string {
+	return h.box.Seal([]byte(h.csrfBinding(w, r, sessionID)), csrfPurpose)
+}
+
+// checkCSRF verifies a POSTed form's token against this browser.
+func (h *Handler) checkCSRF(r *http.Request, sessionID string) bool {
+	b, err := h.box.Open(r.PostFormValue("csrf"), csrfPurpose)
+	if err != nil {
+		return false
+	}
+	want := "s:" + sessionID
+	if sessionID == "" {
+		v := cookieValue(r, csrfCookie)
+		if v == "" {
+			return false
+		}
+		want = "c:" + v
+	}
+	return subtle.ConstantTimeCompare(b, []byte(want)) == 1
+}
+
+// safeReturnTo accepts only a relative path on this server: no scheme, no
+// host, no protocol-relative "//" or "/\" (which browsers treat as a host).
+func safeReturnTo(s string) string {
+	if s == "" || len(s) > 512 || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, `/\`) || strings.ContainsAny(s, "\r\n\t\\") {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+		return ""
+	}
+	if strings.HasPrefix(u.Path, callbackPath) || strings.HasPrefix(u.Path, "/logout") {
+		return ""
+	}
+	return s
+}

@@ -1,0 +1,388 @@
+package oidc
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/rosterhq/roster/directory"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// pages are parsed once: the layout plus one content template each.
+var pages = func() map[string]*template.Template {
+	out := map[string]*template.Template{}
+	names := []string{"login", "choose", "invite", "join", "message", "onboarding", "home", "logout"}
+	for _, n := range names {
+		out[n] = template.Must(template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/"+n+".html"))
+	}
+	return out
+}()
+
+// choice is a server-wide provider offered on the choose page.
+type choice struct {
+	Key  string
+	Name string
+}
+
+// language is an option of the onboarding page.
+type language struct {
+	Code string
+	Name string
+}
+
+var languages = []language{{"en", "English"}, {"de", "Deutsch"}, {"es", "Español"}, {"fr", "Français"}, {"it", "Italiano"},
+	{"nl", "Nederlands"}, {"pt", "Português"}, {"pl", "Polski"}, {"sv", "Svenska"}, {"ja", "日本語"}}
+
+// pageData is what every template gets; pages use the fields they need.
+type pageData struct {
+	Title   string
+	CSRF    string
+	Session *directory.Session
+	Notice  string
+	Error   string
+
+	Email    string
+	Domain   string
+	ReturnTo string
+	Action   string
+	Choices  []choice
+
+	Invitation *directory.InvitationView
+	Join       *directory.JoinLinkView
+	Token      string
+	JoinState  string
+
+	Me         *directory.Me
+	Membership *directory.MyMembership
+	Languages  []language
+	Locale     string
+	Name       string
+	Phone      string
+}
+
+// render writes a page. Every page is private and short-lived: not cached,
+// not framed, and no Referer leaks link tokens to the provider.
+func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, d *pageData) {
+	if d.Session == nil {
+		d.Session = h.session(r)
+	}
+	d.CSRF = h.csrfToken(w, r, sessionID(d.Session))
+	var buf bytes.Buffer
+	if err := pages[name].Execute(&buf, d); err != nil {
+		h.log.Error("render page", "page", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	securityHeaders(w)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+func securityHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+}
+
+// message renders a page that only says something.
+func (h *Handler) message(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+	h.render(w, r, status, "message", &pageData{Title: title, Notice: msg})
+}
+
+// loginPage is the email field of home-realm discovery.
+func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	d := &pageData{Title: "Sign in", ReturnTo: safeReturnTo(r.URL.Query().Get("return_to"))}
+	if r.URL.Query().Get("signed_out") != "" {
+		d.Notice = "You are signed out."
+	}
+	h.render(w, r, http.StatusOK, "login", d)
+}
+
+// loginSubmit routes an email to its provider, or offers the server-wide
+// providers. The answer for a domain no workspace routes is the same
+// whether or not the domain exists elsewhere (unverified, unknown), so the
+// page reveals nothing about other workspaces.
+func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	s := h.session(r)
+	if !h.parseForm(w, r, s) {
+		return
+	}
+	returnTo := safeReturnTo(r.PostFormValue("return_to"))
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	txn := transaction{ReturnTo: returnTo}
+	if key := r.PostFormValue("provider"); key != "" {
+		h.startServerProvider(w, r, key, txn, email)
+		return
+	}
+	addr, err := directory.NormalizeEmail(email)
+	if err != nil {
+		h.render(w, r, http.StatusBadRequest, "login", &pageData{Title: "Sign in", Session: s, Email: email, ReturnTo: returnTo, Error: "Enter your work email address, like jane@example.com."})
+		return
+	}
+	h.routeOrChoose(w, r, s, addr, txn, "/login")
+}
+
+// routeOrChoose starts the sign-in at the connection that routes addr, or
+// renders the choice of server-wide providers (or the "no sign-in" message)
+// whose forms post back to action.
+func (h *Handler) routeOrChoose(w http.ResponseWriter, r *http.Request, s *directory.Session, addr string, txn transaction, action string) {
+	c, err := h.route(r.Context(), addr)
+	if err != nil && !errors.Is(err, directory.ErrInvalid) {
+		h.directoryError(w, r, err, pageSignIn)
+		return
+	}
+	if c != nil {
+		h.start(w, r, c, txn, addr)
+		return
+	}
+	d := &pageData{Title: "Choose how to sign in", Session: s, Email: addr, Domain: directory.EmailDomain(addr), ReturnTo: txn.ReturnTo, Action: action}
+	for _, p := range h.servers {
+		d.Choices = append(d.Choices, choice{Key: p.Key, Name: p.Name})
+	}
+	h.render(w, r, http.StatusOK, "choose", d)
+}
+
+func (h *Handler) startServerProvider(w http.ResponseWriter, r *http.Request, key string, txn transaction, email string) {
+	c := h.serverProvider(key)
+	if c == nil {
+		h.message(w, r, http.StatusBadRequest, "Unknown sign-in method", "Go back and choose one of the sign-in methods offered.")
+		return
+	}
+	hint := ""
+	if addr, err := directory.NormalizeEmail(email); err == nil {
+		hint = addr
+	}
+	h.start(w, r, c, txn, hint)
+}
+
+// invitePage shows who invited the person, to which workspace, with which
+// role, and whether the link still works.
+func (h *Handler) invitePage(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	inv, err := h.dir.InvitationByToken(r.Context(), token)
+	if err != nil {
+		h.directoryError(w, r, err, pageInvite)
+		return
+	}
+	d := &pageData{Title: "Invitation to " + inv.WorkspaceName, Invitation: &inv, Token: token}
+	status := http.StatusOK
+	if inv.Status != directory.InvitationPending {
+		status = http.StatusGone
+	}
+	h.render(w, r, status, "invite", d)
+}
+
+// inviteSubmit continues an invitation with the provider that routes the
+// invited address.
+func (h *Handler) inviteSubmit(w http.ResponseWriter, r *http.Request) {
+	s := h.session(r)
+	if !h.parseForm(w, r, s) {
+		return
+	}
+	token := r.PathValue("token")
+	inv, err := h.dir.InvitationByToken(r.Context(), token)
+	if err != nil {
+		h.directoryError(w, r, err, pageInvite)
+		return
+	}
+	switch inv.Status {
+	case directory.InvitationExpired:
+		h.directoryError(w, r, directory.ErrExpired, pageInvite)
+		return
+	case directory.InvitationRevoked:
+		h.directoryError(w, r, directory.ErrRevoked, pageInvite)
+		return
+	case directory.InvitationAccepted:
+		h.directoryError(w, r, directory.ErrUsed, pageInvite)
+		return
+	}
+	txn := transaction{Invitation: token}
+	if key := r.PostFormValue("provider"); key != "" {
+		h.startServerProvider(w, r, key, txn, inv.Email)
+		return
+	}
+	h.routeOrChoose(w, r, s, inv.Email, txn, "/invite/"+url.PathEscape(token))
+}
+
+// joinPage shows a join link: the workspace, what the link is for, and who
+// decides. Signed in, it shows where the person's request stands.
+func (h *Handler) joinPage(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
+	jl, err := h.dir.JoinLinkByToken(r.Context(), token)
+	if err != nil {
+		h.directoryError(w, r, err, pageJoin)
+		return
+	}
+	s := h.session(r)
+	d := &pageData{Title: "Join " + jl.WorkspaceName, Join: &jl, Token: token, Session: s}
+	if s != nil {
+		me, err := h.dir.MyWorkspaces(r.Context(), s.UserID)
+		if err == nil {
+			for i, m := range me.Memberships {
+				if m.WorkspaceID == jl.WorkspaceID {
+					d.Membership = &me.Memberships[i]
+					d.JoinState = m.Status
+				}
+			}
+		}
+	}
+	status := http.StatusOK
+	if !jl.Active {
+		status = http.StatusGone
+	}
+	h.render(w, r, status, "join", d)
+}
+
+// joinSubmit starts the sign-in for a join link with the provider that
+// routes the person's email.
+func (h *Handler) joinSubmit(w http.ResponseWriter, r *http.Request) {
+	s := h.session(r)
+	if !h.parseForm(w, r, s) {
+		return
+	}
+	token := r.PathValue("token")
+	jl, err := h.dir.JoinLinkByToken(r.Context(), token)
+	if err != nil {
+		h.directoryError(w, r, err, pageJoin)
+		return
+	}
+	if !jl.Active {
+		h.directoryError(w, r, directory.ErrRevoked, pageJoin)
+		return
+	}
+	txn := transaction{JoinLink: token}
+	email := strings.TrimSpace(r.PostFormValue("email"))
+	if key := r.PostFormValue("provider"); key != "" {
+		h.startServerProvider(w, r, key, txn, email)
+		return
+	}
+	addr, err := directory.NormalizeEmail(email)
+	if err != nil {
+		h.render(w, r, http.StatusBadRequest, "join", &pageData{Title: "Join " + jl.WorkspaceName, Join: &jl, Token: token, Session: s, Email: email,
+			Error: "Enter your work email address, like jane@example.com."})
+		return
+	}
+	h.routeOrChoose(w, r, s, addr, txn, "/join/"+url.PathEscape(token))
+}
+
+func (h *Handler) logoutPage(w http.ResponseWriter, r *http.Request) {
+	h.render(w, r, http.StatusOK, "logout", &pageData{Title: "Sign out"})
+}
+
+// logout ends the session on the server, not only in the browser.
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
+	s := h.session(r)
+	if !h.parseForm(w, r, s) {
+		return
+	}
+	if err := h.dir.EndSession(r.Context(), cookieValue(r, sessionCookie)); err != nil {
+		h.directoryError(w, r, err, pageSignIn)
+		return
+	}
+	h.clearSession(w)
+	http.Redirect(w, r, "/login?signed_out=1", http.StatusSeeOther)
+}
+
+// requireSession sends a signed-out browser to /login, coming back here.
+func (h *Handler) requireSession(w http.ResponseWriter, r *http.Request) *directory.Session {
+	s := h.session(r)
+	if s == nil {
+		http.Redirect(w, r, "/login?return_to="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+	}
+	return s
+}
+
+// myMembership finds the membership of the signed-in user in a workspace;
+// the session belongs to the user, so the membership's status is checked
+// on every workspace page.
+func (h *Handler) myMembership(w http.ResponseWriter, r *http.Request, s *directory.Session, slug string) (*directory.Me, *directory.MyMembership) {
+	me, err := h.dir.MyWorkspaces(r.Context(), s.UserID)
+	if err != nil {
+		h.directoryError(w, r, err, pageSignIn)
+		return nil, nil
+	}
+	for i, m := range me.Memberships {
+		if (m.WorkspaceSlug == slug || m.WorkspaceID == slug) && !m.PendingRequest {
+			switch m.Status {
+			case directory.StatusSuspended:
+				h.directoryError(w, r, directory.ErrSuspended, pageSignIn)
+				return nil, nil
+			case directory.StatusActive:
+				return &me, &me.Memberships[i]
+			}
+		}
+	}
+	h.directoryError(w, r, directory.ErrNotFound, pageSignIn)
+	return nil, nil
+}
+
+// onboardingPage shows the activation steps of a membership: terms, name,
+// language, phone.
+func (h *Handler) onboardingPage(w http.ResponseWriter, r *http.Request) {
+	s := h.requireSession(w, r)
+	if s == nil {
+		return
+	}
+	me, m := h.myMembership(w, r, s, r.URL.Query().Get("workspace"))
+	if m == nil {
+		return
+	}
+	locale := me.Locale
+	if locale == "" {
+		locale = "en"
+	}
+	h.render(w, r, http.StatusOK, "onboarding", &pageData{Title: "Welcome to " + m.WorkspaceName, Session: s, Me: me, Membership: m,
+		Languages: languages, Locale: locale, Name: me.Name, Phone: me.Phone})
+}
+
+// onboardingSubmit records the activation steps.
+func (h *Handler) onboardingSubmit(w http.ResponseWriter, r *http.Request) {
+	s := h.requireSession(w, r)
+	if s == nil || !h.parseForm(w, r, s) {
+		return
+	}
+	slug := r.PostFormValue("workspace")
+	o := directory.Onboarding{TermsVersion: r.PostFormValue("terms_version"), AcceptTerms: r.PostFormValue("accept_terms") == "yes",
+		Name: r.PostFormValue("name"), Locale: r.PostFormValue("locale"), Phone: r.PostFormValue("phone")}
+	_, err := h.dir.CompleteOnboarding(r.Context(), s.UserID, slug, o)
+	if errors.Is(err, directory.ErrInvalid) {
+		me, m := h.myMembership(w, r, s, slug)
+		if m == nil {
+			return
+		}
+		h.render(w, r, http.StatusBadRequest, "onboarding", &pageData{Title: "Welcome to " + m.WorkspaceName, Session: s, Me: me, Membership: m,
+			Languages: languages, Locale: o.Locale, Name: o.Name, Phone: o.Phone,
+			Error: strings.TrimPrefix(err.Error(), directory.ErrInvalid.Error()+": ")})
+		return
+	}
+	if err != nil {
+		h.directoryError(w, r, err, pageSignIn)
+		return
+	}
+	http.Redirect(w, r, "/home", http.StatusSeeOther)
+}
+
+// home is "your workspaces": every membership with its status.
+func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
+	s := h.requireSession(w, r)
+	if s == nil {
+		return
+	}
+	me, err := h.dir.MyWorkspaces(r.Context(), s.UserID)
+	if err != nil {
+		h.directoryError(w, r, err, pageSignIn)
+		return
+	}
+	h.render(w, r, http.StatusOK, "home", &pageData{Title: "Your workspaces", Session: s, Me: &me})
+}

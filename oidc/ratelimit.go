@@ -1,0 +1,75 @@
+package oidc
+
+import (
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// limiter is a per-client-IP token bucket for the sign-in endpoints. It
+// lives in memory, so it limits per replica: N replicas allow N times the
+// rate. That bounds brute force and provider abuse from one address well
+// enough; a shared limit belongs in the load balancer.
+type limiter struct {
+	mu      sync.Mutex
+	rate    float64 // tokens per second
+	burst   float64
+	now     func() time.Time
+	buckets map[string]*bucket
+	swept   time.Time
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+func newLimiter(perMinute int, now func() time.Time) *limiter {
+	if perMinute <= 0 {
+		perMinute = 30
+	}
+	return &limiter{rate: float64(perMinute) / 60, burst: float64(perMinute), now: now, buckets: map[string]*bucket{}}
+}
+
+// allow takes a token for key, reporting false when none is left.
+func (l *limiter) allow(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if now.Sub(l.swept) > time.Minute {
+		// Full buckets carry no information; dropping them bounds memory.
+		for k, b := range l.buckets {
+			if b.tokens+now.Sub(b.at).Seconds()*l.rate >= l.burst {
+				delete(l.buckets, k)
+			}
+		}
+		l.swept = now
+	}
+	b := l.buckets[key]
+	if b == nil {
+		b = &bucket{tokens: l.burst, at: now}
+		l.buckets[key] = b
+	}
+	b.tokens += now.Sub(b.at).Seconds() * l.rate
+	if b.tokens > l.burst {
+		b.tokens = l.burst
+	}
+	b.at = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// clientIP is the connecting address. Forwarded headers are not trusted:
+// behind a proxy every client shares the proxy's bucket unless the proxy
+// itself rate-limits, which is the safe failure.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
