@@ -1,0 +1,111 @@
+package oidc
+
+import (
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestSafeReturnTo(t *testing.T) {
+	for in, want := range map[string]string{
+		"/home":                      "/home",
+		"/onboarding?workspace=acme": "/onboarding?workspace=acme",
+		"//evil.example/x":           "",
+		`/\evil.example`:             "",
+		"https://evil.example/":      "",
+		"javascript:alert(1)":        "",
+		"home":                       "",
+		"/auth/callback?code=x":      "",
+		"/x\r\nSet-Cookie: a=b":      "",
+	} {
+		if got := safeReturnTo(in); got != want {
+			t.Errorf("safeReturnTo(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestPublicIP(t *testing.T) {
+	for ip, want := range map[string]bool{
+		"127.0.0.1": false, "10.1.2.3": false, "192.168.1.1": false, "172.16.0.1": false, "169.254.169.254": false,
+		"100.64.0.1": false, "0.0.0.0": false, "::1": false, "fe80::1": false, "fd00::1": false, "::ffff:127.0.0.1": false,
+		"8.8.8.8": true, "2606:4700::1111": true,
+	} {
+		if got := publicIP(net.ParseIP(ip)); got != want {
+			t.Errorf("publicIP(%s) = %v, want %v", ip, got, want)
+		}
+	}
+}
+
+// TestFetchClientRefusesPrivateAddresses: outside dev, the discovery
+// client refuses plain http and loopback targets; responses are capped.
+func TestFetchClientRefusesPrivateAddresses(t *testing.T) {
+	big := strings.Repeat("x", maxResponseBytes+10)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, big) }))
+	defer srv.Close()
+	if _, err := newFetchClient(false).Get(srv.URL); err == nil || !strings.Contains(err.Error(), "private or loopback") {
+		t.Errorf("loopback over https: err = %v", err)
+	}
+	if _, err := newFetchClient(false).Get(strings.Replace(srv.URL, "https", "http", 1)); err == nil || !strings.Contains(err.Error(), "https") {
+		t.Errorf("plain http: err = %v", err)
+	}
+	dev := newFetchClient(true)
+	dev.Transport.(*guardedTransport).next.(*http.Transport).TLSClientConfig = srv.Client().Transport.(*http.Transport).TLSClientConfig
+	resp, err := dev.Get(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if _, err := io.ReadAll(resp.Body); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("oversized body: err = %v", err)
+	}
+}
+
+func TestFlexBool(t *testing.T) {
+	for in, want := range map[string]bool{`true`: true, `"true"`: true, `"True"`: true, `false`: false, `"false"`: false, `1`: false, `null`: false} {
+		var c struct {
+			V flexBool `json:"v"`
+		}
+		if err := json.Unmarshal([]byte(`{"v":`+in+`}`), &c); err != nil || bool(c.V) != want {
+			t.Errorf("%s: %v %v", in, c.V, err)
+		}
+	}
+}
+
+func TestMultiTenantIssuer(t *testing.T) {
+	if got := multiTenantIssuer("https://login.microsoftonline.com/organizations/v2.0"); got != "https://login.microsoftonline.com/{tenantid}/v2.0" {
+		t.Errorf("got %s", got)
+	}
+}
+
+func TestParseProviders(t *testing.T) {
+	ps, err := ParseProviders(`[{"key":"google","kind":"google","client_id":"a","client_secret":"b"}]`)
+	if err != nil || len(ps) != 1 || ps[0].Issuer != "https://accounts.google.com" || ps[0].Name != "google" {
+		t.Fatalf("%+v %v", ps, err)
+	}
+	for _, bad := range []string{`[{"key":"a b","issuer":"https://x","client_id":"a","client_secret":"b"}]`, `[{"key":"a","issuer":"https://x"}]`,
+		`[{"key":"a","kind":"saml","issuer":"https://x","client_id":"a","client_secret":"b"}]`, `[{"key":"a","issuer":"https://x","client_id":"a","client_secret":"b","extra":1}]`} {
+		if _, err := ParseProviders(bad); err == nil {
+			t.Errorf("accepted %s", bad)
+		}
+	}
+}
+
+func TestLimiter(t *testing.T) {
+	now := time.Unix(0, 0)
+	l := newLimiter(2, func() time.Time { return now })
+	if !l.allow("a") || !l.allow("a") || l.allow("a") {
+		t.Fatal("burst of 2 not enforced")
+	}
+	if !l.allow("b") {
+		t.Error("one address limits another")
+	}
+	now = now.Add(31 * time.Second)
+	if !l.allow("a") {
+		t.Error("no refill after 30s")
+	}
+}
