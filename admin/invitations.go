@@ -32,6 +32,11 @@ func (a *API) listInvitations(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	for i := range list {
+		if list[i].Teams == nil {
+			list[i].Teams = []string{} // the wire always has arrays, never null
+		}
+	}
 	return http.StatusOK, map[string]any{"invitations": list}, nil
 }
 

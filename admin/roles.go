@@ -19,6 +19,11 @@ func (a *API) listRoles(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	for i := range roles {
+		if roles[i].Permissions == nil {
+			roles[i].Permissions = []directory.Permission{} // collaborators hold none
+		}
+	}
 	ws, err := a.d.GetWorkspace(c.r.Context(), c.actor, c.ws)
 	if err != nil {
 		return 0, nil, err
