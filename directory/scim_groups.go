@@ -24,11 +24,11 @@ type SCIMGroup struct {
 const scimGroupColumns = `g.id, g.name, g.external_id, g.version, g.created_at, g.updated_at`
 
 // SCIMGroupInput is a group as POSTed: its name, externalId and members
-// (user ids).
+// (user ids, with the display the IdP gave them, if any).
 type SCIMGroupInput struct {
 	DisplayName string
 	ExternalID  *string
-	Members     []string
+	Members     []SCIMMemberRef
 }
 
 // SCIMGroupChange is what a PUT or a PATCH does to a group. Member
@@ -44,10 +44,11 @@ type SCIMGroupChange struct {
 }
 
 // SCIMMemberOp adds, removes or sets members; Op is "add", "remove" or
-// "set" ("set" with no ids removes everyone).
+// "set" ("set" with no members removes everyone). Displays are kept for
+// added members.
 type SCIMMemberOp struct {
-	Op  string
-	IDs []string
+	Op      string
+	Members []SCIMMemberRef
 }
 
 // SCIMGroupUpdate is a read-modify-write of a group; it sees the group
@@ -102,30 +103,65 @@ func ignoredNote(ignored []string) string {
 
 // scimAddMembers adds users to a team, ignoring ids that are not members
 // of the workspace (IdPs push memberships of users whose provisioning
-// failed; refusing the whole request would make them retry it forever).
-// It returns how many were named and the ignored ids.
-func (t *tx) scimAddMembers(ws *workspaceRow, teamID string, ids []string) (int, []string, error) {
-	ids = uniqueIDs(ids)
+// failed; refusing the whole request would make them retry it forever),
+// and keeps the displays the IdP gave. It returns how many were added
+// and the ignored ids.
+func (t *tx) scimAddMembers(ws *workspaceRow, teamID string, refs []SCIMMemberRef) (int, []string, error) {
+	ids := uniqueIDs(refIDs(refs))
 	err := t.addTeamMembers(ws, teamID, ids)
-	if !errors.Is(err, ErrNotFound) {
-		return len(ids), nil, err
+	var ignored []string
+	if errors.Is(err, ErrNotFound) {
+		known, lookupErr := t.membershipsByID(ws.ID, ids)
+		if lookupErr != nil {
+			return 0, nil, lookupErr
+		}
+		var ok []string
+		for _, id := range ids {
+			if _, found := known[id]; found {
+				ok = append(ok, id)
+			} else {
+				ignored = append(ignored, id)
+			}
+		}
+		ids = ok
+		err = t.addTeamMembers(ws, teamID, ids)
 	}
-	known, err := t.membershipsByID(ws.ID, ids)
 	if err != nil {
 		return 0, nil, err
 	}
-	var ok, ignored []string
-	for _, id := range ids {
-		if _, found := known[id]; found {
-			ok = append(ok, id)
-		} else {
-			ignored = append(ignored, id)
+	return len(ids), ignored, t.scimSetDisplays(teamID, refs)
+}
+
+func refIDs(refs []SCIMMemberRef) []string {
+	ids := make([]string, len(refs))
+	for i, r := range refs {
+		ids[i] = r.Value
+	}
+	return ids
+}
+
+// scimSetDisplays stores the displays the IdP gave members, in batches
+// (UPDATE … FROM VALUES works on both databases).
+func (t *tx) scimSetDisplays(teamID string, refs []SCIMMemberRef) error {
+	var with []SCIMMemberRef
+	for _, r := range refs {
+		if r.Display != "" {
+			with = append(with, r)
 		}
 	}
-	if err := t.addTeamMembers(ws, teamID, ok); err != nil {
-		return 0, nil, err
+	for chunk := range slices.Chunk(with, batchSize) {
+		args := make([]any, 0, 2*len(chunk)+1)
+		for _, r := range chunk {
+			args = append(args, r.Value, truncate(r.Display, 500))
+		}
+		args = append(args, teamID)
+		q := `UPDATE team_members SET scim_display = v.column2 FROM (VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?), ", len(chunk)), ", ") +
+			`) AS v WHERE team_members.team_id = ? AND team_members.membership_id = v.column1`
+		if _, err := t.exec(q, args...); err != nil {
+			return fmt.Errorf("store member displays: %w", err)
+		}
 	}
-	return len(ok), ignored, nil
+	return nil
 }
 
 // scimGroup loads a group, with its members when asked.
@@ -159,7 +195,7 @@ type selecter interface {
 func scimGroupMembers(ctx context.Context, db selecter, groupIDs []string) (map[string][]SCIMMemberRef, error) {
 	out := map[string][]SCIMMemberRef{}
 	for chunk := range slices.Chunk(groupIDs, batchSize) {
-		q, args, err := inQuery(`SELECT x.team_id AS owner, m.id AS value, COALESCE(m.scim_user_name, u.email_norm, u.name) AS display
+		q, args, err := inQuery(`SELECT x.team_id AS owner, m.id AS value, COALESCE(x.scim_display, m.scim_user_name, u.email_norm, u.name) AS display
 			FROM team_members x JOIN memberships m ON m.id = x.membership_id JOIN users u ON u.id = m.user_id
 			WHERE x.team_id IN (?) AND m.status <> 'removed' ORDER BY x.team_id, m.id`, chunk)
 		if err != nil {
@@ -312,13 +348,13 @@ func (d *Directory) SCIMUpdateGroup(ctx context.Context, conn SCIMConnection, id
 func (t *tx) scimMemberOp(ws *workspaceRow, teamID string, op SCIMMemberOp) (string, error) {
 	switch op.Op {
 	case "add":
-		n, ignored, err := t.scimAddMembers(ws, teamID, op.IDs)
+		n, ignored, err := t.scimAddMembers(ws, teamID, op.Members)
 		if err != nil {
 			return "", err
 		}
 		return fmt.Sprintf("added %d members", n) + ignoredNote(ignored), nil
 	case "remove":
-		ids := uniqueIDs(op.IDs)
+		ids := uniqueIDs(refIDs(op.Members))
 		if err := t.removeTeamMembers(ws, teamID, ids); err != nil {
 			return "", err
 		}
@@ -328,10 +364,9 @@ func (t *tx) scimMemberOp(ws *workspaceRow, teamID string, op SCIMMemberOp) (str
 		if err := t.selectRows(&cur, `SELECT membership_id FROM team_members WHERE team_id = ?`, teamID); err != nil {
 			return "", fmt.Errorf("group members: %w", err)
 		}
-		want := uniqueIDs(op.IDs)
-		wantSet := make(map[string]bool, len(want))
-		for _, id := range want {
-			wantSet[id] = true
+		wantSet := make(map[string]bool, len(op.Members))
+		for _, r := range op.Members {
+			wantSet[r.Value] = true
 		}
 		var gone []string
 		for _, id := range cur {
@@ -342,7 +377,7 @@ func (t *tx) scimMemberOp(ws *workspaceRow, teamID string, op SCIMMemberOp) (str
 		if err := t.removeTeamMembers(ws, teamID, gone); err != nil {
 			return "", err
 		}
-		n, ignored, err := t.scimAddMembers(ws, teamID, want)
+		n, ignored, err := t.scimAddMembers(ws, teamID, op.Members)
 		if err != nil {
 			return "", err
 		}

@@ -74,8 +74,8 @@ func (h *Handler) getGroup(w http.ResponseWriter, r *request, id string) error {
 }
 
 // groupBody decodes a POST or PUT body: displayName (required),
-// externalId and the member ids.
-func groupBody(r *request) (name string, externalID *string, members []string, err error) {
+// externalId and the members.
+func groupBody(r *request) (name string, externalID *string, members []directory.SCIMMemberRef, err error) {
 	body, err := readJSON(r.Request)
 	if err != nil {
 		return "", nil, nil, err
@@ -91,22 +91,23 @@ func groupBody(r *request) (name string, externalID *string, members []string, e
 	if s, ok := stringValue(doc["externalId"]); ok {
 		externalID = &s
 	}
-	members = memberIDs(doc["members"])
+	members = memberRefs(doc["members"])
 	return name, externalID, members, nil
 }
 
-// memberIDs reads the user ids of a members value.
-func memberIDs(v any) []string {
+// memberRefs reads the user ids (and displays) of a members value.
+func memberRefs(v any) []directory.SCIMMemberRef {
 	list, _ := v.([]any)
-	ids := make([]string, 0, len(list))
+	refs := make([]directory.SCIMMemberRef, 0, len(list))
 	for _, x := range list {
 		if el, ok := x.(map[string]any); ok {
 			if s, ok := stringValue(el["value"]); ok && s != "" {
-				ids = append(ids, s)
+				d, _ := el["display"].(string)
+				refs = append(refs, directory.SCIMMemberRef{Value: s, Display: d})
 			}
 		}
 	}
-	return ids
+	return refs
 }
 
 func (h *Handler) createGroup(w http.ResponseWriter, r *request) error {
@@ -136,7 +137,7 @@ func (h *Handler) replaceGroup(w http.ResponseWriter, r *request, id string) err
 			return directory.SCIMGroupChange{}, err
 		}
 		return directory.SCIMGroupChange{DisplayName: &name, SetExternalID: true, ExternalID: ext,
-			Members: []directory.SCIMMemberOp{{Op: "set", IDs: members}}}, nil
+			Members: []directory.SCIMMemberOp{{Op: "set", Members: members}}}, nil
 	})
 	r.did = did
 	if err != nil {
@@ -233,67 +234,67 @@ func memberOp(p patchOp) (*directory.SCIMMemberOp, error) {
 		if p.target.sub.name != "value" {
 			return nil, nil
 		}
-		ids := idList(p.value)
+		refs := idRefs(p.value)
 		op := map[string]string{"add": "add", "remove": "remove", "replace": "set"}[p.op]
 		if p.op == "remove" && !p.hasValue {
-			op, ids = "set", nil
+			op, refs = "set", nil
 		}
-		return &directory.SCIMMemberOp{Op: op, IDs: ids}, nil
+		return &directory.SCIMMemberOp{Op: op, Members: refs}, nil
 	}
 	if p.filter != nil {
 		if p.filterSub != nil && p.filterSub.name != "value" {
 			return nil, nil
 		}
-		ids, ok := filterIDs(p.filter)
+		refs, ok := filterRefs(p.filter)
 		if !ok {
 			return nil, errorf(http.StatusBadRequest, "invalidFilter", `members filters must be value eq "id" (or several joined by or)`)
 		}
 		switch p.op {
 		case "remove":
-			return &directory.SCIMMemberOp{Op: "remove", IDs: ids}, nil
+			return &directory.SCIMMemberOp{Op: "remove", Members: refs}, nil
 		case "add":
-			return &directory.SCIMMemberOp{Op: "add", IDs: memberIDs([]any{p.value})}, nil
+			return &directory.SCIMMemberOp{Op: "add", Members: memberRefs([]any{p.value})}, nil
 		}
 		// replace members[value eq "a"] with another member: a swap.
 		return nil, errorf(http.StatusBadRequest, "invalidPath", "replace of a filtered member is not supported; remove and add instead")
 	}
 	switch p.op {
 	case "add":
-		return &directory.SCIMMemberOp{Op: "add", IDs: memberIDs(p.value)}, nil
+		return &directory.SCIMMemberOp{Op: "add", Members: memberRefs(p.value)}, nil
 	case "replace":
-		return &directory.SCIMMemberOp{Op: "set", IDs: memberIDs(p.value)}, nil
+		return &directory.SCIMMemberOp{Op: "set", Members: memberRefs(p.value)}, nil
 	}
 	if p.hasValue {
-		return &directory.SCIMMemberOp{Op: "remove", IDs: memberIDs(p.value)}, nil
+		return &directory.SCIMMemberOp{Op: "remove", Members: memberRefs(p.value)}, nil
 	}
 	return &directory.SCIMMemberOp{Op: "set"}, nil
 }
 
-// idList reads a string or a list of strings.
-func idList(v any) []string {
+// idRefs reads a string or a list of strings as member ids.
+func idRefs(v any) []directory.SCIMMemberRef {
 	if s, ok := stringValue(v); ok {
-		return []string{s}
+		return []directory.SCIMMemberRef{{Value: s}}
 	}
-	var out []string
+	var out []directory.SCIMMemberRef
 	list, _ := v.([]any)
 	for _, x := range list {
 		if s, ok := stringValue(x); ok {
-			out = append(out, s)
+			out = append(out, directory.SCIMMemberRef{Value: s})
 		}
 	}
 	return out
 }
 
-// filterIDs reads the ids of value eq "a" or value eq "b".
-func filterIDs(f *directory.SCIMFilter) ([]string, bool) {
+// filterRefs reads the ids of value eq "a" or value eq "b".
+func filterRefs(f *directory.SCIMFilter) ([]directory.SCIMMemberRef, bool) {
 	switch f.Op {
 	case "or":
-		l, ok1 := filterIDs(f.Left)
-		r, ok2 := filterIDs(f.Right)
+		l, ok1 := filterRefs(f.Left)
+		r, ok2 := filterRefs(f.Right)
 		return append(l, r...), ok1 && ok2
 	case "eq":
 		s, ok := stringValue(f.Value)
-		return []string{s}, ok && f.Attr == "value"
+		return []directory.SCIMMemberRef{{Value: s}}, ok && f.Attr == "value"
 	}
 	return nil, false
 }

@@ -73,6 +73,10 @@ CREATE INDEX memberships_scim_modified ON memberships (workspace_id, updated_at)
 CREATE INDEX memberships_scim_tombstone ON memberships (workspace_id, scim_user_name_norm)
     WHERE status = 'removed' AND scim_user_name_norm IS NOT NULL;
 
+-- A group member's display as the IdP sent it (RFC 7643 makes it
+-- immutable: set when the member is added); NULL shows the userName.
+ALTER TABLE team_members ADD COLUMN scim_display TEXT;
+
 -- Groups are looked up by externalId and listed in id order.
 CREATE INDEX teams_external_id ON teams (workspace_id, external_id) WHERE external_id IS NOT NULL;
 CREATE INDEX teams_workspace_id ON teams (workspace_id, id);
@@ -80,6 +84,7 @@ CREATE INDEX teams_workspace_id ON teams (workspace_id, id);
 -- +goose Down
 DROP INDEX teams_workspace_id;
 DROP INDEX teams_external_id;
+ALTER TABLE team_members DROP COLUMN scim_display;
 DROP INDEX memberships_scim_tombstone;
 DROP INDEX memberships_scim_modified;
 DROP INDEX memberships_scim_list;
