@@ -13,8 +13,8 @@ import (
 
 // openAPIDoc is the part of an OpenAPI 3.1 document the test reads.
 type openAPIDoc struct {
-	OpenAPI string                                `json:"openapi"`
-	Servers []struct{ URL string }                `json:"servers"`
+	OpenAPI string                                 `json:"openapi"`
+	Servers []struct{ URL string }                 `json:"servers"`
 	Paths   map[string]map[string]openAPIOperation `json:"paths"`
 	raw     map[string]any
 }
