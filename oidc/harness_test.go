@@ -144,12 +144,11 @@ func (r *roster) invite(by directory.Actor, slug, email, role string) string {
 // browser is a cookie-keeping HTTP client that follows redirects and
 // remembers every response on the way.
 type browser struct {
-	t     testing.TB
-	c     *http.Client
-	base  string
-	hops  []*http.Response
-	jar   *cookiejar.Jar
-	agent string
+	t    testing.TB
+	c    *http.Client
+	base string
+	hops []*http.Response
+	jar  *cookiejar.Jar
 }
 
 func (r *roster) browser() *browser {

@@ -98,8 +98,9 @@ func TestParseProviders(t *testing.T) {
 func TestLimiter(t *testing.T) {
 	now := time.Unix(0, 0)
 	l := newLimiter(2, func() time.Time { return now })
-	if !l.allow("a") || !l.allow("a") || l.allow("a") {
-		t.Fatal("burst of 2 not enforced")
+	got := []bool{l.allow("a"), l.allow("a"), l.allow("a")}
+	if !got[0] || !got[1] || got[2] {
+		t.Fatalf("burst of 2: %v", got)
 	}
 	if !l.allow("b") {
 		t.Error("one address limits another")
