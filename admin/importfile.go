@@ -62,11 +62,11 @@ func (a *API) importInvitations(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	rows, headerRow, err := readTable(file, name)
+	rows, err := readTable(file, name)
 	if err != nil {
 		return 0, nil, err
 	}
-	req := directory.ImportRequest{Header: rows[0], Records: rows[1:], HeaderRow: headerRow, Role: opts["role"]}
+	req := directory.ImportRequest{Rows: rows, Role: opts["role"]}
 	for _, t := range strings.Split(opts["teams"], ",") {
 		if t = strings.TrimSpace(t); t != "" {
 			req.Teams = append(req.Teams, t)
@@ -162,41 +162,17 @@ func (a *API) readMultipart(body io.Reader, boundary string, opts map[string]str
 	return file, name, nil
 }
 
-// readTable turns an uploaded file into rows: the header and the records
-// below it. It returns the header's row number in the file, so outcomes
-// number rows the way a spreadsheet shows them.
-func readTable(file []byte, name string) ([][]string, int, error) {
-	var rows [][]string
-	var err error
+// readTable turns an uploaded file into rows, blank ones included, so
+// that row numbers in the answer are the ones a spreadsheet shows.
+func readTable(file []byte, name string) ([][]string, error) {
 	switch {
 	case bytes.HasPrefix(file, []byte("PK\x03\x04")) || strings.HasSuffix(strings.ToLower(name), ".xlsx"):
-		rows, err = readXLSX(file)
+		return readXLSX(file)
 	case bytes.HasPrefix(file, []byte{0xD0, 0xCF, 0x11, 0xE0}):
-		return nil, 0, newProblem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported file type",
+		return nil, newProblem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported file type",
 			"this is an old Excel .xls file; save it as .xlsx or as CSV and upload it again")
-	default:
-		rows, err = readCSV(file)
 	}
-	if err != nil {
-		return nil, 0, err
-	}
-	headerRow := 1
-	for len(rows) > 0 && blank(rows[0]) {
-		rows, headerRow = rows[1:], headerRow+1
-	}
-	if len(rows) == 0 {
-		return nil, 0, errValidation(fieldErr("file", "the file is empty; its first row must name the columns (email, name, role, teams…)"))
-	}
-	return rows, headerRow, nil
-}
-
-func blank(row []string) bool {
-	for _, v := range row {
-		if strings.TrimSpace(v) != "" {
-			return false
-		}
-	}
-	return true
+	return readCSV(file)
 }
 
 // readCSV reads CSV as spreadsheets export it: UTF-8 (with or without a

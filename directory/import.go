@@ -16,17 +16,15 @@ const MaxImportRows = 10000
 // written (no role, an unknown role or team, an over-long value).
 const OutcomeInvalid OutcomeStatus = "invalid"
 
-// ImportRequest invites the people of a table (a CSV or spreadsheet read by
-// a front door). The header names the columns: email (required), name,
-// phone, role and teams are understood, in any order and any case; every
-// other named column is kept on the new user's profile (gender, employee
-// number…). Records are the rows after the header.
+// ImportRequest invites the people of a table (a CSV file or a
+// spreadsheet, read by a front door). Rows are the table as the file holds
+// it, blank rows included so that row numbers match. The header is the
+// first of the first rows that names an email column (titles above it are
+// skipped); email (required), name, phone, role and teams are understood,
+// in any order and any case, and every other named column is kept on the
+// new user's profile (gender, employee number…).
 type ImportRequest struct {
-	Header  []string
-	Records [][]string
-	// HeaderRow is the header's row number in the file (default 1), so
-	// outcomes number rows the way the file does.
-	HeaderRow int
+	Rows [][]string
 	// Role is used for rows whose role cell is empty.
 	Role string
 	// Teams (ids or names) are joined by everyone, in addition to the
@@ -35,6 +33,9 @@ type ImportRequest struct {
 	// SendEmail defaults to true.
 	SendEmail *bool
 }
+
+// importHeaderSearch is how many rows may stand above the header.
+const importHeaderSearch = 10
 
 // ImportOutcome is the answer for one row: its number in the file (the
 // header is row 1) and what happened to it.
@@ -65,10 +66,42 @@ type importRow struct {
 // whole only for a table that cannot be read at all (no email column, a
 // repeated column, too many rows); a bad cell fails its row only.
 func readImportTable(req ImportRequest) ([]importRow, error) {
+	for i, row := range req.Rows {
+		if i == importHeaderSearch {
+			break
+		}
+		col, profileCols, err := importHeader(row)
+		if _, ok := col["email"]; !ok {
+			continue // a title above the header
+		}
+		if err != nil {
+			return nil, err
+		}
+		return importRecords(req.Rows[i+1:], i+2, col, profileCols)
+	}
+	first := ""
+	for _, row := range req.Rows {
+		if !isBlank(row) {
+			first = strings.Join(row, ", ")
+			break
+		}
+	}
+	if first == "" {
+		return nil, invalidf("the file is empty; its first row must name the columns (email, name, role, teams…)")
+	}
+	return nil, invalidf("no header row with an email column among the first %d rows (the first row reads %q)", importHeaderSearch, truncate(first, 80))
+}
+
+// importHeader reads a candidate header row: which cell holds each column
+// understood, and the names of the other (profile) columns. The columns
+// found so far come back with an error too, so a caller can tell a broken
+// header from a row that is no header at all.
+func importHeader(header []string) (map[string]int, map[int]string, error) {
 	col := map[string]int{}
 	profileCols := map[int]string{}
 	seenProfile := map[string]bool{}
-	for i, h := range req.Header {
+	var err error
+	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")) // a UTF-8 BOM from spreadsheet exports
 		if h == "" {
 			continue
@@ -76,23 +109,28 @@ func readImportTable(req ImportRequest) ([]importRow, error) {
 		key := strings.Join(strings.Fields(strings.ReplaceAll(foldCase(h), "_", " ")), " ")
 		if c, ok := importColumns[key]; ok {
 			if _, dup := col[c]; dup {
-				return nil, invalidf("the header has two %s columns (columns %d and %d)", c, col[c]+1, i+1)
+				return col, nil, invalidf("the header has two %s columns (columns %d and %d)", c, col[c]+1, i+1)
 			}
 			col[c] = i
 			continue
 		}
 		if len(h) > 100 {
-			return nil, invalidf("column %d's name is longer than 100 characters", i+1)
+			err = invalidf("column %d's name is longer than 100 characters", i+1)
+			continue
 		}
 		if seenProfile[foldCase(h)] {
-			return nil, invalidf("the header has two columns named %q", h)
+			err = invalidf("the header has two columns named %q", h)
+			continue
 		}
 		seenProfile[foldCase(h)] = true
 		profileCols[i] = h
 	}
-	if _, ok := col["email"]; !ok {
-		return nil, invalidf("the first row must name the columns, one of them email (found %q)", strings.Join(req.Header, ", "))
-	}
+	return col, profileCols, err
+}
+
+// importRecords reads the rows below the header; first is the row number
+// of records[0].
+func importRecords(records [][]string, first int, col map[string]int, profileCols map[int]string) ([]importRow, error) {
 	cell := func(rec []string, c string) string {
 		i, ok := col[c]
 		if !ok || i >= len(rec) {
@@ -101,11 +139,7 @@ func readImportTable(req ImportRequest) ([]importRow, error) {
 		return strings.TrimSpace(rec[i])
 	}
 	var rows []importRow
-	first := req.HeaderRow + 1
-	if req.HeaderRow <= 0 {
-		first = 2
-	}
-	for n, rec := range req.Records {
+	for n, rec := range records {
 		if isBlank(rec) {
 			continue
 		}

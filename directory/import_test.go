@@ -22,8 +22,9 @@ func TestImportInvitations(t *testing.T) {
 			t.Fatal(err)
 		}
 		req := directory.ImportRequest{
-			Header: []string{"\ufeffE-mail", "Full Name", "Role", "Teams", "Gender", "", "Employee_No"},
-			Records: [][]string{
+			Rows: [][]string{
+				{"People to invite"}, // a title above the header
+				{"\ufeffE-mail", "Full Name", "Role", "Teams", "Gender", "", "Employee_No"},
 				{"jane@acme.example", "Jane Doe", "", "Sales", "F", "ignored", "E1"},
 				{"bob@acme.example", "Bob", "Admin", "", "", "", "E2"},
 				{"", "", "", "", "", "", ""}, // blank rows are skipped
@@ -51,15 +52,15 @@ func TestImportInvitations(t *testing.T) {
 			email  string
 			status directory.OutcomeStatus
 		}{
-			{2, "jane@acme.example", directory.OutcomeInvited},
-			{3, "bob@acme.example", directory.OutcomeInvited},
-			{5, "not-an-address", directory.OutcomeInvalidAddress},
-			{6, "jane@acme.example", directory.OutcomeDuplicate},
-			{7, "already@acme.example", directory.OutcomeAlreadyMember},
-			{8, "carl@acme.example", directory.OutcomeInvalid},
-			{9, "dora@acme.example", directory.OutcomeInvalid},
-			{10, "eve@acme.example", directory.OutcomeInvited},
-			{11, "fay@acme.example", directory.OutcomeInvalid},
+			{3, "jane@acme.example", directory.OutcomeInvited},
+			{4, "bob@acme.example", directory.OutcomeInvited},
+			{6, "not-an-address", directory.OutcomeInvalidAddress},
+			{7, "jane@acme.example", directory.OutcomeDuplicate},
+			{8, "already@acme.example", directory.OutcomeAlreadyMember},
+			{9, "carl@acme.example", directory.OutcomeInvalid},
+			{10, "dora@acme.example", directory.OutcomeInvalid},
+			{11, "eve@acme.example", directory.OutcomeInvited},
+			{12, "fay@acme.example", directory.OutcomeInvalid},
 		}
 		if len(out) != len(want) {
 			t.Fatalf("got %d outcomes: %+v", len(out), out)
@@ -72,7 +73,7 @@ func TestImportInvitations(t *testing.T) {
 				t.Errorf("row %d: %s without an explanation", out[i].Row, out[i].Status)
 			}
 		}
-		if !strings.Contains(out[5].Error, `"wizard"`) || !strings.Contains(out[6].Error, `"Marketing"`) || !strings.Contains(out[3].Error, "row 2") {
+		if !strings.Contains(out[5].Error, `"wizard"`) || !strings.Contains(out[6].Error, `"Marketing"`) || !strings.Contains(out[3].Error, "row 3") {
 			t.Errorf("errors do not say what is wrong: %q / %q / %q", out[5].Error, out[6].Error, out[3].Error)
 		}
 
@@ -109,21 +110,22 @@ func TestImportInvitations(t *testing.T) {
 
 		// Whole-file errors.
 		bad := []directory.ImportRequest{
-			{Header: []string{"name", "role"}, Records: [][]string{{"x", "member"}}, Role: "member"},
-			{Header: []string{"email", "Email"}, Records: [][]string{{"a@x.example", "b@x.example"}}, Role: "member"},
-			{Header: []string{"email", "Gender", "gender"}, Records: [][]string{{"a@x.example"}}, Role: "member"},
-			{Header: []string{"email"}, Records: [][]string{{" "}}, Role: "member"},
-			{Header: []string{"email"}, Records: [][]string{{"a@x.example"}}, Role: "nope"},
-			{Header: []string{"email"}, Records: [][]string{{"a@x.example"}}, Role: "member", Teams: []string{"nope"}},
+			{Rows: [][]string{{"name", "role"}, {"x", "member"}}, Role: "member"},
+			{Rows: [][]string{{"email", "Email"}, {"a@x.example", "b@x.example"}}, Role: "member"},
+			{Rows: [][]string{{"email", "Gender", "gender"}, {"a@x.example"}}, Role: "member"},
+			{Rows: [][]string{{"email"}, {" "}}, Role: "member"},
+			{Rows: [][]string{{"email"}, {"a@x.example"}}, Role: "nope"},
+			{Rows: [][]string{{"email"}, {"a@x.example"}}, Role: "member", Teams: []string{"nope"}},
+			{Rows: [][]string{}, Role: "member"},
 		}
 		for i, req := range bad {
 			if _, err := d.ImportInvitations(ctx, owner, ws.Slug, req); !errors.Is(err, directory.ErrInvalid) {
 				t.Errorf("bad import %d: err = %v, want ErrInvalid", i, err)
 			}
 		}
-		many := directory.ImportRequest{Header: []string{"email"}, Role: "member"}
+		many := directory.ImportRequest{Rows: [][]string{{"email"}}, Role: "member"}
 		for i := range directory.MaxImportRows + 1 {
-			many.Records = append(many.Records, []string{fmt.Sprintf("p%d@x.example", i)})
+			many.Rows = append(many.Rows, []string{fmt.Sprintf("p%d@x.example", i)})
 		}
 		if _, err := d.ImportInvitations(ctx, owner, ws.Slug, many); !errors.Is(err, directory.ErrInvalid) {
 			t.Errorf("too many rows: err = %v, want ErrInvalid", err)
