@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -16,6 +17,12 @@ var ErrUnverifiedEmail = errors.New("the identity provider did not verify this e
 // ErrNoAccount is a sign-in by someone who belongs to no workspace and
 // brought no invitation or join link.
 var ErrNoAccount = errors.New("no workspace has given this person access")
+
+// ErrOrganizationSSO refuses a sign-in through a server-wide provider for
+// an address whose domain a workspace has verified and routes to its own
+// identity provider: that provider is authoritative for its people (it
+// offboards them), so another provider's word on the address is not taken.
+var ErrOrganizationSSO = errors.New("this address signs in with its organisation's identity provider")
 
 // SignInOutcome says what a sign-in did.
 type SignInOutcome string
@@ -242,6 +249,23 @@ func (d *Directory) identify(ctx context.Context, req SignInRequest) (signInUser
 				who.userID = u.ID
 			}
 		}
+		if who.conn == nil {
+			// A server-wide provider never speaks for a domain that a
+			// workspace routes to its own provider, neither by the claimed
+			// address nor by the linked person's.
+			for _, addr := range []string{email, t.storedEmail(who.userID)} {
+				if addr == "" {
+					continue
+				}
+				routed, err := t.domainRouted(EmailDomain(addr))
+				if err != nil {
+					return err
+				}
+				if routed {
+					return ErrOrganizationSSO
+				}
+			}
+		}
 		if who.userID != "" {
 			var stored *string
 			if err := t.get(&stored, `SELECT email_norm FROM users WHERE id = ?`, who.userID); err != nil {
@@ -258,6 +282,39 @@ func (d *Directory) identify(ctx context.Context, req SignInRequest) (signInUser
 		return nil
 	})
 	return who, err
+}
+
+// storedEmail is a user's address, "" for none (or no user).
+func (t *tx) storedEmail(userID string) string {
+	if userID == "" {
+		return ""
+	}
+	var e *string
+	if err := t.get(&e, `SELECT email_norm FROM users WHERE id = ?`, userID); err != nil || e == nil {
+		return ""
+	}
+	return *e
+}
+
+// domainRouted reports whether a workspace has verified domain and has an
+// OIDC connection that signs it in (home-realm discovery would send the
+// address there).
+func (t *tx) domainRouted(domain string) (bool, error) {
+	var rows []struct {
+		Domains string `db:"domains"`
+	}
+	err := t.selectRows(&rows, `SELECT c.domains FROM domains d JOIN oidc_connections c ON c.workspace_id = d.workspace_id
+		WHERE d.domain = ? AND d.verified_at IS NOT NULL`, domain)
+	if err != nil {
+		return false, fmt.Errorf("route %s: %w", domain, err)
+	}
+	for _, r := range rows {
+		ds := decodeStrings(r.Domains)
+		if len(ds) == 0 || slices.Contains(ds, domain) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // signInLogin is a sign-in without a link: the connection's workspace (or,

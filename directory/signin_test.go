@@ -130,5 +130,11 @@ func TestSignInGenericConnectionTrust(t *testing.T) {
 		if _, err := d.SignIn(ctx, srv); !errors.Is(err, directory.ErrNoAccount) {
 			t.Errorf("no account: err = %v", err)
 		}
+		// A server-wide provider cannot speak for acme.example, which acme
+		// routes to its own provider, even with a verified email.
+		srv.Subject, srv.Email = "y", "bo@acme.example"
+		if _, err := d.SignIn(ctx, srv); !errors.Is(err, directory.ErrOrganizationSSO) {
+			t.Errorf("routed domain through a server provider: err = %v", err)
+		}
 	})
 }

@@ -341,6 +341,8 @@ func (h *Handler) directoryError(w http.ResponseWriter, r *http.Request, err err
 		status, title, msg = http.StatusForbidden, "This invitation is for another address", "You signed in with a different email address than the one invited. Sign in with the invited address, or ask for an invitation to the address you use."
 	case errors.Is(err, directory.ErrUnverifiedEmail):
 		status, title, msg = http.StatusForbidden, "Your email address is not verified", "Your identity provider did not confirm that this email address is yours, so it cannot be used to join. Ask your administrator."
+	case errors.Is(err, directory.ErrOrganizationSSO):
+		status, title, msg = http.StatusForbidden, "Use your organisation's sign-in", "Your organisation signs its people in with its own identity provider. Go to the sign-in page and enter your work email address."
 	case errors.Is(err, directory.ErrNoAccount):
 		status, title, msg = http.StatusForbidden, "No workspace yet", "You signed in, but no workspace has given you access. Ask a workspace administrator for an invitation or a join link."
 	case errors.Is(err, directory.ErrExpired):
