@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/directory/directorytest"
 )
 
 // TestOIDCConnectionCommands creates and lists a connection through the
@@ -83,4 +88,29 @@ func asExit(err error, target **exitError) bool {
 		*target = e
 	}
 	return ok
+}
+
+// TestMountOIDC mounts the sign-in pages with server-wide providers from
+// the environment, and refuses a malformed provider list at start-up.
+func TestMountOIDC(t *testing.T) {
+	d := directorytest.Open(t, directory.SQLite, directory.Options{})
+	box, err := loadSecretKey("sqlite::memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := serverDeps{Dir: d, Box: box, BaseURL: "http://127.0.0.1:1", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	t.Setenv(envOIDCProviders, `[{"key":"social","name":"Social","issuer":"https://social.example","client_id":"a","client_secret":"b"}]`)
+	mux := http.NewServeMux()
+	if err := mountOIDC(mux, deps); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest("GET", "/login", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Work email") {
+		t.Errorf("/login = %d", rec.Code)
+	}
+	t.Setenv(envOIDCProviders, `[{"key":"social"}]`)
+	if err := mountOIDC(http.NewServeMux(), deps); err == nil {
+		t.Error("a provider without client credentials was accepted")
+	}
 }
