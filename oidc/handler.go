@@ -42,7 +42,7 @@ type Config struct {
 	// SessionTTL is how long a sign-in lasts; default 12 hours.
 	SessionTTL time.Duration
 	// RatePerMinute limits sign-in starts and callbacks per client IP
-	// (per replica); default 30.
+	// (per replica); default 120.
 	RatePerMinute int
 	// TrustForwardedFor takes the client IP for rate limiting from the
 	// last X-Forwarded-For entry (set it only behind a proxy that

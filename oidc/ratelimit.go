@@ -20,6 +20,11 @@ type limiter struct {
 	swept   time.Time
 }
 
+// defaultRatePerMinute allows a sign-in (start and callback) every second
+// per address: people behind one corporate NAT share a bucket, so it is
+// generous; it exists to bound discovery fetches and writes by one abuser.
+const defaultRatePerMinute = 120
+
 type bucket struct {
 	tokens float64
 	at     time.Time
@@ -27,7 +32,7 @@ type bucket struct {
 
 func newLimiter(perMinute int, now func() time.Time) *limiter {
 	if perMinute <= 0 {
-		perMinute = 30
+		perMinute = defaultRatePerMinute
 	}
 	return &limiter{rate: float64(perMinute) / 60, burst: float64(perMinute), now: now, buckets: map[string]*bucket{}}
 }
