@@ -9,6 +9,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/directory/directorytest"
+	"github.com/rosterhq/roster/seal"
 )
 
 func TestSafeReturnTo(t *testing.T) {
@@ -108,5 +112,25 @@ func TestLimiter(t *testing.T) {
 	now = now.Add(31 * time.Second)
 	if !l.allow("a") {
 		t.Error("no refill after 30s")
+	}
+}
+
+// TestSessionCookieSecureBehindHTTPS: the session cookie is Secure exactly
+// when the base URL is https, and always HttpOnly and SameSite=Lax.
+func TestSessionCookieSecureBehindHTTPS(t *testing.T) {
+	dir := directorytest.Open(t, directory.SQLite, directory.Options{})
+	keys, _ := seal.ParseKeys(seal.NewKey())
+	box, _ := seal.New(keys...)
+	for base, secure := range map[string]bool{"https://roster.example.com": true, "http://127.0.0.1:8080": false} {
+		h, err := NewHandler(Config{Directory: dir, Box: box, BaseURL: base, SessionTTL: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := httptest.NewRecorder()
+		h.setSession(rec, "tok")
+		c := rec.Result().Cookies()[0]
+		if c.Secure != secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.MaxAge != 3600 {
+			t.Errorf("%s: cookie = %+v", base, c)
+		}
 	}
 }

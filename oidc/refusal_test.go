@@ -35,9 +35,10 @@ type testIdP struct {
 	// discovered is the issuer the discovery document states.
 	discovered string
 
-	mu      sync.Mutex
-	pending map[string]authRequest
-	claims  func(nonce string) map[string]any
+	mu       sync.Mutex
+	pending  map[string]authRequest
+	lastAuth url.Values
+	claims   func(nonce string) map[string]any
 }
 
 type authRequest struct {
@@ -88,6 +89,7 @@ func (p *testIdP) serve(w http.ResponseWriter, r *http.Request) {
 		code := base64.RawURLEncoding.EncodeToString([]byte(q.Get("state")))
 		p.mu.Lock()
 		p.pending[code] = authRequest{nonce: q.Get("nonce"), challenge: q.Get("code_challenge")}
+		p.lastAuth = q
 		p.mu.Unlock()
 		http.Redirect(w, r, q.Get("redirect_uri")+"?code="+url.QueryEscape(code)+"&state="+url.QueryEscape(q.Get("state")), http.StatusFound)
 	case strings.HasSuffix(r.URL.Path, "/token"):
@@ -201,6 +203,12 @@ func TestRefusals(t *testing.T) {
 		expect(t, login("eve@ent.example"), http.StatusForbidden, "which organisation")
 		entra.token(entIss, "sub-a", "amy@ent.example", func(c map[string]any) { delete(c, "email_verified"); c["tid"] = tenantA; c["oid"] = "oid-amy" })
 		expect(t, login("amy@ent.example"), http.StatusOK, "Welcome to Work ent")
+		entra.mu.Lock()
+		hints := entra.lastAuth
+		entra.mu.Unlock()
+		if hints.Get("login_hint") != "amy@ent.example" || hints.Get("domain_hint") != "ent.example" || hints.Get("code_challenge_method") != "S256" || hints.Get("nonce") == "" {
+			t.Errorf("entra authorization request = %v", hints)
+		}
 
 		// Google: the hd claim must name the Workspace domain.
 		gIss := google.issuerURL("")
@@ -210,6 +218,11 @@ func TestRefusals(t *testing.T) {
 		expect(t, login("gus@goo.example"), http.StatusForbidden, "Google Workspace account")
 		google.token(gIss, "sub-hd", "gus@goo.example", func(c map[string]any) { c["hd"] = "goo.example" })
 		expect(t, login("gus@goo.example"), http.StatusOK, "Welcome to Work goo")
+		google.mu.Lock()
+		if hd := google.lastAuth.Get("hd"); hd != "goo.example" {
+			t.Errorf("google hd hint = %q", hd)
+		}
+		google.mu.Unlock()
 
 		// Entra issuer shape: a connection to .../organizations/v2.0 is
 		// refused at discovery ({tenantid} issuer); the multi-tenant
