@@ -205,42 +205,34 @@ type scimMembership struct {
 // (or creates the person suspended under the "suspend" seat policy) and
 // notifies the admins. It returns the user and what was done.
 func (d *Directory) SCIMCreateUser(ctx context.Context, conn SCIMConnection, in SCIMUserInput) (SCIMUser, string, error) {
-	var out SCIMUser
-	var did string
 	if err := validateSCIMUserInput(&in); err != nil {
-		return out, "", err
+		return SCIMUser{}, "", err
 	}
-	var seatErr *SeatLimitError
 	email := personEmail(in.UserName, scimEmails(in.Attrs))
-	err := d.inTx(ctx, conn.Actor(), func(t *tx) error {
-		ws, err := t.workspace(conn.WorkspaceID)
-		if err != nil {
-			return err
-		}
-		r, action, err := t.scimProvision(ws, conn, in, email)
-		if err != nil {
-			return err
-		}
-		out, did = r.public(), action
-		return nil
-	})
+	provision := func(in SCIMUserInput) (out SCIMUser, did string, err error) {
+		err = d.inTx(ctx, conn.Actor(), func(t *tx) error {
+			ws, err := t.workspace(conn.WorkspaceID)
+			if err != nil {
+				return err
+			}
+			r, action, err := t.scimProvision(ws, conn, in, email)
+			if err != nil {
+				return err
+			}
+			out, did = r.public(), action
+			return nil
+		})
+		return out, did, err
+	}
+	out, did, err := provision(in)
+	var seatErr *SeatLimitError
 	if asSeatLimit(err, &seatErr) {
 		d.notifySeatLimit(ctx, conn.Actor(), conn.WorkspaceID, seatErr, email, "scim")
 		if conn.SeatPolicy == SeatPolicySuspend {
-			// The person is created suspended (holding no seat) instead.
+			// Created suspended instead: a suspended member holds no seat.
 			in.Active = false
-			err = d.inTx(ctx, conn.Actor(), func(t *tx) error {
-				ws, err := t.workspace(conn.WorkspaceID)
-				if err != nil {
-					return err
-				}
-				r, action, err := t.scimProvision(ws, conn, in, email)
-				if err != nil {
-					return err
-				}
-				out, did = r.public(), action+"; suspended: "+seatErr.Error()
-				return nil
-			})
+			out, did, err = provision(in)
+			did += " (" + seatErr.Error() + ")"
 		}
 	}
 	if err != nil {
@@ -277,27 +269,36 @@ func (t *tx) scimProvision(ws *workspaceRow, conn SCIMConnection, in SCIMUserInp
 		}
 		m = tomb
 	}
-	if m != nil && m.Status != StatusRemoved {
+	fresh := false
+	switch {
+	case m != nil && m.Status != StatusRemoved:
 		action += "linked existing " + m.Status + " member"
-	} else {
+	case !in.Active:
+		created, err := t.scimCreateSuspended(ws, conn, m, in, email)
+		if err != nil {
+			return nil, "", err
+		}
+		m, fresh, action = created.m, created.fresh, action+created.action
+	default:
 		granted, err := t.scimGrant(ws, conn, m, in, email)
 		if err != nil {
 			return nil, "", err
 		}
-		m, action = granted.m, action+granted.action
+		m, fresh, action = granted.m, granted.fresh, action+granted.action
 	}
-	if err := t.scimWriteUser(ws.ID, m.ID, in); err != nil {
+	r, err := t.scimWriteUser(ws.ID, m.ID, in, fresh)
+	if err != nil {
 		return nil, "", err
 	}
-	if !in.Active && m.Status != StatusSuspended {
-		if _, err := t.scimSetActive(ws, conn, m.ID, false); err != nil {
+	if !in.Active && r.Status != StatusSuspended {
+		// An existing member the IdP links as inactive.
+		if _, err := t.scimSetActive(ws, conn, r, in, false); err != nil {
 			return nil, "", err
 		}
 		action += "; suspended (active=false)"
-	}
-	r, err := t.scimUser(ws.ID, m.ID, false)
-	if err != nil {
-		return nil, "", err
+		if r, err = t.scimUser(ws.ID, m.ID, false); err != nil {
+			return nil, "", err
+		}
 	}
 	if err := t.emit(ws.ID, "member.provisioned", "member", r.ID, map[string]any{"user_id": r.UserID, "user_name": r.UserName,
 		"external_id": r.ExternalID, "email": email, "status": r.Status, "kind": r.Kind, "connection_id": conn.ID}); err != nil {
@@ -339,9 +340,11 @@ func (t *tx) scimTombstone(workspaceID string, in SCIMUserInput) (*scimMembershi
 	return &ms[0], nil
 }
 
-// scimGrantResult is the membership a grant produced and what it did.
+// scimGrantResult is the membership a grant produced, whether it is a
+// new row, and what it did.
 type scimGrantResult struct {
 	m      *scimMembership
+	fresh  bool
 	action string
 }
 
@@ -378,11 +381,12 @@ func (t *tx) scimGrant(ws *workspaceRow, conn SCIMConnection, m *scimMembership,
 			role.Key, role.Key, t.now, m.ID); err != nil {
 			return scimGrantResult{}, fmt.Errorf("revive membership: %w", err)
 		}
+		fresh := m.Status == ""
 		m.Status = StatusInvited
 		if err := t.emit(ws.ID, "member.invited", "member", m.ID, map[string]any{"user_id": m.UserID, "role": role.Key, "via": "scim", "email": nil}); err != nil {
 			return scimGrantResult{}, err
 		}
-		return scimGrantResult{m: m, action: "created without an email address (invited; no invitation sent)"}, nil
+		return scimGrantResult{m: m, fresh: fresh, action: "created without an email address (invited; no invitation sent)"}, nil
 	}
 	u, kind, err := t.ensureUser(ws, email, name, "", nil)
 	if err != nil {
@@ -409,14 +413,49 @@ func (t *tx) scimGrant(ws *workspaceRow, conn SCIMConnection, m *scimMembership,
 	if conn.SendInvitations {
 		sent = "emailed"
 	}
-	return scimGrantResult{m: &scimMembership{ID: out.MembershipID, UserID: u.ID, Status: StatusInvited, Kind: out.Kind},
+	return scimGrantResult{m: &scimMembership{ID: out.MembershipID, UserID: u.ID, Status: StatusInvited, Kind: out.Kind}, fresh: m == nil,
 		action: fmt.Sprintf("invited %s as %s %s (invitation %s)", email, out.Kind, role.Key, sent)}, nil
+}
+
+// scimCreateSuspended provisions a person the IdP creates inactive (or,
+// under the "suspend" seat policy, one over the seat limit): suspended,
+// holding no seat, invited nowhere. active=true applies the bridge rules
+// then (scim_pending_grant), so nobody skips an acceptance step this way.
+func (t *tx) scimCreateSuspended(ws *workspaceRow, conn SCIMConnection, m *scimMembership, in SCIMUserInput, email string) (scimGrantResult, error) {
+	role, err := t.role(ws.ID, conn.DefaultRole)
+	if err != nil {
+		return scimGrantResult{}, fmt.Errorf("%w: the connection's default role %q no longer exists", ErrInvalid, conn.DefaultRole)
+	}
+	fresh := m == nil
+	if m == nil {
+		var u *userRow
+		kind := KindInternal
+		if email != "" {
+			u, kind, err = t.ensureUser(ws, email, personName(in.Attrs), "", nil)
+		} else {
+			u, err = t.createUser("", personName(in.Attrs), "", personLocale(in.Attrs), ws.ID, "")
+		}
+		if err != nil {
+			return scimGrantResult{}, err
+		}
+		m = &scimMembership{ID: newID(), UserID: u.ID, Kind: kind}
+		if _, err := t.exec(`INSERT INTO memberships (id, workspace_id, user_id, role, effective_role, status, kind, source, scim_pending_grant, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, 'suspended', ?, 'scim', TRUE, ?, ?)`, m.ID, ws.ID, u.ID, role.Key, role.Key, kind, t.now, t.now); err != nil {
+			return scimGrantResult{}, fmt.Errorf("create membership: %w", err)
+		}
+	} else if _, err := t.exec(`UPDATE memberships SET status = 'suspended', role = ?, effective_role = ?, source = 'scim', scim_pending_grant = TRUE, removed_at = NULL,
+		updated_at = ?, version = version + 1 WHERE id = ?`, role.Key, role.Key, t.now, m.ID); err != nil {
+		return scimGrantResult{}, fmt.Errorf("revive membership: %w", err)
+	}
+	m.Status = StatusSuspended
+	return scimGrantResult{m: m, fresh: fresh, action: "created suspended (active=false: holds no seat, nobody invited yet)"}, nil
 }
 
 // scimActivate makes an internal person with a verified-domain address an
 // active member at once: a new membership or a revived tombstone, through
 // the same activation (seat check, event) every door uses.
 func (t *tx) scimActivate(ws *workspaceRow, conn SCIMConnection, m *scimMembership, u *userRow, role Role) (scimGrantResult, error) {
+	fresh := m == nil
 	if m == nil {
 		m = &scimMembership{ID: newID(), UserID: u.ID}
 		// Inserted as removed so activate() claims a seat for it like
@@ -433,39 +472,43 @@ func (t *tx) scimActivate(ws *workspaceRow, conn SCIMConnection, m *scimMembersh
 		return scimGrantResult{}, err
 	}
 	m.Status, m.Kind = am.Status, KindInternal
-	return scimGrantResult{m: m, action: fmt.Sprintf("activated %s as internal %s (verified domain %s)", am.Email, role.Key, EmailDomain(am.Email))}, nil
+	return scimGrantResult{m: m, fresh: fresh, action: fmt.Sprintf("activated %s as internal %s (verified domain %s)", am.Email, role.Key, EmailDomain(am.Email))}, nil
 }
 
 // scimDomainVerified reports whether the workspace verified domain.
-// TODO(directory-rest): swap for t.verifiedDomainOf once domains.go lands.
 func (t *tx) scimDomainVerified(workspaceID, domain string) (bool, error) {
-	var n int
-	if err := t.get(&n, `SELECT COUNT(*) FROM domains WHERE workspace_id = ? AND domain = ? AND verified_at IS NOT NULL`, workspaceID, domain); err != nil {
-		return false, fmt.Errorf("check verified domain: %w", err)
-	}
-	return n > 0, nil
+	d, err := t.verifiedDomainOf(workspaceID, domain)
+	return d != nil, err
 }
 
 // scimWriteUser stores the SCIM side of a membership: userName (unique
 // per workspace, case-insensitively: a clash is ErrConflict), externalId,
-// the attributes and the email index (rewritten whole: a revived
-// tombstone may still have rows).
-func (t *tx) scimWriteUser(workspaceID, membershipID string, in SCIMUserInput) error {
+// the attributes and the email index, and returns the stored user. fresh
+// says the membership is new, so it has no email rows to replace.
+func (t *tx) scimWriteUser(workspaceID, membershipID string, in SCIMUserInput, fresh bool) (*scimUserRow, error) {
 	attrs, err := json.Marshal(in.Attrs)
 	if err != nil {
-		return fmt.Errorf("encode SCIM attributes: %w", err)
+		return nil, fmt.Errorf("encode SCIM attributes: %w", err)
 	}
-	_, err = t.exec(`UPDATE memberships SET scim_user_name = ?, scim_user_name_norm = ?, external_id = ?, scim_attrs = ?, updated_at = ?, version = version + 1 WHERE id = ?`,
+	var r scimUserRow
+	err = t.get(&r, `UPDATE memberships SET scim_user_name = ?, scim_user_name_norm = ?, external_id = ?, scim_attrs = ?, updated_at = ?, version = version + 1
+		WHERE id = ? RETURNING `+strings.ReplaceAll(scimUserColumns, "m.", ""),
 		in.UserName, foldCase(in.UserName), in.ExternalID, string(attrs), t.now, membershipID)
 	if isUniqueViolation(err) {
-		return fmt.Errorf("%w: userName %q is already taken in this workspace", ErrConflict, in.UserName)
+		return nil, fmt.Errorf("%w: userName %q is already taken in this workspace", ErrConflict, in.UserName)
 	} else if err != nil {
-		return fmt.Errorf("store SCIM user: %w", err)
+		return nil, fmt.Errorf("store SCIM user: %w", err)
 	}
-	if _, err := t.exec(`DELETE FROM scim_emails WHERE membership_id = ?`, membershipID); err != nil {
-		return fmt.Errorf("store SCIM emails: %w", err)
+	if !fresh {
+		if _, err := t.exec(`DELETE FROM scim_emails WHERE membership_id = ?`, membershipID); err != nil {
+			return nil, fmt.Errorf("store SCIM emails: %w", err)
+		}
 	}
-	emails := scimEmails(in.Attrs)
+	return &r, t.scimWriteEmails(workspaceID, membershipID, scimEmails(in.Attrs))
+}
+
+// scimWriteEmails indexes a user's emails, one row per element.
+func (t *tx) scimWriteEmails(workspaceID, membershipID string, emails []scimEmail) error {
 	if len(emails) == 0 {
 		return nil
 	}
@@ -496,33 +539,50 @@ func (t *tx) scimWriteUser(workspaceID, membershipID string, in SCIMUserInput) e
 	return nil
 }
 
-// scimSetActive applies active=true/false to a membership: false
-// suspends it (sessions revoked, event, email: changeStatus); true
-// reactivates it with a seat check, back to invited when it still has a
-// pending invitation (a person who never accepted must still accept). It
-// returns what it did.
-func (t *tx) scimSetActive(ws *workspaceRow, conn SCIMConnection, membershipID string, active bool) (string, error) {
-	m, err := t.member(ws.ID, membershipID)
+// scimSetActive applies active=true/false to a SCIM user: false suspends
+// it (sessions revoked, event, email: changeStatus); true reactivates it
+// with a seat check, back to invited when it still has a pending
+// invitation (someone who never accepted must still accept), and applies
+// the bridge rules to someone created inactive. It says what it did.
+func (t *tx) scimSetActive(ws *workspaceRow, conn SCIMConnection, r *scimUserRow, in SCIMUserInput, active bool) (string, error) {
+	if active == (r.Status != StatusSuspended) {
+		return "", nil
+	}
+	m, err := t.member(ws.ID, r.ID)
 	if err != nil {
 		return "", err
 	}
 	if !active {
-		if m.Status == StatusSuspended {
-			return "", nil
-		}
 		if _, err := t.changeStatus(ws, m, StatusSuspended); err != nil {
 			return "", err
 		}
 		return "suspended (active=false); sessions revoked", nil
 	}
-	if m.Status != StatusSuspended {
-		return "", nil
+	var st struct {
+		PendingGrant bool `db:"scim_pending_grant"`
+		Invitations  int  `db:"invitations"`
 	}
-	var pending int
-	if err := t.get(&pending, `SELECT COUNT(*) FROM invitations WHERE membership_id = ? AND status = 'pending'`, m.ID); err != nil {
-		return "", fmt.Errorf("find pending invitation: %w", err)
+	if err := t.get(&st, `SELECT scim_pending_grant, (SELECT COUNT(*) FROM invitations WHERE membership_id = ? AND status = 'pending') AS invitations
+		FROM memberships WHERE id = ?`, m.ID, m.ID); err != nil {
+		return "", fmt.Errorf("reactivate member: %w", err)
 	}
-	if pending == 0 {
+	switch {
+	case st.PendingGrant:
+		// Created inactive: grant now, as a create would have, to the
+		// person this membership already is.
+		if _, err := t.exec(`UPDATE memberships SET status = 'removed', scim_pending_grant = FALSE WHERE id = ?`, m.ID); err != nil {
+			return "", fmt.Errorf("reactivate member: %w", err)
+		}
+		email := m.Email
+		if email == "" {
+			email = personEmail(in.UserName, scimEmails(in.Attrs))
+		}
+		g, err := t.scimGrant(ws, conn, &scimMembership{ID: m.ID, UserID: m.UserID, Status: StatusRemoved, Kind: m.Kind}, in, email)
+		if err != nil {
+			return "", err
+		}
+		return "activated (active=true): " + g.action, nil
+	case st.Invitations == 0:
 		if _, err := t.changeStatus(ws, m, StatusActive); err != nil {
 			return "", err
 		}
@@ -555,54 +615,69 @@ type SCIMUpdate func(cur SCIMUser) (SCIMUserInput, error)
 // their home workspace; active=false suspends and revokes sessions, and
 // active=true reactivates with a seat check.
 func (d *Directory) SCIMUpdateUser(ctx context.Context, conn SCIMConnection, id string, update SCIMUpdate) (SCIMUser, string, error) {
-	var out SCIMUser
-	var did []string
-	var seatErr *SeatLimitError
 	var email string
-	err := d.inTx(ctx, conn.Actor(), func(t *tx) error {
-		did = did[:0]
-		ws, err := t.workspace(conn.WorkspaceID)
-		if err != nil {
-			return err
-		}
-		cur, err := t.scimUser(ws.ID, id, true)
-		if err != nil {
-			return err
-		}
-		in, err := update(cur.public())
-		if err != nil {
-			return err
-		}
-		if err := validateSCIMUserInput(&in); err != nil {
-			return err
-		}
-		if in.UserName != cur.UserName {
-			did = append(did, fmt.Sprintf("userName %s → %s", cur.UserName, in.UserName))
-		}
-		if err := t.scimWriteUser(ws.ID, cur.ID, in); err != nil {
-			return err
-		}
-		email = personEmail(in.UserName, scimEmails(in.Attrs))
-		changes, err := t.scimUpdatePerson(ws, conn, cur, in, email)
-		if err != nil {
-			return err
-		}
-		did = append(did, changes...)
-		if change, err := t.scimSetActive(ws, conn, cur.ID, in.Active); err != nil {
-			return err
-		} else if change != "" {
-			did = append(did, change)
-		}
-		r, err := t.scimUser(ws.ID, cur.ID, false)
-		if err != nil {
-			return err
-		}
-		out = r.public()
-		return t.emit(ws.ID, "member.updated", "member", r.ID, map[string]any{"user_id": r.UserID, "user_name": r.UserName, "external_id": r.ExternalID,
-			"status": r.Status, "via": "scim", "changes": did})
-	})
+	apply := func(update SCIMUpdate) (out SCIMUser, did []string, err error) {
+		err = d.inTx(ctx, conn.Actor(), func(t *tx) error {
+			did = did[:0]
+			ws, err := t.workspace(conn.WorkspaceID)
+			if err != nil {
+				return err
+			}
+			cur, err := t.scimUser(ws.ID, id, true)
+			if err != nil {
+				return err
+			}
+			in, err := update(cur.public())
+			if err != nil {
+				return err
+			}
+			if err := validateSCIMUserInput(&in); err != nil {
+				return err
+			}
+			if in.UserName != cur.UserName {
+				did = append(did, fmt.Sprintf("userName %s → %s", cur.UserName, in.UserName))
+			}
+			r, err := t.scimWriteUser(ws.ID, cur.ID, in, false)
+			if err != nil {
+				return err
+			}
+			email = personEmail(in.UserName, scimEmails(in.Attrs))
+			changes, err := t.scimUpdatePerson(ws, conn, cur, in, email)
+			if err != nil {
+				return err
+			}
+			did = append(did, changes...)
+			change, err := t.scimSetActive(ws, conn, r, in, in.Active)
+			if err != nil {
+				return err
+			}
+			if change != "" {
+				did = append(did, change)
+			}
+			if len(changes) > 0 || change != "" {
+				if r, err = t.scimUser(ws.ID, cur.ID, false); err != nil {
+					return err
+				}
+			}
+			out = r.public()
+			return t.emit(ws.ID, "member.updated", "member", r.ID, map[string]any{"user_id": r.UserID, "user_name": r.UserName, "external_id": r.ExternalID,
+				"status": r.Status, "via": "scim", "changes": did})
+		})
+		return out, did, err
+	}
+	out, did, err := apply(update)
+	var seatErr *SeatLimitError
 	if asSeatLimit(err, &seatErr) {
 		d.notifySeatLimit(ctx, conn.Actor(), conn.WorkspaceID, seatErr, email, "scim reactivation")
+		if conn.SeatPolicy == SeatPolicySuspend {
+			// The rest of the update applies; the person stays suspended.
+			out, did, err = apply(func(cur SCIMUser) (SCIMUserInput, error) {
+				in, err := update(cur)
+				in.Active = false
+				return in, err
+			})
+			did = append(did, "still suspended: "+seatErr.Error())
+		}
 	}
 	if err != nil {
 		return SCIMUser{}, "", fmt.Errorf("update user %s: %w", id, err)

@@ -73,6 +73,11 @@ CREATE INDEX memberships_scim_modified ON memberships (workspace_id, updated_at)
 CREATE INDEX memberships_scim_tombstone ON memberships (workspace_id, scim_user_name_norm)
     WHERE status = 'removed' AND scim_user_name_norm IS NOT NULL;
 
+-- A SCIM user created inactive (or over the seat limit under the
+-- "suspend" seat policy) holds no seat and was invited nowhere yet:
+-- active=true then applies the bridge rules as a create would.
+ALTER TABLE memberships ADD COLUMN scim_pending_grant BOOLEAN NOT NULL DEFAULT FALSE;
+
 -- A group member's display as the IdP sent it (RFC 7643 makes it
 -- immutable: set when the member is added); NULL shows the userName.
 ALTER TABLE team_members ADD COLUMN scim_display TEXT;
@@ -85,6 +90,7 @@ CREATE INDEX teams_workspace_id ON teams (workspace_id, id);
 DROP INDEX teams_workspace_id;
 DROP INDEX teams_external_id;
 ALTER TABLE team_members DROP COLUMN scim_display;
+ALTER TABLE memberships DROP COLUMN scim_pending_grant;
 DROP INDEX memberships_scim_tombstone;
 DROP INDEX memberships_scim_modified;
 DROP INDEX memberships_scim_list;

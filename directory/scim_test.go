@@ -1,0 +1,764 @@
+package directory_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/directory/directorytest"
+)
+
+// scimConnect gives ws a SCIM connection with req and returns it as a
+// request authenticated with a fresh token sees it.
+func scimConnect(t *testing.T, d *directory.Directory, ws string, req directory.SCIMConnectionRequest) directory.SCIMConnection {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := d.CreateSCIMConnection(ctx, op, ws, req); err != nil {
+		t.Fatalf("create SCIM connection: %v", err)
+	}
+	_, token, err := d.CreateSCIMToken(ctx, op, ws, directory.SCIMTokenRequest{})
+	if err != nil {
+		t.Fatalf("create SCIM token: %v", err)
+	}
+	conn, err := d.AuthenticateSCIM(ctx, token)
+	if err != nil {
+		t.Fatalf("authenticate: %v", err)
+	}
+	return conn
+}
+
+// scimUser is a SCIM user representation as the front door hands it over.
+func scimUser(userName, email string) directory.SCIMUserInput {
+	attrs := map[string]any{"name": map[string]any{"givenName": "Sam", "familyName": "Person"}}
+	if email != "" {
+		attrs["emails"] = []any{map[string]any{"value": email, "type": "work", "primary": true}}
+	}
+	return directory.SCIMUserInput{UserName: userName, Active: true, Attrs: attrs}
+}
+
+// emailsTo lists the templates of the emails queued for an address.
+func emailsTo(t *testing.T, d *directory.Directory, workspaceID, addr string) []string {
+	t.Helper()
+	msgs, err := d.OutboxOf(context.Background(), workspaceID, directory.OutboxEmail, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range msgs {
+		var req directory.EmailRequest
+		json.Unmarshal([]byte(m.Payload), &req)
+		for _, to := range req.To {
+			if to == addr {
+				out = append(out, req.Template)
+			}
+		}
+	}
+	return out
+}
+
+func TestSCIMConnectionsAndTokens(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		ws, owner := newWorkspace(t, d, "acme")
+		member, memberActor := join(t, d, owner, ws.Slug, "mia@acme.example", directory.RoleMember)
+		_ = member
+		if _, err := d.CreateSCIMConnection(ctx, memberActor, ws.Slug, directory.SCIMConnectionRequest{}); !errors.Is(err, directory.ErrForbidden) {
+			t.Errorf("member creates connection: err = %v, want ErrForbidden", err)
+		}
+		for _, req := range []directory.SCIMConnectionRequest{
+			{Profile: "azure"}, {Activation: "sometimes"}, {SeatPolicy: "ignore"}, {DefaultRole: "nobody"},
+			{LogRetention: time.Minute}, {TeamRoles: map[string]string{"Admins": "emperor"}},
+		} {
+			if _, err := d.CreateSCIMConnection(ctx, owner, ws.Slug, req); !errors.Is(err, directory.ErrInvalid) {
+				t.Errorf("create connection %+v: err = %v, want ErrInvalid", req, err)
+			}
+		}
+		if _, err := d.CreateSCIMConnection(ctx, owner, ws.Slug, directory.SCIMConnectionRequest{DefaultRole: directory.RoleOwner}); !errors.Is(err, directory.ErrForbidden) {
+			t.Errorf("default role owner: err = %v, want ErrForbidden (SCIM acts as an admin)", err)
+		}
+		conn, err := d.CreateSCIMConnection(ctx, owner, ws.Slug, directory.SCIMConnectionRequest{Profile: "Entra", TeamRoles: map[string]string{"Managers": "manager"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if conn.Profile != directory.ProfileEntra || conn.DefaultRole != directory.RoleMember || !conn.SendInvitations ||
+			conn.Activation != directory.ActivationDomain || conn.SeatPolicy != directory.SeatPolicyRefuse || conn.LogRetention != directory.DefaultSCIMLogRetention {
+			t.Errorf("connection defaults: %+v", conn)
+		}
+		if _, err := d.CreateSCIMConnection(ctx, owner, ws.Slug, directory.SCIMConnectionRequest{}); !errors.Is(err, directory.ErrConflict) {
+			t.Errorf("second connection: err = %v, want ErrConflict", err)
+		}
+		off := false
+		up, err := d.UpdateSCIMConnection(ctx, owner, ws.Slug, directory.SCIMConnectionRequest{SendInvitations: &off, SeatPolicy: "suspend"})
+		if err != nil || up.SendInvitations || up.SeatPolicy != directory.SeatPolicySuspend || up.Profile != directory.ProfileEntra {
+			t.Errorf("update connection: %+v, %v", up, err)
+		}
+
+		// Several tokens work side by side; each can be revoked or expire.
+		t1, s1, err := d.CreateSCIMToken(ctx, owner, ws.Slug, directory.SCIMTokenRequest{Description: "okta"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t2, s2, err := d.CreateSCIMToken(ctx, owner, ws.Slug, directory.SCIMTokenRequest{ExpiresIn: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s1 == s2 || t1.Hint != s1[len(s1)-4:] || t2.ExpiresAt == nil {
+			t.Errorf("tokens: %+v %+v", t1, t2)
+		}
+		for _, s := range []string{s1, s2} {
+			c, err := d.AuthenticateSCIM(ctx, s)
+			if err != nil || c.WorkspaceID != ws.ID || c.ID != conn.ID || c.Profile != directory.ProfileEntra || c.TeamRoles["Managers"] != "manager" {
+				t.Errorf("authenticate: %+v, %v", c, err)
+			}
+		}
+		if _, err := d.AuthenticateSCIM(ctx, "not-a-token"); !errors.Is(err, directory.ErrNotFound) {
+			t.Errorf("unknown token: err = %v, want ErrNotFound", err)
+		}
+		if _, err := d.RevokeSCIMToken(ctx, memberActor, ws.Slug, t1.ID); !errors.Is(err, directory.ErrForbidden) {
+			t.Errorf("member revokes: err = %v, want ErrForbidden", err)
+		}
+		if _, err := d.RevokeSCIMToken(ctx, owner, ws.Slug, t1.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.AuthenticateSCIM(ctx, s1); !errors.Is(err, directory.ErrRevoked) {
+			t.Errorf("revoked token: err = %v, want ErrRevoked", err)
+		}
+		if _, err := d.RevokeSCIMToken(ctx, owner, ws.Slug, t1.ID); !errors.Is(err, directory.ErrConflict) {
+			t.Errorf("revoke twice: err = %v, want ErrConflict", err)
+		}
+		if _, err := d.AuthenticateSCIM(ctx, s2); err != nil {
+			t.Errorf("the other token still works: %v", err)
+		}
+		list, err := d.ListSCIMTokens(ctx, owner, ws.Slug)
+		if err != nil || len(list) != 2 {
+			t.Fatalf("list tokens: %d, %v", len(list), err)
+		}
+		now := time.Now()
+		for _, k := range list {
+			want := "active"
+			if k.ID == t1.ID {
+				want = "revoked"
+			}
+			if k.Status(now) != want {
+				t.Errorf("token %s status %s, want %s", k.ID, k.Status(now), want)
+			}
+		}
+		if _, err := d.ListSCIMTokens(ctx, owner, ""); !errors.Is(err, directory.ErrForbidden) {
+			t.Errorf("owner lists every workspace's tokens: err = %v, want ErrForbidden", err)
+		}
+		if all, err := d.ListSCIMTokens(ctx, op, ""); err != nil || len(all) != 2 {
+			t.Errorf("operator lists all tokens: %d, %v", len(all), err)
+		}
+	})
+}
+
+func TestSCIMTokenExpiry(t *testing.T) {
+	clock := directorytest.NewClock()
+	directorytest.RunWith(t, directory.Options{Now: clock.Now}, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		ws, owner := newWorkspace(t, d, "acme")
+		if _, err := d.CreateSCIMConnection(ctx, owner, ws.Slug, directory.SCIMConnectionRequest{}); err != nil {
+			t.Fatal(err)
+		}
+		_, secret, err := d.CreateSCIMToken(ctx, owner, ws.Slug, directory.SCIMTokenRequest{ExpiresIn: 90 * 24 * time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.AuthenticateSCIM(ctx, secret); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(90 * 24 * time.Hour)
+		if _, err := d.AuthenticateSCIM(ctx, secret); !errors.Is(err, directory.ErrExpired) {
+			t.Errorf("after 90 days: err = %v, want ErrExpired", err)
+		}
+	})
+}
+
+func TestSCIMBridgeRules(t *testing.T) {
+	runWithDNS(t, func(t *testing.T, d *directory.Directory, dns *fakeDNS) {
+		ctx := context.Background()
+		ws, owner := newWorkspace(t, d, "acme")
+		verifiedDomain(t, d, dns, owner, ws.Slug, "acme.example")
+		other, otherOwner := newWorkspace(t, d, "globex")
+		join(t, d, otherOwner, other.Slug, "gil@acme.example", directory.RoleMember) // internal to globex, at acme's domain
+		conn := scimConnect(t, d, ws.Slug, directory.SCIMConnectionRequest{})
+
+		// Internal elsewhere: external, invited, must accept, even though
+		// acme verified the domain.
+		gil, did, err := d.SCIMCreateUser(ctx, conn, scimUser("gil@acme.example", "gil@acme.example"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if gil.Status != directory.StatusInvited || gil.Kind != directory.KindExternal || !gil.Active {
+			t.Errorf("internal elsewhere: %+v (%s)", gil, did)
+		}
+		if got := emailsTo(t, d, ws.ID, "gil@acme.example"); len(got) != 1 || got[0] != "invitation" {
+			t.Errorf("external invitee emails: %v", got)
+		}
+
+		// Verified domain: active internal member, no acceptance step.
+		vera, did, err := d.SCIMCreateUser(ctx, conn, scimUser("Vera@ACME.example", "Vera@ACME.example"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if vera.Status != directory.StatusActive || vera.Kind != directory.KindInternal || !strings.Contains(did, "activated") {
+			t.Errorf("verified domain: %+v (%s)", vera, did)
+		}
+		m, err := d.GetMember(ctx, owner, ws.Slug, vera.ID)
+		if err != nil || m.Email != "vera@acme.example" || m.Name != "Sam Person" || m.Source != directory.SourceSCIM || m.Role != directory.RoleMember {
+			t.Errorf("verified-domain member: %+v, %v", m, err)
+		}
+
+		// Anyone else: invited with an invitation, emailed.
+		ivan, _, err := d.SCIMCreateUser(ctx, conn, scimUser("ivan", "ivan@elsewhere.example"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ivan.Status != directory.StatusInvited || ivan.Kind != directory.KindInternal {
+			t.Errorf("other domain: %+v", ivan)
+		}
+		if got := emailsTo(t, d, ws.ID, "ivan@elsewhere.example"); len(got) != 1 || got[0] != "invitation" {
+			t.Errorf("invitee emails: %v", got)
+		}
+
+		// userName is unique per workspace, case-insensitively.
+		if _, _, err := d.SCIMCreateUser(ctx, conn, scimUser("IVAN", "ivan2@elsewhere.example")); !errors.Is(err, directory.ErrConflict) {
+			t.Errorf("duplicate userName: err = %v, want ErrConflict", err)
+		}
+		// The same person under another userName is a conflict too.
+		if _, _, err := d.SCIMCreateUser(ctx, conn, scimUser("ivan-again", "")); err != nil {
+			t.Errorf("a user without email is allowed: %v", err)
+		}
+
+		// active=false suspends (and revokes sessions: changeStatus);
+		// active=true brings an invited person back to invited.
+		set := func(u directory.SCIMUser, active bool) directory.SCIMUser {
+			t.Helper()
+			out, _, err := d.SCIMUpdateUser(ctx, conn, u.ID, func(cur directory.SCIMUser) (directory.SCIMUserInput, error) {
+				in := scimUser(cur.UserName, "")
+				json.Unmarshal(cur.Attrs, &in.Attrs)
+				in.Active = active
+				return in, nil
+			})
+			if err != nil {
+				t.Fatalf("set active=%v: %v", active, err)
+			}
+			return out
+		}
+		if s := set(vera, false); s.Status != directory.StatusSuspended || s.Active {
+			t.Errorf("active=false: %+v", s)
+		}
+		if got := emailsTo(t, d, ws.ID, "vera@acme.example"); len(got) != 1 || got[0] != "suspended" {
+			t.Errorf("suspended member's emails: %v", got)
+		}
+		if s := set(vera, true); s.Status != directory.StatusActive {
+			t.Errorf("active=true after suspension: %+v", s)
+		}
+		if s := set(ivan, false); s.Status != directory.StatusSuspended {
+			t.Errorf("suspend invited: %+v", s)
+		}
+		if s := set(ivan, true); s.Status != directory.StatusInvited {
+			t.Errorf("reactivating someone who never accepted must leave them invited: %+v", s)
+		}
+		// Created inactive: suspended, holding no seat, invited nowhere;
+		// active=true then applies the rules as a create would.
+		inactive := scimUser("ina@elsewhere.example", "ina@elsewhere.example")
+		inactive.Active = false
+		ina, did, err := d.SCIMCreateUser(ctx, conn, inactive)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ina.Status != directory.StatusSuspended || len(emailsTo(t, d, ws.ID, "ina@elsewhere.example")) != 0 {
+			t.Errorf("created inactive: %+v (%s)", ina, did)
+		}
+		if s := set(ina, true); s.Status != directory.StatusInvited {
+			t.Errorf("activating someone created inactive: %+v", s)
+		}
+		if got := emailsTo(t, d, ws.ID, "ina@elsewhere.example"); len(got) != 1 || got[0] != "invitation" {
+			t.Errorf("invited once active: %v", got)
+		}
+		types := strings.Join(eventTypes(t, d, owner, ws.Slug), " ")
+		for _, want := range []string{"invitation.created", "member.activated", "member.provisioned", "member.suspended", "member.reactivated", "member.updated"} {
+			if !strings.Contains(types, want) {
+				t.Errorf("events lack %s: %s", want, types)
+			}
+		}
+	})
+}
+
+func TestSCIMDeleteKeepsTombstoneForReprovisioning(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		ws, owner := newWorkspace(t, d, "acme")
+		conn := scimConnect(t, d, ws.Slug, directory.SCIMConnectionRequest{})
+		ext := "00u-ext-1"
+		in := scimUser("pat@elsewhere.example", "pat@elsewhere.example")
+		in.ExternalID = &ext
+		pat, _, err := d.SCIMCreateUser(ctx, conn, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		noMail := scimUser("nomail-user", "")
+		noMail.ExternalID = &ext
+		nm, _, err := d.SCIMCreateUser(ctx, conn, noMail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range []directory.SCIMUser{pat, nm} {
+			if _, err := d.SCIMDeleteUser(ctx, conn, u.ID, nil); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := d.SCIMGetUser(ctx, conn, u.ID); !errors.Is(err, directory.ErrNotFound) {
+				t.Errorf("deleted user still readable: %v", err)
+			}
+			if _, err := d.SCIMDeleteUser(ctx, conn, u.ID, nil); !errors.Is(err, directory.ErrNotFound) {
+				t.Errorf("delete twice: err = %v, want ErrNotFound", err)
+			}
+		}
+		if _, err := d.GetMember(ctx, owner, ws.Slug, pat.ID); !errors.Is(err, directory.ErrNotFound) {
+			t.Errorf("removed member still listed: %v", err)
+		}
+		// The same account provisioned again revives the same row: by
+		// email, and without one by userName or externalId.
+		again, _, err := d.SCIMCreateUser(ctx, conn, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.ID != pat.ID || again.Status != directory.StatusInvited || *again.ExternalID != ext {
+			t.Errorf("re-provisioned by email: %+v, want id %s", again, pat.ID)
+		}
+		byName, _, err := d.SCIMCreateUser(ctx, conn, scimUser("NOMAIL-user", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if byName.ID != nm.ID {
+			t.Errorf("re-provisioned by userName: id %s, want %s", byName.ID, nm.ID)
+		}
+	})
+}
+
+func TestSCIMSeatLimit(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		limit := 2
+		ws, owner, err := d.CreateWorkspace(ctx, op, directory.CreateWorkspaceRequest{Name: "Small", Slug: "small", OwnerEmail: "owner@small.example", SeatLimit: &limit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.AcceptInvitation(ctx, owner.Token, directory.VerifiedIdentity{Email: "owner@small.example"}); err != nil {
+			t.Fatal(err)
+		}
+		conn := scimConnect(t, d, ws.Slug, directory.SCIMConnectionRequest{})
+		first, _, err := d.SCIMCreateUser(ctx, conn, scimUser("one@x.example", "one@x.example"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = d.SCIMCreateUser(ctx, conn, scimUser("two@x.example", "two@x.example"))
+		var seats *directory.SeatLimitError
+		if !errors.As(err, &seats) || seats.Limit != 2 {
+			t.Fatalf("over the limit: err = %v, want a SeatLimitError naming 2", err)
+		}
+		if got := emailsTo(t, d, ws.ID, "owner@small.example"); !strings.Contains(strings.Join(got, " "), "seat_limit_reached") {
+			t.Errorf("the owner is notified: %v", got)
+		}
+		// Suspending frees the seat; reactivating needs one again.
+		suspend := func(u directory.SCIMUser, active bool) error {
+			_, _, err := d.SCIMUpdateUser(ctx, conn, u.ID, func(cur directory.SCIMUser) (directory.SCIMUserInput, error) {
+				in := scimUser(cur.UserName, "one@x.example")
+				in.Active = active
+				return in, nil
+			})
+			return err
+		}
+		if err := suspend(first, false); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := d.SCIMCreateUser(ctx, conn, scimUser("two@x.example", "two@x.example")); err != nil {
+			t.Fatalf("after a suspension frees the seat: %v", err)
+		}
+		if err := suspend(first, true); !errors.As(err, &seats) {
+			t.Errorf("reactivating over the limit: err = %v, want SeatLimitError", err)
+		}
+
+		// The suspend policy creates the person suspended instead.
+		if _, err := d.UpdateSCIMConnection(ctx, op, ws.Slug, directory.SCIMConnectionRequest{SeatPolicy: directory.SeatPolicySuspend}); err != nil {
+			t.Fatal(err)
+		}
+		conn.SeatPolicy = directory.SeatPolicySuspend
+		three, did, err := d.SCIMCreateUser(ctx, conn, scimUser("three@x.example", "three@x.example"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if three.Status != directory.StatusSuspended || three.Active || !strings.Contains(did, "seat limit") {
+			t.Errorf("suspend policy: %+v (%s)", three, did)
+		}
+	})
+}
+
+func TestSCIMUserUpdates(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		ws, owner := newWorkspace(t, d, "acme")
+		conn := scimConnect(t, d, ws.Slug, directory.SCIMConnectionRequest{})
+		u, _, err := d.SCIMCreateUser(ctx, conn, scimUser("nomail", ""))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Status != directory.StatusInvited {
+			t.Fatalf("no email: %+v", u)
+		}
+		replace := func(id string, in directory.SCIMUserInput, version int) (directory.SCIMUser, string, error) {
+			return d.SCIMUpdateUser(ctx, conn, id, func(cur directory.SCIMUser) (directory.SCIMUserInput, error) {
+				if version != 0 && cur.Version != version {
+					return in, directory.ErrPrecondition
+				}
+				return in, nil
+			})
+		}
+		// An address arriving later gets the invitation then.
+		got, did, err := replace(u.ID, scimUser("nomail", "late@x.example"), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(did, "invited late@x.example") || got.Version <= u.Version {
+			t.Errorf("first address: %s, %+v", did, got)
+		}
+		if got := emailsTo(t, d, ws.ID, "late@x.example"); len(got) != 1 {
+			t.Errorf("invitation emails: %v", got)
+		}
+		// A changed address re-issues the pending invitation.
+		if _, did, err = replace(u.ID, scimUser("nomail", "moved@x.example"), 0); err != nil || !strings.Contains(did, "invited moved@x.example") {
+			t.Errorf("changed address: %s, %v", did, err)
+		}
+		m, err := d.GetMember(ctx, owner, ws.Slug, u.ID)
+		if err != nil || m.Email != "moved@x.example" {
+			t.Errorf("member after email change: %+v, %v", m, err)
+		}
+		// Stale version: nothing changes.
+		if _, _, err := replace(u.ID, scimUser("renamed", "moved@x.example"), 1); !errors.Is(err, directory.ErrPrecondition) {
+			t.Errorf("stale If-Match: err = %v", err)
+		}
+		cur, _ := d.SCIMGetUser(ctx, conn, u.ID)
+		if cur.UserName != "nomail" {
+			t.Errorf("a refused update changed userName to %s", cur.UserName)
+		}
+		// A userName taken by another SCIM user is a conflict.
+		if _, _, err := d.SCIMCreateUser(ctx, conn, scimUser("other", "other@x.example")); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := replace(u.ID, scimUser("OTHER", "moved@x.example"), 0); !errors.Is(err, directory.ErrConflict) {
+			t.Errorf("rename onto a taken userName: err = %v, want ErrConflict", err)
+		}
+		// An address that belongs to another person is never merged.
+		if _, did, err := replace(u.ID, scimUser("nomail", "owner@acme.example"), 0); err != nil || !strings.Contains(did, "belongs to another person") {
+			t.Errorf("someone else's address: %s, %v", did, err)
+		}
+		// Two SCIM users with one address (IdPs allow it): the second is
+		// kept without the address, never merged with the first.
+		a, _, err := d.SCIMCreateUser(ctx, conn, scimUser("emp1", "shared@x.example"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, did, err := d.SCIMCreateUser(ctx, conn, scimUser("emp2", "shared@x.example"))
+		if err != nil || a.ID == b.ID || a.UserID == b.UserID || !strings.Contains(did, "not linked") {
+			t.Errorf("shared address: %+v %+v %s %v", a, b, did, err)
+		}
+	})
+}
+
+func TestSCIMListUsersFiltersInSQL(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		ws, _ := newWorkspace(t, d, "acme")
+		other, _ := newWorkspace(t, d, "globex")
+		conn := scimConnect(t, d, ws.Slug, directory.SCIMConnectionRequest{})
+		otherConn := scimConnect(t, d, other.Slug, directory.SCIMConnectionRequest{})
+		ids := map[string]string{}
+		for _, u := range []struct{ name, email, title, family string }{
+			{"Émile@x.example", "émile@x.example", "Boss", "Zola"},
+			{"bob@x.example", "bob@x.example", "", "Marley"},
+			{"carol@x.example", "carol@y.example", "Engineer", "King"},
+		} {
+			in := scimUser(u.name, u.email)
+			in.Attrs["name"] = map[string]any{"familyName": u.family}
+			if u.title != "" {
+				in.Attrs["title"] = u.title
+			}
+			ext := "ext-" + u.family
+			in.ExternalID = &ext
+			got, _, err := d.SCIMCreateUser(ctx, conn, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[u.family] = got.ID
+		}
+		if _, _, err := d.SCIMCreateUser(ctx, otherConn, scimUser("bob@x.example", "bob@x.example")); err != nil {
+			t.Fatal(err)
+		}
+		cmp := func(attr, op string, v any) *directory.SCIMFilter {
+			return &directory.SCIMFilter{Op: op, Attr: attr, Value: v}
+		}
+		and := func(l, r *directory.SCIMFilter) *directory.SCIMFilter { return &directory.SCIMFilter{Op: "and", Left: l, Right: r} }
+		or := func(l, r *directory.SCIMFilter) *directory.SCIMFilter { return &directory.SCIMFilter{Op: "or", Left: l, Right: r} }
+		not := func(l *directory.SCIMFilter) *directory.SCIMFilter { return &directory.SCIMFilter{Op: "not", Left: l} }
+		tests := []struct {
+			name string
+			f    *directory.SCIMFilter
+			want []string
+		}{
+			{"userName eq folds Unicode", cmp("userName", "eq", "ÉMILE@X.EXAMPLE"), []string{"Zola"}},
+			{"userName sw", cmp("userName", "sw", "B"), []string{"Marley"}},
+			{"userName ew", cmp("userName", "ew", "@X.example"), []string{"Zola", "Marley", "King"}},
+			{"userName co", cmp("userName", "co", "aro"), []string{"King"}},
+			{"userName gt", cmp("userName", "gt", "bob@x.example"), []string{"Zola", "King"}},
+			{"externalId is case-exact", cmp("externalId", "eq", "EXT-ZOLA"), nil},
+			{"externalId eq", cmp("externalId", "eq", "ext-Zola"), []string{"Zola"}},
+			{"id eq", cmp("id", "eq", ids["King"]), []string{"King"}},
+			{"title pr", cmp("title", "pr", nil), []string{"Zola", "King"}},
+			{"title eq folds", cmp("title", "eq", "boss"), []string{"Zola"}},
+			{"not title eq includes users without title", not(cmp("title", "eq", "Boss")), []string{"Marley", "King"}},
+			{"name.familyName", cmp("name.familyName", "eq", "marley"), []string{"Marley"}},
+			{"emails.value", cmp("emails.value", "eq", "CAROL@y.example"), []string{"King"}},
+			{"emails", cmp("emails", "co", "@x."), []string{"Zola", "Marley"}},
+			{"value path", &directory.SCIMFilter{Op: "[]", Attr: "emails", Left: and(cmp("type", "eq", "work"), cmp("value", "ew", "y.example"))}, []string{"King"}},
+			{"value path on another type", &directory.SCIMFilter{Op: "[]", Attr: "emails", Left: and(cmp("type", "eq", "home"), cmp("value", "pr", nil))}, nil},
+			{"active", cmp("active", "eq", true), []string{"Zola", "Marley", "King"}},
+			{"active string", cmp("active", "eq", "False"), nil},
+			{"and/or precedence", or(cmp("userName", "sw", "b"), and(cmp("userName", "sw", "c"), cmp("title", "pr", nil))), []string{"Marley", "King"}},
+			{"meta.created", cmp("meta.created", "gt", "2000-01-01T00:00:00Z"), []string{"Zola", "Marley", "King"}},
+			{"meta.lastModified", cmp("meta.lastModified", "lt", "2000-01-01T00:00:00-07:00"), nil},
+		}
+		for _, tc := range tests {
+			page, err := d.SCIMListUsers(ctx, conn, directory.SCIMQuery{Filter: tc.f, StartIndex: 1, Count: 100})
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+				continue
+			}
+			var got []string
+			for _, u := range page.Users {
+				for fam, id := range ids {
+					if id == u.ID {
+						got = append(got, fam)
+					}
+				}
+			}
+			if fmt.Sprint(sortedCopy(got)) != fmt.Sprint(sortedCopy(tc.want)) || page.Total != len(tc.want) {
+				t.Errorf("%s: got %v (total %d), want %v", tc.name, got, page.Total, tc.want)
+			}
+		}
+		for _, f := range []*directory.SCIMFilter{cmp("password", "eq", "x"), cmp("phoneNumbers.value", "eq", "1"), cmp("active", "co", true), cmp("meta.created", "gt", "yesterday")} {
+			if _, err := d.SCIMListUsers(ctx, conn, directory.SCIMQuery{Filter: f, Count: 10}); !directory.IsSCIMFilterError(err) {
+				t.Errorf("filter %+v: err = %v, want a SCIMFilterError", f, err)
+			}
+		}
+		// Paging: a stable order, totals on every page, and the other
+		// workspace's bob never appears.
+		var seen []string
+		for start := 1; start <= 3; start += 2 {
+			page, err := d.SCIMListUsers(ctx, conn, directory.SCIMQuery{StartIndex: start, Count: 2})
+			if err != nil || page.Total != 3 {
+				t.Fatalf("page at %d: total %d, %v", start, page.Total, err)
+			}
+			for _, u := range page.Users {
+				seen = append(seen, u.ID)
+			}
+		}
+		if len(seen) != 3 || seen[0] != ids["Zola"] || seen[1] != ids["Marley"] || seen[2] != ids["King"] {
+			t.Errorf("pages in creation order: %v", seen)
+		}
+		hinted, err := d.SCIMListUsers(ctx, conn, directory.SCIMQuery{StartIndex: 3, Count: 2, AfterID: seen[1]})
+		if err != nil || len(hinted.Users) != 1 || hinted.Users[0].ID != seen[2] || hinted.Total != 3 {
+			t.Errorf("page continued after an id: %+v, %v", hinted, err)
+		}
+		sorted, err := d.SCIMListUsers(ctx, conn, directory.SCIMQuery{SortBy: "name.familyName", Descending: true, StartIndex: 1, Count: 10})
+		if err != nil || len(sorted.Users) != 3 || sorted.Users[0].ID != ids["Zola"] || sorted.Users[2].ID != ids["King"] {
+			t.Errorf("sortBy name.familyName descending: %v", err)
+		}
+		countOnly, err := d.SCIMListUsers(ctx, conn, directory.SCIMQuery{StartIndex: 1, Count: 0})
+		if err != nil || countOnly.Total != 3 || len(countOnly.Users) != 0 {
+			t.Errorf("count=0: %+v, %v", countOnly, err)
+		}
+	})
+}
+
+func sortedCopy(s []string) []string {
+	out := append([]string(nil), s...)
+	for i := range out {
+		for j := i + 1; j < len(out); j++ {
+			if out[j] < out[i] {
+				out[i], out[j] = out[j], out[i]
+			}
+		}
+	}
+	return out
+}
+
+func TestSCIMGroups(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		ws, owner := newWorkspace(t, d, "acme")
+		conn := scimConnect(t, d, ws.Slug, directory.SCIMConnectionRequest{TeamRoles: map[string]string{"Acme Managers": directory.RoleManager}})
+		var users []directory.SCIMUser
+		for i := range 4 {
+			u, _, err := d.SCIMCreateUser(ctx, conn, scimUser(fmt.Sprintf("u%d@x.example", i), fmt.Sprintf("u%d@x.example", i)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			users = append(users, u)
+		}
+		ref := func(us ...directory.SCIMUser) []directory.SCIMMemberRef {
+			var out []directory.SCIMMemberRef
+			for _, u := range us {
+				out = append(out, directory.SCIMMemberRef{Value: u.ID})
+			}
+			return out
+		}
+		g, did, err := d.SCIMCreateGroup(ctx, conn, directory.SCIMGroupInput{DisplayName: "Engineering", Members: append(ref(users[0]), directory.SCIMMemberRef{Value: "no-such-user"})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(did, "ignored unknown members no-such-user") {
+			t.Errorf("unknown member: %s", did)
+		}
+		if _, _, err := d.SCIMCreateGroup(ctx, conn, directory.SCIMGroupInput{DisplayName: "ENGINEERING"}); !errors.Is(err, directory.ErrConflict) {
+			t.Errorf("duplicate displayName: err = %v, want ErrConflict", err)
+		}
+		members := func(id string) []string {
+			t.Helper()
+			got, err := d.SCIMGetGroup(ctx, conn, id, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, m := range got.Members {
+				out = append(out, m.Value)
+			}
+			return sortedCopy(out)
+		}
+		ids := func(us ...directory.SCIMUser) []string {
+			var out []string
+			for _, u := range us {
+				out = append(out, u.ID)
+			}
+			return sortedCopy(out)
+		}
+		update := func(ops ...directory.SCIMMemberOp) {
+			t.Helper()
+			if _, _, err := d.SCIMUpdateGroup(ctx, conn, g.ID, func(directory.SCIMGroup) (directory.SCIMGroupChange, error) {
+				return directory.SCIMGroupChange{Members: ops}, nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		update(directory.SCIMMemberOp{Op: "add", Members: []directory.SCIMMemberRef{{Value: users[1].ID, Display: "Shown As"}}}, directory.SCIMMemberOp{Op: "remove", Members: ref(users[0])})
+		if got := members(g.ID); fmt.Sprint(got) != fmt.Sprint(ids(users[1])) {
+			t.Errorf("add+remove: %v", got)
+		}
+		got, _ := d.SCIMGetGroup(ctx, conn, g.ID, true)
+		if got.Members[0].Display != "Shown As" {
+			t.Errorf("display as the IdP gave it: %+v", got.Members)
+		}
+		update(directory.SCIMMemberOp{Op: "set", Members: ref(users[2], users[3])})
+		if got := members(g.ID); fmt.Sprint(got) != fmt.Sprint(ids(users[2], users[3])) {
+			t.Errorf("set: %v", got)
+		}
+		if noMembers, _ := d.SCIMGetGroup(ctx, conn, g.ID, false); noMembers.Members != nil {
+			t.Errorf("members read although not asked for")
+		}
+
+		// Concurrent PATCHes on one group lose nothing.
+		var wg sync.WaitGroup
+		errs := make(chan error, len(users))
+		for _, u := range users[:2] {
+			wg.Go(func() {
+				_, _, err := d.SCIMUpdateGroup(ctx, conn, g.ID, func(directory.SCIMGroup) (directory.SCIMGroupChange, error) {
+					return directory.SCIMGroupChange{Members: []directory.SCIMMemberOp{{Op: "add", Members: ref(u)}}}, nil
+				})
+				errs <- err
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("concurrent add: %v", err)
+			}
+		}
+		if got := members(g.ID); len(got) != 4 {
+			t.Errorf("after concurrent adds: %d members, want 4", len(got))
+		}
+
+		// A group named as the connection maps it grants the role;
+		// renaming away takes it back.
+		name := "Acme Managers"
+		if _, _, err := d.SCIMUpdateGroup(ctx, conn, g.ID, func(directory.SCIMGroup) (directory.SCIMGroupChange, error) {
+			return directory.SCIMGroupChange{DisplayName: &name}, nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		m, _ := d.GetMember(ctx, owner, ws.Slug, users[3].ID)
+		if m.EffectiveRole != directory.RoleManager {
+			t.Errorf("member of the mapped group: effective role %s, want manager", m.EffectiveRole)
+		}
+		update(directory.SCIMMemberOp{Op: "remove", Members: ref(users[3])})
+		if m, _ = d.GetMember(ctx, owner, ws.Slug, users[3].ID); m.EffectiveRole != directory.RoleMember {
+			t.Errorf("removed from the mapped group: effective role %s, want member", m.EffectiveRole)
+		}
+		mapped, _, err := d.SCIMCreateGroup(ctx, conn, directory.SCIMGroupInput{DisplayName: "acme managers 2"})
+		if err != nil || mapped.ID == "" {
+			t.Fatal(err)
+		}
+
+		// Filters and paging on groups.
+		page, err := d.SCIMListGroups(ctx, conn, directory.SCIMQuery{Filter: &directory.SCIMFilter{Op: "eq", Attr: "displayName", Value: "ACME managers"}, StartIndex: 1, Count: 10}, true)
+		if err != nil || page.Total != 1 || page.Groups[0].ID != g.ID || len(page.Groups[0].Members) != 3 {
+			t.Errorf("filter displayName: %+v, %v", page, err)
+		}
+		page, err = d.SCIMListGroups(ctx, conn, directory.SCIMQuery{Filter: &directory.SCIMFilter{Op: "eq", Attr: "members.value", Value: users[0].ID}, StartIndex: 1, Count: 10}, false)
+		if err != nil || page.Total != 1 || page.Groups[0].Members != nil {
+			t.Errorf("filter members.value: %+v, %v", page, err)
+		}
+
+		if _, err := d.SCIMDeleteGroup(ctx, conn, g.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.SCIMGetGroup(ctx, conn, g.ID, false); !errors.Is(err, directory.ErrNotFound) {
+			t.Errorf("deleted group: %v", err)
+		}
+		if _, err := d.SCIMGetUser(ctx, conn, users[0].ID); err != nil {
+			t.Errorf("deleting a group deletes no user: %v", err)
+		}
+	})
+}
+
+func TestSCIMRequestLog(t *testing.T) {
+	clock := directorytest.NewClock()
+	directorytest.RunWith(t, directory.Options{Now: clock.Now}, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		ws, owner := newWorkspace(t, d, "acme")
+		conn := scimConnect(t, d, ws.Slug, directory.SCIMConnectionRequest{LogRetention: 24 * time.Hour})
+		old := directory.SCIMRequest{ConnectionID: conn.ID, WorkspaceID: ws.ID, Method: "GET", Path: "/Users", Status: 200, Action: "listed", Duration: time.Millisecond, CreatedAt: clock.Now()}
+		fresh := old
+		fresh.CreatedAt, fresh.Method, fresh.Status, fresh.Detail = clock.Now().Add(23*time.Hour), "POST", 409, "userName taken"
+		if err := d.RecordSCIMRequests(ctx, []directory.SCIMRequest{old, fresh}); err != nil {
+			t.Fatal(err)
+		}
+		list, err := d.ListSCIMRequests(ctx, owner, ws.Slug, 0, 10)
+		if err != nil || len(list) != 2 || list[0].Method != "POST" || list[0].Detail != "userName taken" || list[1].Duration != time.Millisecond {
+			t.Fatalf("log: %+v, %v", list, err)
+		}
+		clock.Advance(25 * time.Hour)
+		if n, err := d.PruneSCIMRequests(ctx); err != nil || n != 1 {
+			t.Errorf("prune: %d, %v; want 1 entry past the 24h retention", n, err)
+		}
+		if list, _ = d.ListSCIMRequests(ctx, owner, ws.Slug, 0, 10); len(list) != 1 || list[0].Method != "POST" {
+			t.Errorf("after pruning: %+v", list)
+		}
+	})
+}
