@@ -504,8 +504,12 @@ func TestSCIMListUsersFiltersInSQL(t *testing.T) {
 		cmp := func(attr, op string, v any) *directory.SCIMFilter {
 			return &directory.SCIMFilter{Op: op, Attr: attr, Value: v}
 		}
-		and := func(l, r *directory.SCIMFilter) *directory.SCIMFilter { return &directory.SCIMFilter{Op: "and", Left: l, Right: r} }
-		or := func(l, r *directory.SCIMFilter) *directory.SCIMFilter { return &directory.SCIMFilter{Op: "or", Left: l, Right: r} }
+		and := func(l, r *directory.SCIMFilter) *directory.SCIMFilter {
+			return &directory.SCIMFilter{Op: "and", Left: l, Right: r}
+		}
+		or := func(l, r *directory.SCIMFilter) *directory.SCIMFilter {
+			return &directory.SCIMFilter{Op: "or", Left: l, Right: r}
+		}
 		not := func(l *directory.SCIMFilter) *directory.SCIMFilter { return &directory.SCIMFilter{Op: "not", Left: l} }
 		tests := []struct {
 			name string
