@@ -24,12 +24,14 @@ func Email(tr email.Transport) Handler {
 		if err := json.Unmarshal(m.Payload, &req); err != nil {
 			return nil, Permanent(fmt.Errorf("decode email payload: %w", err))
 		}
+		// The redacted copy goes back with errors too: it replaces the
+		// payload if the message is given up for good.
 		msg, err := email.Render(email.Request{Template: req.Template, To: req.To, Locale: req.Locale, Data: req.Data})
 		if err != nil {
-			return nil, Permanent(err)
+			return redactEmail(req), Permanent(err)
 		}
 		if err := tr.Send(ctx, msg, ""); err != nil {
-			return nil, err
+			return redactEmail(req), err
 		}
 		return redactEmail(req), nil
 	}

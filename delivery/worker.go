@@ -21,7 +21,8 @@ import (
 // to keep in the database instead of the original (nil keeps it as it
 // is), so one-time tokens do not outlive the delivery. An error means the
 // message was not delivered: it is retried with backoff unless the error
-// is Permanent.
+// is Permanent; a redacted payload returned with the error replaces the
+// original once the message is given up for good.
 type Handler func(ctx context.Context, m directory.OutboxMessage) (redacted any, err error)
 
 // permanentError marks a failure that retrying cannot fix.
@@ -215,7 +216,7 @@ func (w *Worker) deliver(ctx context.Context, h Handler, m directory.OutboxMessa
 		// hand it straight back to whichever replica is still running.
 		final, retryAt = false, w.opts.Now()
 	}
-	if ferr := w.d.FailOutbox(rctx, m.ID, err.Error(), retryAt, final); ferr != nil {
+	if ferr := w.d.FailOutbox(rctx, m.ID, err.Error(), retryAt, final, redacted); ferr != nil {
 		log.Error("delivery failed, and could not record it; it is retried when its lease ends", "err", err, "record_err", ferr)
 		return
 	}

@@ -213,6 +213,9 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 		if r := rows[0]; r.Status != "failed" || r.Attempts != 3 || !strings.Contains(r.LastError, "451") {
 			t.Fatalf("row after 3 attempts = %+v", r)
 		}
+		if strings.Contains(rows[0].Payload, "/invite/") {
+			t.Errorf("a message given up for good kept its invitation link: %s", rows[0].Payload)
+		}
 		if n := drain(t, w); n != 0 {
 			t.Errorf("a failed message was attempted again")
 		}

@@ -113,8 +113,10 @@ func (d *Directory) CompleteOutbox(ctx context.Context, id int64, redacted any) 
 }
 
 // FailOutbox records a failed attempt: retried at retryAt, or given up
-// when final.
-func (d *Directory) FailOutbox(ctx context.Context, id int64, reason string, retryAt time.Time, final bool) error {
+// when final. A message given up for good keeps only its redacted copy
+// (when one is given), like a sent one, so its one-time links do not stay
+// in the database.
+func (d *Directory) FailOutbox(ctx context.Context, id int64, reason string, retryAt time.Time, final bool, redacted any) error {
 	return d.inTx(ctx, System(), func(t *tx) error {
 		status := "pending"
 		if final {
@@ -122,6 +124,15 @@ func (d *Directory) FailOutbox(ctx context.Context, id int64, reason string, ret
 		}
 		if len(reason) > 2000 {
 			reason = reason[:2000]
+		}
+		if final && redacted != nil {
+			body, err := json.Marshal(redacted)
+			if err != nil {
+				return fmt.Errorf("encode redacted payload: %w", err)
+			}
+			if _, err := t.exec(`UPDATE outbox SET payload = ? WHERE id = ?`, string(body), id); err != nil {
+				return fmt.Errorf("redact outbox message %d: %w", id, err)
+			}
 		}
 		if _, err := t.exec(`UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`, status, reason, retryAt.UTC(), id); err != nil {
 			return fmt.Errorf("fail outbox message %d: %w", id, err)

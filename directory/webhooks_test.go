@@ -166,7 +166,7 @@ func TestWebhookDeliveryLog(t *testing.T) {
 				t.Fatal(err)
 			}
 			final := i == 1
-			if err := d.FailOutbox(ctx, m.ID, "server error", ev.CreatedAt, final); err != nil {
+			if err := d.FailOutbox(ctx, m.ID, "server error", ev.CreatedAt, final, nil); err != nil {
 				t.Fatal(err)
 			}
 		}
