@@ -97,7 +97,7 @@ func normalizePatch(rt *resourceType, raw []rawOp, id string, q quirks) ([]patch
 				return nil, err
 			}
 			for _, k := range sortedKeys(expanded) {
-				p, err := normalizeOp(rt, op, k, expanded[k], true, q)
+				p, err := normalizeOp(rt, op, k, expanded[k], true, true, q)
 				if err != nil {
 					return nil, err
 				}
@@ -107,11 +107,13 @@ func normalizePatch(rt *resourceType, raw []rawOp, id string, q quirks) ([]patch
 			}
 			continue
 		}
-		p, err := normalizeOp(rt, op, o.Path, o.Value, o.hasValue, q)
+		p, err := normalizeOp(rt, op, o.Path, o.Value, o.hasValue, false, q)
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, *p)
+		if p != nil {
+			out = append(out, *p)
+		}
 	}
 	return out, nil
 }
@@ -146,16 +148,25 @@ func expandPathless(rt *resourceType, obj map[string]any, id string) (map[string
 // normalizeOp parses and resolves one operation's path and converts its
 // value. From a path-less value, unknown and read-only keys are skipped
 // (nil) rather than refused.
-func normalizeOp(rt *resourceType, op, path string, value any, hasValue bool, q quirks) (*patchOp, error) {
+func normalizeOp(rt *resourceType, op, path string, value any, hasValue, pathless bool, q quirks) (*patchOp, error) {
 	pp, err := parsePatchPath(path)
 	if err != nil {
+		if pathless {
+			return nil, nil
+		}
 		return nil, errorf(http.StatusBadRequest, "invalidPath", "%v", err)
 	}
 	r, ok := rt.resolve(pp.attr)
 	if !ok {
+		if pathless {
+			return nil, nil
+		}
 		return nil, errorf(http.StatusBadRequest, "invalidPath", "unknown attribute %q", path)
 	}
 	if !writable(r) {
+		if pathless {
+			return nil, nil
+		}
 		if r.top.name == "id" || r.top.name == "meta" || r.top.name == "groups" {
 			return nil, errorf(http.StatusBadRequest, "mutability", "%s is read-only", r.canonical())
 		}
@@ -177,11 +188,17 @@ func normalizeOp(rt *resourceType, op, path string, value any, hasValue bool, q 
 			}
 		}
 	}
-	if op == "remove" && !p.hasValue {
-		return p, nil
-	}
-	if !p.hasValue && op != "remove" {
+	if op != "remove" && !hasValue {
 		return nil, errorf(http.StatusBadRequest, "invalidValue", "%s %s: a value is required", op, path)
+	}
+	if !p.hasValue {
+		// remove without a value, or an explicit null: replace with
+		// null unassigns (RFC 7644 3.5.2.3), add of null adds nothing.
+		if op == "add" {
+			return nil, nil
+		}
+		p.op = "remove"
+		return p, nil
 	}
 	// The value's attribute: the sub-attribute named, else one element of
 	// a filtered multi-valued attribute, else the attribute itself.
