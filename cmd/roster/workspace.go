@@ -24,11 +24,12 @@ func init() {
 	workspace.AddCommand(workspaceCreateCmd(), workspaceListCmd())
 	members := &cobra.Command{
 		Use:   "members",
-		Short: "List a workspace's members (as the operator, directly on the database)",
+		Short: "List a workspace's members (on the database or a server) and manage them (on a server)",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	members.AddCommand(membersListCmd())
+	members.AddCommand(memberClientCmds()...) // on a server: client_members.go
 	rootCmd.AddCommand(workspace, inviteCmd(), members)
 }
 
@@ -231,7 +232,11 @@ func membersListCmd() *cobra.Command {
 	f.StringVar(&filter.Kind, "kind", "", "only internal or external members")
 	f.StringVar(&filter.Query, "query", "", "only members whose name or email contains this text")
 	output := directoryCmd(cmd)
+	addServerFlags(cmd) // --server/--key: list through the admin API (client_members.go)
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if remoteRequested(cmd) {
+			return listMembersRemote(cmd, ws, filter, output)
+		}
 		if ws == "" {
 			return usageErrorf("--workspace is required")
 		}
