@@ -138,6 +138,8 @@ func (a *API) allRoutes() []route {
 	add(a.apiKeyRoutes())
 	add(a.teamRoutes())
 	add(a.domainRoutes())
+	add(a.joinRoutes())
+	add(a.connectionRoutes())
 	return rs
 }
 

@@ -128,6 +128,64 @@ func (f *fixture) domain(verified bool) string {
 	return dom.ID
 }
 
+// joinLink makes an approval join link and returns its id and token.
+func (f *fixture) joinLink() (string, string) {
+	link, token, _, err := f.e.d.CreateJoinLink(context.Background(), directory.Operator(), f.tn.ws.ID, directory.JoinLinkRequest{Description: "Contractors", Role: "member", Mode: directory.JoinModeApproval, Notify: directory.JoinNotifyNobody})
+	if err != nil {
+		f.e.t.Fatal(err)
+	}
+	return link.ID, token
+}
+
+// joinRequest files a pending request through a join link.
+func (f *fixture) joinRequest() string {
+	_, token := f.joinLink()
+	res, err := f.e.d.UseJoinLink(context.Background(), token, directory.VerifiedIdentity{Email: fmt.Sprintf("req%d@elsewhere.example", f.next())})
+	if err != nil || res.Request == nil {
+		f.e.t.Fatalf("join request: %v %+v", err, res)
+	}
+	return res.Request.ID
+}
+
+// scimConnection returns the workspace's SCIM connection, making it if
+// needed.
+func (f *fixture) scimConnection() string {
+	ctx := context.Background()
+	conn, err := f.e.d.GetSCIMConnection(ctx, directory.Operator(), f.tn.ws.ID)
+	if err == nil {
+		return conn.ID
+	}
+	conn, err = f.e.d.CreateSCIMConnection(ctx, directory.Operator(), f.tn.ws.ID, directory.SCIMConnectionRequest{Profile: "generic", DefaultRole: "member"})
+	if err != nil {
+		f.e.t.Fatal(err)
+	}
+	return conn.ID
+}
+
+func (f *fixture) scimToken() (string, string) {
+	conn := f.scimConnection()
+	tok, _, err := f.e.d.CreateSCIMToken(context.Background(), directory.Operator(), f.tn.ws.ID, directory.SCIMTokenRequest{Description: "okta"})
+	if err != nil {
+		f.e.t.Fatal(err)
+	}
+	return conn, tok.ID
+}
+
+// noSCIMConnection removes the workspace's SCIM connection, so creating one
+// can succeed again.
+func (f *fixture) noSCIMConnection() {
+	db := f.e.d.DB()
+	for _, q := range []string{
+		`DELETE FROM scim_tokens WHERE connection_id IN (SELECT id FROM scim_connections WHERE workspace_id = ?)`,
+		`DELETE FROM scim_requests WHERE connection_id IN (SELECT id FROM scim_connections WHERE workspace_id = ?)`,
+		`DELETE FROM scim_connections WHERE workspace_id = ?`,
+	} {
+		if _, err := db.Exec(db.Rebind(q), f.tn.ws.ID); err != nil {
+			f.e.t.Fatal(err)
+		}
+	}
+}
+
 func (f *fixture) csv() []byte {
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)
@@ -148,6 +206,7 @@ var (
 	admins   = []string{"owner", "admin"}
 	owners   = []string{"owner"}
 	nobody   = []string{}
+	linkers  = []string{"owner", "admin", "manager"} // joinlinks.manage
 )
 
 // operation is one call of the matrix: it builds its path (and body) with
@@ -281,6 +340,59 @@ func operations() []operation {
 			return "PATCH", ws + "/domains/" + f.domain(true), map[string]any{"policy": "auto_join", "default_role": "member"}
 		}},
 		{"remove domain", admins, 204, func(f *fixture) (string, string, any) { return "DELETE", ws + "/domains/" + f.domain(false), nil }},
+
+		{"list join links", linkers, 200, get(ws + "/join-links")},
+		{"create join link", linkers, 201, func(*fixture) (string, string, any) {
+			return "POST", ws + "/join-links", map[string]any{"description": "Partners", "role": "member", "mode": "approval", "notify": "all_managers"}
+		}},
+		{"get join link", linkers, 200, func(f *fixture) (string, string, any) { id, _ := f.joinLink(); return "GET", ws + "/join-links/" + id, nil }},
+		{"update join link", linkers, 200, func(f *fixture) (string, string, any) {
+			id, _ := f.joinLink()
+			return "PATCH", ws + "/join-links/" + id, map[string]any{"mode": "direct", "active": false}
+		}},
+		{"revoke join link", linkers, 204, func(f *fixture) (string, string, any) { id, _ := f.joinLink(); return "POST", ws + "/join-links/" + id + "/revoke", nil }},
+		{"members who joined via a link", linkers, 200, func(f *fixture) (string, string, any) {
+			id, _ := f.joinLink()
+			return "GET", ws + "/join-links/" + id + "/members", nil
+		}},
+		{"list join requests", linkers, 200, get(ws + "/join-requests?status=pending")},
+		{"accept join request", linkers, 200, func(f *fixture) (string, string, any) {
+			return "POST", ws + "/join-requests/" + f.joinRequest() + "/accept", nil
+		}},
+		{"reject join request", linkers, 204, func(f *fixture) (string, string, any) {
+			return "POST", ws + "/join-requests/" + f.joinRequest() + "/reject", nil
+		}},
+		{"dismiss join request", linkers, 204, func(f *fixture) (string, string, any) {
+			return "POST", ws + "/join-requests/" + f.joinRequest() + "/dismiss", nil
+		}},
+
+		{"list SCIM connections", admins, 200, get(ws + "/scim-connections")},
+		{"create SCIM connection", admins, 201, func(f *fixture) (string, string, any) {
+			f.noSCIMConnection()
+			return "POST", ws + "/scim-connections", map[string]any{"profile": "okta", "default_role": "member", "team_roles": map[string]string{"Admins": "admin"}}
+		}},
+		{"get SCIM connection", admins, 200, func(f *fixture) (string, string, any) { return "GET", ws + "/scim-connections/" + f.scimConnection(), nil }},
+		{"update SCIM connection", admins, 200, func(f *fixture) (string, string, any) {
+			return "PATCH", ws + "/scim-connections/" + f.scimConnection(), map[string]any{"send_invitations": false, "log_retention_days": 7}
+		}},
+		{"list SCIM tokens", admins, 200, func(f *fixture) (string, string, any) {
+			return "GET", ws + "/scim-connections/" + f.scimConnection() + "/tokens", nil
+		}},
+		{"create SCIM token", admins, 201, func(f *fixture) (string, string, any) {
+			return "POST", ws + "/scim-connections/" + f.scimConnection() + "/tokens", map[string]any{"description": "entra", "expires_in_days": 365}
+		}},
+		{"revoke SCIM token", admins, 204, func(f *fixture) (string, string, any) {
+			conn, tok := f.scimToken()
+			return "DELETE", ws + "/scim-connections/" + conn + "/tokens/" + tok, nil
+		}},
+		{"SCIM request log", admins, 200, func(f *fixture) (string, string, any) {
+			return "GET", ws + "/scim-connections/" + f.scimConnection() + "/requests?limit=10", nil
+		}},
+		{"list OIDC connections", admins, 200, get(ws + "/oidc-connections")},
+		{"create OIDC connection", admins, 201, func(f *fixture) (string, string, any) {
+			return "POST", ws + "/oidc-connections", map[string]any{"kind": "generic", "issuer": "https://idp.acme.example", "client_id": fmt.Sprintf("client-%d", f.next()),
+				"client_secret": "s3cret", "domains": []string{"acme.example"}}
+		}},
 	}
 }
 

@@ -134,6 +134,8 @@ func problemFor(err error) *Problem {
 	return newProblem(http.StatusInternalServerError, "internal", "Internal error", "something went wrong on the server; the server log has the details")
 }
 
+func isNotFound(err error) bool { return errors.Is(err, directory.ErrNotFound) }
+
 // humanDetail is an error's message without the sentinel words a person
 // does not need ("invalid input: ", ": not found" is kept since it says
 // what is missing).

@@ -1,0 +1,261 @@
+package admin
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/rosterhq/roster/directory"
+)
+
+func (a *API) connectionRoutes() []route {
+	return []route{
+		{method: "GET", path: "/workspaces/{ws}/scim-connections", handle: a.listSCIMConnections},
+		{method: "POST", path: "/workspaces/{ws}/scim-connections", handle: a.createSCIMConnection},
+		{method: "GET", path: "/workspaces/{ws}/scim-connections/{id}", handle: a.getSCIMConnection},
+		{method: "PATCH", path: "/workspaces/{ws}/scim-connections/{id}", handle: a.updateSCIMConnection},
+		{method: "GET", path: "/workspaces/{ws}/scim-connections/{id}/tokens", handle: a.listSCIMTokens},
+		{method: "POST", path: "/workspaces/{ws}/scim-connections/{id}/tokens", handle: a.createSCIMToken},
+		{method: "DELETE", path: "/workspaces/{ws}/scim-connections/{id}/tokens/{token}", handle: a.revokeSCIMToken},
+		{method: "GET", path: "/workspaces/{ws}/scim-connections/{id}/requests", params: []string{"before", "limit"}, handle: a.listSCIMRequests},
+		{method: "GET", path: "/workspaces/{ws}/oidc-connections", handle: a.listOIDCConnections},
+		{method: "POST", path: "/workspaces/{ws}/oidc-connections", handle: a.createOIDCConnection},
+	}
+}
+
+// scimConnectionJSON is a SCIM connection on the wire, with the endpoint
+// URL an identity provider is configured with.
+type scimConnectionJSON struct {
+	ID               string            `json:"id"`
+	WorkspaceID      string            `json:"workspace_id"`
+	Endpoint         string            `json:"endpoint"`
+	Profile          string            `json:"profile"`
+	DefaultRole      string            `json:"default_role"`
+	SendInvitations  bool              `json:"send_invitations"`
+	Activation       string            `json:"activation"`
+	SeatPolicy       string            `json:"seat_policy"`
+	TeamRoles        map[string]string `json:"team_roles"`
+	LogRetentionDays int               `json:"log_retention_days"`
+	CreatedAt        time.Time         `json:"created_at"`
+	UpdatedAt        time.Time         `json:"updated_at"`
+}
+
+func (a *API) scimJSON(c directory.SCIMConnection) scimConnectionJSON {
+	roles := c.TeamRoles
+	if roles == nil {
+		roles = map[string]string{}
+	}
+	return scimConnectionJSON{ID: c.ID, WorkspaceID: c.WorkspaceID, Endpoint: a.d.BaseURL() + "/scim/v2", Profile: c.Profile, DefaultRole: c.DefaultRole,
+		SendInvitations: c.SendInvitations, Activation: c.Activation, SeatPolicy: c.SeatPolicy, TeamRoles: roles,
+		LogRetentionDays: int(c.LogRetention / (24 * time.Hour)), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+}
+
+// scimConnection loads the workspace's connection and checks it is the one
+// the path names (a workspace has at most one).
+func (a *API) scimConnection(c *call) (directory.SCIMConnection, error) {
+	conn, err := a.d.GetSCIMConnection(c.r.Context(), c.actor, c.ws)
+	if err != nil {
+		return conn, err
+	}
+	if conn.ID != c.path("id") {
+		return conn, fmt.Errorf("SCIM connection %q: %w", c.path("id"), directory.ErrNotFound)
+	}
+	return conn, nil
+}
+
+func (a *API) listSCIMConnections(c *call) (int, any, error) {
+	list := []scimConnectionJSON{}
+	conn, err := a.d.GetSCIMConnection(c.r.Context(), c.actor, c.ws)
+	switch {
+	case err == nil:
+		list = append(list, a.scimJSON(conn))
+	case !isNotFound(err):
+		return 0, nil, err
+	}
+	return http.StatusOK, map[string]any{"scim_connections": list}, nil
+}
+
+type scimConnectionBody struct {
+	Profile          string            `json:"profile"`
+	DefaultRole      string            `json:"default_role"`
+	SendInvitations  *bool             `json:"send_invitations"`
+	Activation       string            `json:"activation"`
+	SeatPolicy       string            `json:"seat_policy"`
+	TeamRoles        map[string]string `json:"team_roles"`
+	LogRetentionDays int               `json:"log_retention_days"`
+}
+
+func (b scimConnectionBody) request() (directory.SCIMConnectionRequest, error) {
+	var req required
+	req.check(b.LogRetentionDays >= 0 && b.LogRetentionDays <= 3650, "log_retention_days", "must be from 1 to 3650 (omit it to keep the current or default 30)")
+	req.check(len(b.TeamRoles) <= 500, "team_roles", "at most 500 mappings")
+	if err := req.err(); err != nil {
+		return directory.SCIMConnectionRequest{}, err
+	}
+	return directory.SCIMConnectionRequest{Profile: b.Profile, DefaultRole: b.DefaultRole, SendInvitations: b.SendInvitations, Activation: b.Activation,
+		SeatPolicy: b.SeatPolicy, TeamRoles: b.TeamRoles, LogRetention: time.Duration(b.LogRetentionDays) * 24 * time.Hour}, nil
+}
+
+func (a *API) createSCIMConnection(c *call) (int, any, error) {
+	var b scimConnectionBody
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
+	}
+	req, err := b.request()
+	if err != nil {
+		return 0, nil, err
+	}
+	conn, err := a.d.CreateSCIMConnection(c.r.Context(), c.actor, c.ws, req)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, a.scimJSON(conn), nil
+}
+
+func (a *API) getSCIMConnection(c *call) (int, any, error) {
+	conn, err := a.scimConnection(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, a.scimJSON(conn), nil
+}
+
+func (a *API) updateSCIMConnection(c *call) (int, any, error) {
+	var b scimConnectionBody
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
+	}
+	req, err := b.request()
+	if err != nil {
+		return 0, nil, err
+	}
+	if _, err := a.scimConnection(c); err != nil {
+		return 0, nil, err
+	}
+	conn, err := a.d.UpdateSCIMConnection(c.r.Context(), c.actor, c.ws, req)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, a.scimJSON(conn), nil
+}
+
+func (a *API) listSCIMTokens(c *call) (int, any, error) {
+	if _, err := a.scimConnection(c); err != nil {
+		return 0, nil, err
+	}
+	tokens, err := a.d.ListSCIMTokens(c.r.Context(), c.actor, c.ws)
+	if err != nil {
+		return 0, nil, err
+	}
+	if tokens == nil {
+		tokens = []directory.SCIMToken{}
+	}
+	return http.StatusOK, map[string]any{"tokens": tokens}, nil
+}
+
+type scimTokenBody struct {
+	Description   string `json:"description"`
+	ExpiresInDays int    `json:"expires_in_days"`
+}
+
+func (a *API) createSCIMToken(c *call) (int, any, error) {
+	var b scimTokenBody
+	if c.r.ContentLength != 0 {
+		if err := c.decode(&b); err != nil {
+			return 0, nil, err
+		}
+	}
+	var req required
+	req.check(b.ExpiresInDays >= 0 && b.ExpiresInDays <= 3650, "expires_in_days", "must be from 1 to 3650 (omit it for no expiry)")
+	req.check(len(b.Description) <= 200, "description", "must be at most 200 characters")
+	if err := req.err(); err != nil {
+		return 0, nil, err
+	}
+	if _, err := a.scimConnection(c); err != nil {
+		return 0, nil, err
+	}
+	tok, secret, err := a.d.CreateSCIMToken(c.r.Context(), c.actor, c.ws, directory.SCIMTokenRequest{Description: b.Description, ExpiresIn: time.Duration(b.ExpiresInDays) * 24 * time.Hour})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, map[string]any{"token": tok, "secret": secret}, nil
+}
+
+func (a *API) revokeSCIMToken(c *call) (int, any, error) {
+	if _, err := a.scimConnection(c); err != nil {
+		return 0, nil, err
+	}
+	if _, err := a.d.RevokeSCIMToken(c.r.Context(), c.actor, c.ws, c.path("token")); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
+}
+
+func (a *API) listSCIMRequests(c *call) (int, any, error) {
+	limit, err := c.queryInt("limit", 100, 1, 1000)
+	if err != nil {
+		return 0, nil, err
+	}
+	var before int64
+	if s := c.r.URL.Query().Get("before"); s != "" {
+		if before, err = strconv.ParseInt(s, 10, 64); err != nil || before < 1 {
+			return 0, nil, errValidation(paramErr("before", "must be the id of a request log entry"))
+		}
+	}
+	if _, err := a.scimConnection(c); err != nil {
+		return 0, nil, err
+	}
+	log, err := a.d.ListSCIMRequests(c.r.Context(), c.actor, c.ws, before, limit)
+	if err != nil {
+		return 0, nil, err
+	}
+	if log == nil {
+		log = []directory.SCIMRequest{}
+	}
+	return http.StatusOK, map[string]any{"requests": log}, nil
+}
+
+func (a *API) listOIDCConnections(c *call) (int, any, error) {
+	list, err := a.d.ListOIDCConnections(c.r.Context(), c.actor, c.ws)
+	if err != nil {
+		return 0, nil, err
+	}
+	if list == nil {
+		list = []directory.OIDCConnection{}
+	}
+	return http.StatusOK, map[string]any{"oidc_connections": list}, nil
+}
+
+type oidcConnectionBody struct {
+	Name         string   `json:"name"`
+	Kind         string   `json:"kind"`
+	Issuer       string   `json:"issuer"`
+	ClientID     string   `json:"client_id"`
+	ClientSecret string   `json:"client_secret"`
+	TenantID     string   `json:"tenant_id"`
+	HostedDomain string   `json:"hosted_domain"`
+	Domains      []string `json:"domains"`
+}
+
+func (a *API) createOIDCConnection(c *call) (int, any, error) {
+	var b oidcConnectionBody
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
+	}
+	var req required
+	req.string("client_id", b.ClientID)
+	req.string("client_secret", b.ClientSecret)
+	req.check(b.Kind == "" || b.Kind == directory.OIDCGeneric || b.Kind == directory.OIDCGoogle || b.Kind == directory.OIDCEntra, "kind", "must be generic, google or entra")
+	req.check(len(b.ClientSecret) <= 1000, "client_secret", "must be at most 1000 characters")
+	req.check(len(b.Domains) <= 100, "domains", "at most 100 domains")
+	if err := req.err(); err != nil {
+		return 0, nil, err
+	}
+	conn, err := a.d.CreateOIDCConnection(c.r.Context(), c.actor, c.ws, a.box, directory.OIDCConnectionRequest{Name: b.Name, Kind: b.Kind, Issuer: b.Issuer,
+		ClientID: b.ClientID, ClientSecret: b.ClientSecret, TenantID: b.TenantID, HostedDomain: b.HostedDomain, Domains: b.Domains})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusCreated, conn, nil
+}
