@@ -345,12 +345,18 @@ func operations() []operation {
 		{"create join link", linkers, 201, func(*fixture) (string, string, any) {
 			return "POST", ws + "/join-links", map[string]any{"description": "Partners", "role": "member", "mode": "approval", "notify": "all_managers"}
 		}},
-		{"get join link", linkers, 200, func(f *fixture) (string, string, any) { id, _ := f.joinLink(); return "GET", ws + "/join-links/" + id, nil }},
+		{"get join link", linkers, 200, func(f *fixture) (string, string, any) {
+			id, _ := f.joinLink()
+			return "GET", ws + "/join-links/" + id, nil
+		}},
 		{"update join link", linkers, 200, func(f *fixture) (string, string, any) {
 			id, _ := f.joinLink()
 			return "PATCH", ws + "/join-links/" + id, map[string]any{"mode": "direct", "active": false}
 		}},
-		{"revoke join link", linkers, 204, func(f *fixture) (string, string, any) { id, _ := f.joinLink(); return "POST", ws + "/join-links/" + id + "/revoke", nil }},
+		{"revoke join link", linkers, 204, func(f *fixture) (string, string, any) {
+			id, _ := f.joinLink()
+			return "POST", ws + "/join-links/" + id + "/revoke", nil
+		}},
 		{"members who joined via a link", linkers, 200, func(f *fixture) (string, string, any) {
 			id, _ := f.joinLink()
 			return "GET", ws + "/join-links/" + id + "/members", nil
@@ -371,7 +377,9 @@ func operations() []operation {
 			f.noSCIMConnection()
 			return "POST", ws + "/scim-connections", map[string]any{"profile": "okta", "default_role": "member", "team_roles": map[string]string{"Admins": "admin"}}
 		}},
-		{"get SCIM connection", admins, 200, func(f *fixture) (string, string, any) { return "GET", ws + "/scim-connections/" + f.scimConnection(), nil }},
+		{"get SCIM connection", admins, 200, func(f *fixture) (string, string, any) {
+			return "GET", ws + "/scim-connections/" + f.scimConnection(), nil
+		}},
 		{"update SCIM connection", admins, 200, func(f *fixture) (string, string, any) {
 			return "PATCH", ws + "/scim-connections/" + f.scimConnection(), map[string]any{"send_invitations": false, "log_retention_days": 7}
 		}},
