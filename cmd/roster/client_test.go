@@ -307,6 +307,55 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 			}
 			mustRun(t, 0, "", "invitations", "revoke", invs[1].ID)
 
+			// Join links and requests: the people the link names are told
+			// of a request; the requester hears the decision.
+			res = mustRun(t, 0, "", "members", "list", "--role", "owner", "-o", "json")
+			var owners []directory.Member
+			if err := json.Unmarshal([]byte(res.stdout), &owners); err != nil || len(owners) != 1 {
+				t.Fatalf("owners: %s", res.stdout)
+			}
+			res = mustRun(t, 0, "", "join-links", "create", "--description", "Contractors", "--role", "collaborator", "--mode", "approval",
+				"--notify", "people", "--notify-member", owners[0].ID, "-o", "json")
+			var created2 struct {
+				JoinLink directory.JoinLink `json:"join_link"`
+				URL      string             `json:"url"`
+			}
+			json.Unmarshal([]byte(res.stdout), &created2)
+			if !strings.HasPrefix(created2.URL, server+"/join/") {
+				t.Fatalf("join link: %s", res.stdout)
+			}
+			joinToken := created2.URL[strings.LastIndex(created2.URL, "/")+1:]
+			for _, who := range []string{"cara@partner.example", "dan@partner.example"} {
+				if _, err := d.UseJoinLink(context.Background(), joinToken, directory.VerifiedIdentity{Email: who, Name: "Guest"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			in.waitFor(t, "owner@acme.example", "asked to join Acme")
+			res = mustRun(t, 0, "", "join-requests", "list", "-o", "json")
+			var reqs []directory.JoinRequest
+			json.Unmarshal([]byte(res.stdout), &reqs)
+			if len(reqs) != 2 {
+				t.Fatalf("join requests: %s", res.stdout)
+			}
+			res = mustRun(t, 0, "", "join-requests", "accept", reqs[0].ID)
+			if !strings.Contains(res.stdout, "collaborator") || !strings.Contains(res.stdout, "active") {
+				t.Errorf("accept:\n%s", res.stdout)
+			}
+			in.waitFor(t, reqs[0].Email, "You've joined Acme")
+			mustRun(t, 0, "", "join-requests", "reject", reqs[1].ID)
+			in.waitFor(t, reqs[1].Email, "Acme")
+			mustRun(t, 1, "", "join-requests", "reject", reqs[1].ID) // already decided: 409
+			res = mustRun(t, 0, "", "join-links", "members", created2.JoinLink.ID)
+			if !strings.Contains(res.stdout, reqs[0].Email) {
+				t.Errorf("joined via link:\n%s", res.stdout)
+			}
+			mustRun(t, 0, "", "join-links", "update", created2.JoinLink.ID, "--active=false")
+			mustRun(t, 0, "", "join-links", "revoke", created2.JoinLink.ID)
+			res = mustRun(t, 0, "", "join-links", "list")
+			if !strings.Contains(res.stdout, "revoked") {
+				t.Errorf("join links:\n%s", res.stdout)
+			}
+
 			// Webhooks.
 			res = mustRun(t, 0, "", "webhooks", "create", "https://hooks.acme.example/roster", "--type", "member.*")
 			if !strings.Contains(res.stdout, "whsec_") {
