@@ -18,8 +18,12 @@ func memberClientCmds() []*cobra.Command {
 }
 
 // remoteRequested reports whether a command that can work on the database
-// or on a server was pointed at a server.
+// or on a server was pointed at a server: --server or ROSTER_SERVER, unless
+// --database-url was given on the command line.
 func remoteRequested(cmd *cobra.Command) bool {
+	if db := cmd.Flags().Lookup("database-url"); db != nil && db.Changed {
+		return false
+	}
 	return cmd.Flags().Lookup("server") != nil && setting(cmd, "server", envServer) != ""
 }
 
