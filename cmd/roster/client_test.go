@@ -234,7 +234,7 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 			if !strings.Contains(res.stdout, "suspended") {
 				t.Errorf("suspend:\n%s", res.stdout)
 			}
-			in.waitFor(t, "jane@acme.example", "suspended")
+			in.waitFor(t, "jane@acme.example", "has been suspended")
 			mustRun(t, 0, "", "members", "reactivate", jane)
 			mustRun(t, 0, "", "members", "role", jane, "manager")
 			mustRun(t, 0, "", "members", "profile", jane, "--name", "Jane Doe", "--locale", "fr")
@@ -264,7 +264,7 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 			if !strings.Contains(res.stdout, "seat_limit") {
 				t.Errorf("over the limit:\n%s", res.stdout)
 			}
-			in.waitFor(t, "owner@acme.example", "seat")
+			in.waitFor(t, "owner@acme.example", "has reached its seat limit")
 			mustRun(t, 0, "", "seats", "set", "unlimited")
 			mustRun(t, 2, "", "seats", "set", "many")
 
@@ -301,11 +301,23 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 			if len(invs) != 3 {
 				t.Fatalf("pending invitations: %s", res.stdout)
 			}
-			res = mustRun(t, 0, "", "invitations", "resend", invs[0].ID)
+			var kim, other string
+			for _, inv := range invs {
+				if inv.Email == "kim@acme.example" {
+					kim = inv.ID
+				} else {
+					other = inv.ID
+				}
+			}
+			res = mustRun(t, 0, "", "invitations", "resend", kim)
 			if !strings.Contains(res.stdout, "resent") {
 				t.Errorf("resend:\n%s", res.stdout)
 			}
-			mustRun(t, 0, "", "invitations", "revoke", invs[1].ID)
+			resent := in.waitFor(t, "kim@acme.example", "Reminder:")
+			if !strings.Contains(resent.text, server+"/invite/") {
+				t.Errorf("reminder without a link:\n%s", resent.text)
+			}
+			mustRun(t, 0, "", "invitations", "revoke", other)
 
 			// Join links and requests: the people the link names are told
 			// of a request; the requester hears the decision.
@@ -343,7 +355,7 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 			}
 			in.waitFor(t, reqs[0].Email, "You've joined Acme")
 			mustRun(t, 0, "", "join-requests", "reject", reqs[1].ID)
-			in.waitFor(t, reqs[1].Email, "Acme")
+			in.waitFor(t, reqs[1].Email, "Your request to join Acme")
 			mustRun(t, 1, "", "join-requests", "reject", reqs[1].ID) // already decided: 409
 			res = mustRun(t, 0, "", "join-links", "members", created2.JoinLink.ID)
 			if !strings.Contains(res.stdout, reqs[0].Email) {
