@@ -665,11 +665,6 @@ func (d *Directory) AcceptInvitation(ctx context.Context, token string, id Verif
 			return fmt.Errorf("invitation: %w", ErrUsed)
 		case r.Status == InvitationRevoked:
 			return fmt.Errorf("invitation: %w", ErrRevoked)
-		case !t.now.Before(r.ExpiresAt):
-			return fmt.Errorf("invitation: %w", ErrExpired)
-		}
-		if r.Email != email {
-			return ErrEmailMismatch
 		}
 		ws, err := t.workspace(r.WorkspaceID)
 		if err != nil {
@@ -680,14 +675,8 @@ func (d *Directory) AcceptInvitation(ctx context.Context, token string, id Verif
 			return fmt.Errorf("accept invitation: %w", err)
 		}
 		t.actor.ID = userID
-		m, err := t.activate(ws, r.MembershipID, activation{role: r.Role, teams: decodeStrings(r.Teams), mainAdmin: r.MainAdmin, grants: json.RawMessage(r.Grants), via: "invitation", viaID: r.ID, profile: id})
+		m, err := t.acceptInvitationRow(ws, &r, email, id)
 		if err != nil {
-			return err
-		}
-		if _, err := t.exec(`UPDATE invitations SET status = 'accepted', accepted_at = ?, updated_at = ? WHERE id = ?`, t.now, t.now, r.ID); err != nil {
-			return fmt.Errorf("accept invitation: %w", err)
-		}
-		if err := t.emit(ws.ID, "invitation.accepted", "invitation", r.ID, map[string]string{"email": r.Email, "membership_id": m.ID}); err != nil {
 			return err
 		}
 		out = Acceptance{Member: *m, Workspace: ws.public(), Grants: json.RawMessage(r.Grants)}
@@ -697,6 +686,30 @@ func (d *Directory) AcceptInvitation(ctx context.Context, token string, id Verif
 		d.notifySeatLimit(ctx, Actor{Kind: ActorUser, Source: "oidc"}, wsID, seatErr, email, "invitation acceptance")
 	}
 	return out, err
+}
+
+// acceptInvitationRow accepts a pending invitation (already locked by the
+// caller) for a verified email: expiry and address checks, activation,
+// and the invitation marked accepted. AcceptInvitation (with the link) and
+// sign-in through the workspace's own IdP (without it) both end here.
+func (t *tx) acceptInvitationRow(ws *workspaceRow, r *invitationRow, email string, id VerifiedIdentity) (*Member, error) {
+	if !t.now.Before(r.ExpiresAt) {
+		return nil, fmt.Errorf("invitation: %w", ErrExpired)
+	}
+	if r.Email != email {
+		return nil, ErrEmailMismatch
+	}
+	m, err := t.activate(ws, r.MembershipID, activation{role: r.Role, teams: decodeStrings(r.Teams), mainAdmin: r.MainAdmin, grants: json.RawMessage(r.Grants), via: "invitation", viaID: r.ID, profile: id})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := t.exec(`UPDATE invitations SET status = 'accepted', accepted_at = ?, updated_at = ? WHERE id = ?`, t.now, t.now, r.ID); err != nil {
+		return nil, fmt.Errorf("accept invitation: %w", err)
+	}
+	if err := t.emit(ws.ID, "invitation.accepted", "invitation", r.ID, map[string]string{"email": r.Email, "membership_id": m.ID}); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // activation says how a membership becomes active.

@@ -415,23 +415,7 @@ func (t *tx) acceptPendingInvitation(ws *workspaceRow, membershipID, email strin
 		}
 		return nil, fmt.Errorf("find invitation: %w", err)
 	}
-	if !t.now.Before(r.ExpiresAt) {
-		return nil, fmt.Errorf("invitation: %w", ErrExpired)
-	}
-	if r.Email != email {
-		return nil, ErrEmailMismatch
-	}
-	m, err := t.activate(ws, membershipID, activation{role: r.Role, teams: decodeStrings(r.Teams), mainAdmin: r.MainAdmin, grants: []byte(r.Grants), via: "invitation", viaID: r.ID, profile: id})
-	if err != nil {
-		return nil, err
-	}
-	if _, err := t.exec(`UPDATE invitations SET status = 'accepted', accepted_at = ?, updated_at = ? WHERE id = ?`, t.now, t.now, r.ID); err != nil {
-		return nil, fmt.Errorf("accept invitation: %w", err)
-	}
-	if err := t.emit(ws.ID, "invitation.accepted", "invitation", r.ID, map[string]string{"email": r.Email, "membership_id": m.ID}); err != nil {
-		return nil, err
-	}
-	return m, nil
+	return t.acceptInvitationRow(ws, &r, email, id)
 }
 
 // signInAgain turns a used invitation into a sign-in when the person is
