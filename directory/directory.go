@@ -42,6 +42,8 @@ type Directory struct {
 	now      func() time.Time
 	resolver TXTResolver
 	log      *slog.Logger
+	// stmts caches prepared statements (PostgreSQL; see scim_stmt.go).
+	stmts stmtCache
 }
 
 // Open connects to the database named by databaseURL (see
@@ -136,16 +138,30 @@ func (d *Directory) runTx(ctx context.Context, opts *sql.TxOptions, actor Actor,
 	return nil
 }
 
+// exec, get and selectRows run a query in the transaction, as a cached
+// prepared statement when there is one (stmtCache).
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
-	return t.ExecContext(t.ctx, t.Rebind(query), args...)
+	q := t.Rebind(query)
+	if s := t.d.prepared(t.ctx, q); s != nil {
+		return t.StmtxContext(t.ctx, s).ExecContext(t.ctx, args...)
+	}
+	return t.ExecContext(t.ctx, q, args...)
 }
 
 func (t *tx) get(dest any, query string, args ...any) error {
-	return t.GetContext(t.ctx, dest, t.Rebind(query), args...)
+	q := t.Rebind(query)
+	if s := t.d.prepared(t.ctx, q); s != nil {
+		return t.StmtxContext(t.ctx, s).GetContext(t.ctx, dest, args...)
+	}
+	return t.GetContext(t.ctx, dest, q, args...)
 }
 
 func (t *tx) selectRows(dest any, query string, args ...any) error {
-	return t.SelectContext(t.ctx, dest, t.Rebind(query), args...)
+	q := t.Rebind(query)
+	if s := t.d.prepared(t.ctx, q); s != nil {
+		return t.StmtxContext(t.ctx, s).SelectContext(t.ctx, dest, args...)
+	}
+	return t.SelectContext(t.ctx, dest, q, args...)
 }
 
 // forUpdate is the row-lock suffix: PostgreSQL needs it; SQLite's

@@ -70,6 +70,18 @@ type SCIMConnection struct {
 	TokenID   string    `json:"-"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// ws is the workspace as AuthenticateSCIM read it, so operations of
+	// the request do not read it again.
+	ws *workspaceRow
+}
+
+// scimWorkspace is the connection's workspace: the row authentication
+// read, else a fresh read.
+func (t *tx) scimWorkspace(conn SCIMConnection) (*workspaceRow, error) {
+	if conn.ws != nil {
+		return conn.ws, nil
+	}
+	return t.workspace(conn.WorkspaceID)
 }
 
 // Actor is the principal SCIM operations run as: the connection, acting
@@ -429,14 +441,18 @@ func (d *Directory) AuthenticateSCIM(ctx context.Context, token string) (SCIMCon
 	}
 	var row struct {
 		scimConnectionRow
-		TokenID    string     `db:"token_id"`
-		ExpiresAt  *time.Time `db:"expires_at"`
-		RevokedAt  *time.Time `db:"revoked_at"`
-		LastUsedAt *time.Time `db:"last_used_at"`
+		TokenID    string       `db:"token_id"`
+		ExpiresAt  *time.Time   `db:"expires_at"`
+		RevokedAt  *time.Time   `db:"revoked_at"`
+		LastUsedAt *time.Time   `db:"last_used_at"`
+		W          workspaceRow `db:"w"`
 	}
-	err := d.db.GetContext(ctx, &row, d.db.Rebind(`SELECT k.id AS token_id, k.expires_at, k.revoked_at, k.last_used_at, `+scimConnectionColumns+`
+	err := d.dbGet(ctx, &row, `SELECT k.id AS token_id, k.expires_at, k.revoked_at, k.last_used_at, `+scimConnectionColumns+`,
+		w.id AS "w.id", w.slug AS "w.slug", w.name AS "w.name", w.seat_limit AS "w.seat_limit", w.trial_ends_at AS "w.trial_ends_at",
+		w.invite_roles AS "w.invite_roles", w.invitation_ttl_seconds AS "w.invitation_ttl_seconds", w.terms_version AS "w.terms_version",
+		w.created_at AS "w.created_at", w.updated_at AS "w.updated_at"
 		FROM scim_tokens k JOIN scim_connections c ON c.id = k.connection_id JOIN workspaces w ON w.id = c.workspace_id
-		WHERE k.token_hash = ?`), HashToken(token))
+		WHERE k.token_hash = ?`, HashToken(token))
 	if errors.Is(err, sql.ErrNoRows) {
 		return SCIMConnection{}, errUnknownSCIMToken
 	} else if err != nil {
@@ -455,7 +471,7 @@ func (d *Directory) AuthenticateSCIM(ctx context.Context, token string) (SCIMCon
 		}
 	}
 	c := row.scimConnectionRow.public()
-	c.TokenID = row.TokenID
+	c.TokenID, c.ws = row.TokenID, &row.W
 	return c, nil
 }
 

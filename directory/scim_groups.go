@@ -63,7 +63,7 @@ func (d *Directory) SCIMCreateGroup(ctx context.Context, conn SCIMConnection, in
 	var out SCIMGroup
 	var did string
 	err := d.inTx(ctx, conn.Actor(), func(t *tx) error {
-		ws, err := t.workspace(conn.WorkspaceID)
+		ws, err := t.scimWorkspace(conn)
 		if err != nil {
 			return err
 		}
@@ -171,7 +171,7 @@ func (t *tx) scimGroup(workspaceID, id string, members bool) (SCIMGroup, error) 
 		return g, notFound(err, "group "+id)
 	}
 	if members {
-		m, err := scimGroupMembers(t.ctx, t, []string{g.ID})
+		m, err := scimGroupMembers([]string{g.ID}, t.selectRows)
 		if err != nil {
 			return g, err
 		}
@@ -183,16 +183,11 @@ func (t *tx) scimGroup(workspaceID, id string, members bool) (SCIMGroup, error) 
 	return g, nil
 }
 
-// selecter is what both a transaction and the pool offer for reads.
-type selecter interface {
-	SelectContext(ctx context.Context, dest any, query string, args ...any) error
-	Rebind(query string) string
-}
-
 // scimGroupMembers loads the members of groups, keyed by group id, in
 // batches: one query per batch whatever the groups' sizes. A member's
 // display is their userName, else their email, else their name.
-func scimGroupMembers(ctx context.Context, db selecter, groupIDs []string) (map[string][]SCIMMemberRef, error) {
+// selectRows is a transaction's or the pool's.
+func scimGroupMembers(groupIDs []string, selectRows func(dest any, query string, args ...any) error) (map[string][]SCIMMemberRef, error) {
 	out := map[string][]SCIMMemberRef{}
 	for chunk := range slices.Chunk(groupIDs, batchSize) {
 		q, args, err := inQuery(`SELECT x.team_id AS owner, m.id AS value, COALESCE(x.scim_display, m.scim_user_name, u.email_norm, u.name) AS display
@@ -205,7 +200,7 @@ func scimGroupMembers(ctx context.Context, db selecter, groupIDs []string) (map[
 			Owner string `db:"owner"`
 			SCIMMemberRef
 		}
-		if err := db.SelectContext(ctx, &rows, db.Rebind(q), args...); err != nil {
+		if err := selectRows(&rows, q, args...); err != nil {
 			return nil, fmt.Errorf("group members: %w", err)
 		}
 		for _, r := range rows {
@@ -219,11 +214,11 @@ func scimGroupMembers(ctx context.Context, db selecter, groupIDs []string) (map[
 // excludedAttributes=members never reads them).
 func (d *Directory) SCIMGetGroup(ctx context.Context, conn SCIMConnection, id string, members bool) (SCIMGroup, error) {
 	var g SCIMGroup
-	if err := d.db.GetContext(ctx, &g, d.db.Rebind(`SELECT `+scimGroupColumns+` FROM teams g WHERE g.workspace_id = ? AND g.id = ?`), conn.WorkspaceID, id); err != nil {
+	if err := d.dbGet(ctx, &g, `SELECT `+scimGroupColumns+` FROM teams g WHERE g.workspace_id = ? AND g.id = ?`, conn.WorkspaceID, id); err != nil {
 		return g, notFound(err, "group "+id)
 	}
 	if members {
-		m, err := scimGroupMembers(ctx, d.db, []string{g.ID})
+		m, err := scimGroupMembers([]string{g.ID}, d.selectFn(ctx))
 		if err != nil {
 			return g, err
 		}
@@ -258,8 +253,7 @@ func (d *Directory) SCIMListGroups(ctx context.Context, conn SCIMConnection, q S
 	if err != nil {
 		return page, err
 	}
-	total, err := scimPageInto(ctx, d, &page.Groups, `SELECT `+scimGroupColumns+` FROM teams g WHERE `+where,
-		`SELECT COUNT(*) FROM teams g WHERE `+where, b.args, order, "g.id", q)
+	total, err := scimPageInto(ctx, d, &page.Groups, scimGroupColumns, "teams g", where, b.args, order, "g.id", q)
 	if err != nil {
 		return page, fmt.Errorf("list groups: %w", err)
 	}
@@ -269,7 +263,7 @@ func (d *Directory) SCIMListGroups(ctx context.Context, conn SCIMConnection, q S
 		for i, g := range page.Groups {
 			ids[i] = g.ID
 		}
-		m, err := scimGroupMembers(ctx, d.db, ids)
+		m, err := scimGroupMembers(ids, d.selectFn(ctx))
 		if err != nil {
 			return page, err
 		}
@@ -294,7 +288,7 @@ func (d *Directory) SCIMUpdateGroup(ctx context.Context, conn SCIMConnection, id
 	var did []string
 	err := d.inTx(ctx, conn.Actor(), func(t *tx) error {
 		did = did[:0]
-		ws, err := t.workspace(conn.WorkspaceID)
+		ws, err := t.scimWorkspace(conn)
 		if err != nil {
 			return err
 		}
@@ -392,7 +386,7 @@ func (t *tx) scimMemberOp(ws *workspaceRow, teamID string, op SCIMMemberOp) (str
 func (d *Directory) SCIMDeleteGroup(ctx context.Context, conn SCIMConnection, id string, check func(cur SCIMGroup) error) (string, error) {
 	var name string
 	err := d.inTx(ctx, conn.Actor(), func(t *tx) error {
-		ws, err := t.workspace(conn.WorkspaceID)
+		ws, err := t.scimWorkspace(conn)
 		if err != nil {
 			return err
 		}

@@ -211,7 +211,7 @@ func (d *Directory) SCIMCreateUser(ctx context.Context, conn SCIMConnection, in 
 	email := personEmail(in.UserName, scimEmails(in.Attrs))
 	provision := func(in SCIMUserInput) (out SCIMUser, did string, err error) {
 		err = d.inTx(ctx, conn.Actor(), func(t *tx) error {
-			ws, err := t.workspace(conn.WorkspaceID)
+			ws, err := t.scimWorkspace(conn)
 			if err != nil {
 				return err
 			}
@@ -388,19 +388,23 @@ func (t *tx) scimGrant(ws *workspaceRow, conn SCIMConnection, m *scimMembership,
 		}
 		return scimGrantResult{m: m, fresh: fresh, action: "created without an email address (invited; no invitation sent)"}, nil
 	}
-	u, kind, err := t.ensureUser(ws, email, name, "", nil)
-	if err != nil {
-		return scimGrantResult{}, err
-	}
-	if kind == KindInternal && conn.Activation == ActivationDomain {
+	if conn.Activation == ActivationDomain {
 		verified, err := t.scimDomainVerified(ws.ID, EmailDomain(email))
 		if err != nil {
 			return scimGrantResult{}, err
 		}
 		if verified {
-			return t.scimActivate(ws, conn, m, u, role)
+			u, kind, err := t.ensureUser(ws, email, name, "", nil)
+			if err != nil {
+				return scimGrantResult{}, err
+			}
+			if kind == KindInternal {
+				return t.scimActivate(ws, conn, m, u, role)
+			}
 		}
 	}
+	// Everyone else is invited; someone internal elsewhere joins as an
+	// external member (inviteOne decides).
 	spec := inviteSpec{email: email, name: name, role: role, teams: []string{}, sendEmail: conn.SendInvitations, source: SourceSCIM, inviter: p}
 	out, err := t.inviteOne(ws, p, spec)
 	if err != nil {
@@ -413,7 +417,7 @@ func (t *tx) scimGrant(ws *workspaceRow, conn SCIMConnection, m *scimMembership,
 	if conn.SendInvitations {
 		sent = "emailed"
 	}
-	return scimGrantResult{m: &scimMembership{ID: out.MembershipID, UserID: u.ID, Status: StatusInvited, Kind: out.Kind}, fresh: m == nil,
+	return scimGrantResult{m: &scimMembership{ID: out.MembershipID, Status: StatusInvited, Kind: out.Kind}, fresh: m == nil,
 		action: fmt.Sprintf("invited %s as %s %s (invitation %s)", email, out.Kind, role.Key, sent)}, nil
 }
 
@@ -619,7 +623,7 @@ func (d *Directory) SCIMUpdateUser(ctx context.Context, conn SCIMConnection, id 
 	apply := func(update SCIMUpdate) (out SCIMUser, did []string, err error) {
 		err = d.inTx(ctx, conn.Actor(), func(t *tx) error {
 			did = did[:0]
-			ws, err := t.workspace(conn.WorkspaceID)
+			ws, err := t.scimWorkspace(conn)
 			if err != nil {
 				return err
 			}
@@ -785,7 +789,7 @@ func orNone(s string) string {
 func (d *Directory) SCIMDeleteUser(ctx context.Context, conn SCIMConnection, id string, check func(cur SCIMUser) error) (string, error) {
 	var name string
 	err := d.inTx(ctx, conn.Actor(), func(t *tx) error {
-		ws, err := t.workspace(conn.WorkspaceID)
+		ws, err := t.scimWorkspace(conn)
 		if err != nil {
 			return err
 		}
@@ -815,7 +819,7 @@ func (d *Directory) SCIMDeleteUser(ctx context.Context, conn SCIMConnection, id 
 // one query.
 func (d *Directory) SCIMGetUser(ctx context.Context, conn SCIMConnection, id string) (SCIMUser, error) {
 	var r scimUserRow
-	err := d.db.GetContext(ctx, &r, d.db.Rebind(`SELECT `+scimUserColumns+` FROM memberships m WHERE `+scimVisible+` AND m.id = ?`), conn.WorkspaceID, id)
+	err := d.dbGet(ctx, &r, `SELECT `+scimUserColumns+` FROM memberships m WHERE `+scimVisible+` AND m.id = ?`, conn.WorkspaceID, id)
 	if err != nil {
 		return SCIMUser{}, notFound(err, "user "+id)
 	}
@@ -838,7 +842,7 @@ func (d *Directory) SCIMUserGroups(ctx context.Context, conn SCIMConnection, ids
 		Owner string `db:"owner"`
 		SCIMMemberRef
 	}
-	if err := d.db.SelectContext(ctx, &rows, d.db.Rebind(q), args...); err != nil {
+	if err := d.dbSelect(ctx, &rows, q, args...); err != nil {
 		return nil, fmt.Errorf("groups of users: %w", err)
 	}
 	for _, r := range rows {
@@ -869,6 +873,10 @@ type SCIMQuery struct {
 	// instead of skipping StartIndex-1 rows: a hint from the previous page
 	// that makes deep pages cost the same as the first.
 	AfterID string
+	// Total, when set, is the total an earlier page of the same list
+	// reported: a full page reuses it instead of counting again, so paging
+	// through a large list does not count it once per page.
+	Total *int
 }
 
 // SCIMUserPage is one page of users and the total that matched.
@@ -896,8 +904,7 @@ func (d *Directory) SCIMListUsers(ctx context.Context, conn SCIMConnection, q SC
 		return page, err
 	}
 	var rows []scimUserRow
-	total, err := scimPageInto(ctx, d, &rows, `SELECT `+scimUserColumns+` FROM memberships m WHERE `+where,
-		`SELECT COUNT(*) FROM memberships m WHERE `+where, b.args, order, "m.id", q)
+	total, err := scimPageInto(ctx, d, &rows, scimUserColumns, "memberships m", where, b.args, order, "m.id", q)
 	if err != nil {
 		return page, fmt.Errorf("list users: %w", err)
 	}
@@ -909,41 +916,48 @@ func (d *Directory) SCIMListUsers(ctx context.Context, conn SCIMConnection, q SC
 }
 
 // scimPageInto runs the page query of a list into rows and returns the
-// total. A count query runs only when the page cannot tell the total by
-// itself: a lookup that returns fewer rows than asked, from the first
-// position, is one query. idCol is the id column the AfterID hint applies
-// to.
-func scimPageInto[T any](ctx context.Context, d *Directory, rows *[]T, selectQ, countQ string, whereArgs []any, order, idCol string, q SCIMQuery) (int, error) {
+// total. cols, from and where make the query; idCol is the id column of
+// from, the last sort key and what AfterID continues after.
+//
+// Deep pages: with an AfterID hint the page continues after that id (an
+// index range scan); without one the rows to skip are skipped in a
+// subquery that reads only ids (an index-only scan), and only the page's
+// rows are read whole. The total: a page shorter than asked tells it by
+// itself; q.Total, from an earlier page of the same list, is reused for
+// full pages; otherwise it is counted.
+func scimPageInto[T any](ctx context.Context, d *Directory, rows *[]T, cols, from, where string, whereArgs []any, order, idCol string, q SCIMQuery) (int, error) {
 	start := max(q.StartIndex, 1)
+	countQ := `SELECT COUNT(*) FROM ` + from + ` WHERE ` + where
 	if q.Count <= 0 {
 		var n int
-		if err := d.db.GetContext(ctx, &n, d.db.Rebind(countQ), whereArgs...); err != nil {
-			return 0, err
-		}
-		return n, nil
+		err := d.dbGet(ctx, &n, countQ, whereArgs...)
+		return n, err
 	}
-	query, args := selectQ, append([]any(nil), whereArgs...)
-	offset := start - 1
-	if q.AfterID != "" && q.SortBy == "" {
-		query += ` AND ` + idCol + ` > ?`
-		args = append(args, q.AfterID)
-		offset = 0
+	args := append([]any(nil), whereArgs...)
+	var query string
+	switch {
+	case q.AfterID != "" && q.SortBy == "":
+		query = `SELECT ` + cols + ` FROM ` + from + ` WHERE ` + where + ` AND ` + idCol + ` > ? ORDER BY ` + order + ` LIMIT ?`
+		args = append(args, q.AfterID, q.Count)
+	case start > 1:
+		query = `SELECT ` + cols + ` FROM ` + from + ` WHERE ` + idCol + ` IN (SELECT ` + idCol + ` FROM ` + from + ` WHERE ` + where +
+			` ORDER BY ` + order + ` LIMIT ? OFFSET ?) ORDER BY ` + order
+		args = append(args, q.Count, start-1)
+	default:
+		query = `SELECT ` + cols + ` FROM ` + from + ` WHERE ` + where + ` ORDER BY ` + order + ` LIMIT ?`
+		args = append(args, q.Count)
 	}
-	query += ` ORDER BY ` + order + ` LIMIT ?`
-	args = append(args, q.Count)
-	if offset > 0 {
-		query += ` OFFSET ?`
-		args = append(args, offset)
-	}
-	if err := d.db.SelectContext(ctx, rows, d.db.Rebind(query), args...); err != nil {
+	if err := d.dbSelect(ctx, rows, query, args...); err != nil {
 		return 0, err
 	}
-	if start == 1 && len(*rows) < q.Count {
-		return len(*rows), nil
+	n := len(*rows)
+	switch {
+	case n > 0 && n < q.Count, start == 1 && n == 0:
+		return start - 1 + n, nil
+	case q.Total != nil:
+		return *q.Total, nil
 	}
-	var n int
-	if err := d.db.GetContext(ctx, &n, d.db.Rebind(countQ), whereArgs...); err != nil {
-		return 0, err
-	}
-	return n, nil
+	var total int
+	err := d.dbGet(ctx, &total, countQ, whereArgs...)
+	return total, err
 }

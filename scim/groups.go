@@ -27,17 +27,23 @@ func (h *Handler) groupList(w http.ResponseWriter, r *request, q url.Values) err
 		return err
 	}
 	proj := parseProjection(groupType, q)
-	hintKey := ""
+	list := r.conn.ID + "\x00groups\x00" + q.Get("filter")
 	if query.SortBy == "" {
-		hintKey = r.conn.ID + "\x00groups\x00" + q.Get("filter")
-		query.AfterID = h.hints.get(hintKey, query.StartIndex)
+		query.AfterID = h.hints.get(list, query.StartIndex)
+	}
+	if query.StartIndex > 1 {
+		query.Total = h.hints.total(list)
 	}
 	page, err := h.dir.SCIMListGroups(r.Context(), r.conn, query, proj.wants("members"))
 	if err != nil {
 		return err
 	}
-	if hintKey != "" && len(page.Groups) == query.Count && query.Count > 0 {
-		h.hints.put(hintKey, query.StartIndex+query.Count, page.Groups[len(page.Groups)-1].ID)
+	if len(page.Groups) == query.Count && query.Count > 0 {
+		// A full page: more pages of this list may follow.
+		if query.SortBy == "" {
+			h.hints.put(list, query.StartIndex+query.Count, page.Groups[len(page.Groups)-1].ID)
+		}
+		h.hints.setTotal(list, page.Total)
 	}
 	items := make([]any, len(page.Groups))
 	for i, g := range page.Groups {

@@ -100,17 +100,23 @@ func (h *Handler) userList(w http.ResponseWriter, r *request, q url.Values) erro
 		return err
 	}
 	proj := parseProjection(userType, q)
-	hintKey := ""
+	list := r.conn.ID + "\x00users\x00" + q.Get("filter")
 	if query.SortBy == "" {
-		hintKey = r.conn.ID + "\x00users\x00" + q.Get("filter")
-		query.AfterID = h.hints.get(hintKey, query.StartIndex)
+		query.AfterID = h.hints.get(list, query.StartIndex)
+	}
+	if query.StartIndex > 1 {
+		query.Total = h.hints.total(list)
 	}
 	page, err := h.dir.SCIMListUsers(r.Context(), r.conn, query)
 	if err != nil {
 		return err
 	}
-	if hintKey != "" && len(page.Users) == query.Count && query.Count > 0 {
-		h.hints.put(hintKey, query.StartIndex+query.Count, page.Users[len(page.Users)-1].ID)
+	if len(page.Users) == query.Count && query.Count > 0 {
+		// A full page: more pages of this list may follow.
+		if query.SortBy == "" {
+			h.hints.put(list, query.StartIndex+query.Count, page.Users[len(page.Users)-1].ID)
+		}
+		h.hints.setTotal(list, page.Total)
 	}
 	items, err := h.renderUsers(r, page.Users, proj)
 	if err != nil {
