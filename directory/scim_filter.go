@@ -112,6 +112,7 @@ var scimUserJSONAttrs = map[string][]string{
 	EnterpriseURN + ":organization":        {EnterpriseURN, "organization"},
 	EnterpriseURN + ":division":            {EnterpriseURN, "division"},
 	EnterpriseURN + ":department":          {EnterpriseURN, "department"},
+	EnterpriseURN + ":manager":             {EnterpriseURN, "manager", "value"},
 	EnterpriseURN + ":manager.value":       {EnterpriseURN, "manager", "value"},
 	EnterpriseURN + ":manager.displayName": {EnterpriseURN, "manager", "displayName"},
 }

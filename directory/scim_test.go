@@ -490,6 +490,9 @@ func TestSCIMListUsersFiltersInSQL(t *testing.T) {
 			if u.title != "" {
 				in.Attrs["title"] = u.title
 			}
+			if u.family == "Marley" {
+				in.Attrs[directory.EnterpriseURN] = map[string]any{"manager": map[string]any{"value": "boss-id"}}
+			}
 			ext := "ext-" + u.family
 			in.ExternalID = &ext
 			got, _, err := d.SCIMCreateUser(ctx, conn, in)
@@ -536,6 +539,7 @@ func TestSCIMListUsersFiltersInSQL(t *testing.T) {
 			{"active string", cmp("active", "eq", "False"), nil},
 			{"and/or precedence", or(cmp("userName", "sw", "b"), and(cmp("userName", "sw", "c"), cmp("title", "pr", nil))), []string{"Marley", "King"}},
 			{"meta.created", cmp("meta.created", "gt", "2000-01-01T00:00:00Z"), []string{"Zola", "Marley", "King"}},
+			{"manager (Entra's reference check)", cmp(directory.EnterpriseURN+":manager", "eq", "boss-id"), []string{"Marley"}},
 			{"meta.lastModified", cmp("meta.lastModified", "lt", "2000-01-01T00:00:00-07:00"), nil},
 		}
 		for _, tc := range tests {

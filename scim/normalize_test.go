@@ -45,6 +45,7 @@ func TestParseAndResolveFilters(t *testing.T) {
 		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "7"`, `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "7"`},
 		{`employeeNumber eq 7`, `urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq 7`},
 		{`urn:ietf:params:scim:schemas:core:2.0:User:userName eq "x"`, `userName eq "x"`},
+		{`id eq "u1" and manager eq "m1"`, `(id eq "u1" and urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager eq "m1")`},
 		{`active eq True`, `active eq true`},
 		{`userName eq "quote \" inside"`, `userName eq "quote \" inside"`},
 		{`password eq "x"`, ""},
