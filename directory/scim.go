@@ -144,7 +144,8 @@ func (r scimConnectionRow) public() SCIMConnection {
 	return c
 }
 
-// validate checks a connection's settings; ws is needed for custom roles.
+// validateSCIMConnection checks a connection's settings; ws is needed for
+// custom roles.
 func (t *tx) validateSCIMConnection(ws *workspaceRow, c *SCIMConnection) error {
 	switch c.Profile {
 	case ProfileAuto, ProfileOkta, ProfileEntra, ProfileGeneric:
@@ -424,8 +425,8 @@ func (d *Directory) ListSCIMTokens(ctx context.Context, actor Actor, workspace s
 	return out, nil
 }
 
-// Authentication failures of SCIM tokens; all three wrap ErrForbidden's
-// sibling ErrNotFound/ErrExpired/ErrRevoked so front doors can say which.
+// errUnknownSCIMToken is an unknown token; expired and revoked ones are
+// ErrExpired and ErrRevoked, so front doors can say which.
 var errUnknownSCIMToken = fmt.Errorf("unknown SCIM token: %w", ErrNotFound)
 
 // tokenUseGranularity is how stale last_used_at may get before a request

@@ -43,6 +43,19 @@ type Options struct {
 // picks the workspace. It decodes requests (undoing IdP quirks), makes
 // one directory call and encodes the answer. Close it to flush the
 // request log.
+//
+// It replaces elimity-com/scim's Server (v0.0.0-20240320110924) rather
+// than wrapping it: at that version the server rejects externalId, id and
+// meta filters and value-path filters before a handler sees them, ignores
+// sortBy, attributes and excludedAttributes, never checks If-Match, sets
+// no Location and a relative meta.location, reports itemsPerPage as the
+// count asked for and Resources as null, accepts Entra's "True" only
+// through a process-wide switch, answers any error that is not a
+// by-value ScimError with a 500 carrying err.Error(), reads bodies without
+// a limit, and routes paths case-sensitively. Closing each gap around it
+// would have meant re-parsing every request in middleware and rewriting
+// every response; owning the HTTP layer closes each in one place. The
+// library's RFC 7643 schema definitions (schema.go) are kept.
 type Handler struct {
 	dir     *directory.Directory
 	base    string
