@@ -105,3 +105,17 @@ func (t *tx) authorize(ws *workspaceRow, perm Permission) (principal, error) {
 	}
 	return p, nil
 }
+
+// authorized loads a workspace by id or slug and requires perm of the
+// actor in it: the opening of most operations.
+func (t *tx) authorized(workspace string, perm Permission) (*workspaceRow, principal, error) {
+	ws, err := t.workspace(workspace)
+	if err != nil {
+		return nil, principal{}, err
+	}
+	p, err := t.authorize(ws, perm)
+	if err != nil {
+		return nil, principal{}, err
+	}
+	return ws, p, nil
+}

@@ -57,11 +57,7 @@ func (d *Directory) CreateAPIKey(ctx context.Context, actor Actor, workspace str
 	req.Name = strings.TrimSpace(req.Name)
 	req.Role = strings.TrimSpace(req.Role)
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
-		if err != nil {
-			return err
-		}
-		p, err := t.authorize(ws, PermConnectionsManage)
+		ws, p, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
 			return err
 		}
@@ -111,11 +107,8 @@ func actorLabel(a Actor) string {
 func (d *Directory) ListAPIKeys(ctx context.Context, actor Actor, workspace string) ([]APIKey, error) {
 	out := []APIKey{}
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		if err := t.selectRows(&out, apiKeySelect+` WHERE k.workspace_id = ? ORDER BY k.created_at DESC, k.id DESC`, ws.ID); err != nil {

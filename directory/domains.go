@@ -140,11 +140,8 @@ func (d *Directory) AddDomain(ctx context.Context, actor Actor, workspace, domai
 	}
 	var out Domain
 	err = d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermDomainsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermDomainsManage); err != nil {
 			return err
 		}
 		token, _ := NewToken()
@@ -171,11 +168,8 @@ func (d *Directory) AddDomain(ctx context.Context, actor Actor, workspace, domai
 func (d *Directory) VerifyDomain(ctx context.Context, actor Actor, workspace, domainID string) (Domain, error) {
 	var cur Domain
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermDomainsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermDomainsManage); err != nil {
 			return err
 		}
 		r, err := t.domain(ws.ID, domainID, false)
@@ -193,11 +187,8 @@ func (d *Directory) VerifyDomain(ctx context.Context, actor Actor, workspace, do
 	}
 	var out Domain
 	err = d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermDomainsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermDomainsManage); err != nil {
 			return err
 		}
 		r, err := t.domain(ws.ID, domainID, true)
@@ -247,11 +238,7 @@ func (d *Directory) checkTXT(ctx context.Context, dom Domain) error {
 func (d *Directory) SetDomainPolicy(ctx context.Context, actor Actor, workspace, domainID, policy, defaultRole string) (Domain, error) {
 	var out Domain
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
-		if err != nil {
-			return err
-		}
-		p, err := t.authorize(ws, PermDomainsManage)
+		ws, p, err := t.authorized(workspace, PermDomainsManage)
 		if err != nil {
 			return err
 		}
@@ -297,11 +284,8 @@ func (t *tx) requireJoinRole(ws *workspaceRow, p principal, key string) (Role, e
 // through it stay; pending join requests stay for admins to decide.
 func (d *Directory) RemoveDomain(ctx context.Context, actor Actor, workspace, domainID string) error {
 	return d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermDomainsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermDomainsManage); err != nil {
 			return err
 		}
 		r, err := t.domain(ws.ID, domainID, true)
@@ -320,11 +304,8 @@ func (d *Directory) RemoveDomain(ctx context.Context, actor Actor, workspace, do
 func (d *Directory) ListDomains(ctx context.Context, actor Actor, workspace string) ([]Domain, error) {
 	out := []Domain{}
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermDomainsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermDomainsManage); err != nil {
 			return err
 		}
 		var rows []domainRow

@@ -62,11 +62,8 @@ func (d *Directory) ListEvents(ctx context.Context, actor Actor, workspace strin
 	}
 	var out []Event
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermMembersRead)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermMembersRead); err != nil {
 			return err
 		}
 		var rows []struct {

@@ -98,11 +98,8 @@ func (d *Directory) Feed(ctx context.Context, actor Actor, workspace, cursor str
 		}
 	}
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermMembersRead)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermMembersRead); err != nil {
 			return err
 		}
 		if latest {

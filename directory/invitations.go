@@ -464,11 +464,8 @@ func (d *Directory) ListInvitations(ctx context.Context, actor Actor, workspace,
 	}
 	out := []Invitation{}
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermMembersRead)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermMembersRead); err != nil {
 			return err
 		}
 		q := `SELECT ` + invitationColumns + ` FROM invitations WHERE workspace_id = ?`

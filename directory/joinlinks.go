@@ -195,11 +195,7 @@ func (d *Directory) CreateJoinLink(ctx context.Context, actor Actor, workspace s
 	var out JoinLink
 	token, hash := NewToken()
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
-		if err != nil {
-			return err
-		}
-		p, err := t.authorize(ws, PermJoinLinksManage)
+		ws, p, err := t.authorized(workspace, PermJoinLinksManage)
 		if err != nil {
 			return err
 		}
@@ -246,11 +242,7 @@ func actorRef(a Actor) string {
 func (d *Directory) UpdateJoinLink(ctx context.Context, actor Actor, workspace, linkID string, u JoinLinkUpdate) (JoinLink, error) {
 	var out JoinLink
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
-		if err != nil {
-			return err
-		}
-		p, err := t.authorize(ws, PermJoinLinksManage)
+		ws, p, err := t.authorized(workspace, PermJoinLinksManage)
 		if err != nil {
 			return err
 		}
@@ -307,11 +299,8 @@ func (d *Directory) UpdateJoinLink(ctx context.Context, actor Actor, workspace, 
 // never wait for whoever made it). Requests already filed through it stay.
 func (d *Directory) RevokeJoinLink(ctx context.Context, actor Actor, workspace, linkID string) error {
 	return d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermJoinLinksManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermJoinLinksManage); err != nil {
 			return err
 		}
 		r, err := t.joinLink(ws.ID, linkID, true)
@@ -332,11 +321,8 @@ func (d *Directory) RevokeJoinLink(ctx context.Context, actor Actor, workspace, 
 func (d *Directory) GetJoinLink(ctx context.Context, actor Actor, workspace, linkID string) (JoinLink, error) {
 	var out JoinLink
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermJoinLinksManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermJoinLinksManage); err != nil {
 			return err
 		}
 		r, err := t.joinLink(ws.ID, linkID, false)
@@ -354,11 +340,8 @@ func (d *Directory) GetJoinLink(ctx context.Context, actor Actor, workspace, lin
 func (d *Directory) ListJoinLinks(ctx context.Context, actor Actor, workspace string) ([]JoinLink, error) {
 	out := []JoinLink{}
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermJoinLinksManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermJoinLinksManage); err != nil {
 			return err
 		}
 		var rows []joinLinkRow
@@ -379,11 +362,8 @@ func (d *Directory) ListJoinLinks(ctx context.Context, actor Actor, workspace st
 func (d *Directory) MembersJoinedVia(ctx context.Context, actor Actor, workspace, linkID string) ([]Member, error) {
 	out := []Member{}
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermJoinLinksManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermJoinLinksManage); err != nil {
 			return err
 		}
 		if _, err := t.joinLink(ws.ID, linkID, false); err != nil {

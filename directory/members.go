@@ -104,11 +104,8 @@ func (d *Directory) ListMembers(ctx context.Context, actor Actor, workspace stri
 		f.Limit = 500
 	}
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermMembersRead)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermMembersRead); err != nil {
 			return err
 		}
 		q := memberSelect + ` WHERE m.workspace_id = ? AND m.status <> 'removed'`
@@ -185,11 +182,8 @@ func decodeCursor(c string) (string, error) {
 func (d *Directory) GetMember(ctx context.Context, actor Actor, workspace, membershipID string) (Member, error) {
 	var out Member
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermMembersRead)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermMembersRead); err != nil {
 			return err
 		}
 		m, err := t.member(ws.ID, membershipID)
@@ -236,11 +230,7 @@ func (t *tx) requireOtherOwner(ws *workspaceRow, m *Member) error {
 func (d *Directory) ChangeRole(ctx context.Context, actor Actor, workspace, membershipID, role string) (Member, error) {
 	var out Member
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
-		if err != nil {
-			return err
-		}
-		p, err := t.authorize(ws, PermMembersManage)
+		ws, p, err := t.authorized(workspace, PermMembersManage)
 		if err != nil {
 			return err
 		}
@@ -393,11 +383,7 @@ func (t *tx) changeStatus(ws *workspaceRow, m *Member, status string) (Member, e
 // pending invitations are revoked and its teams left. The user survives.
 func (d *Directory) RemoveMember(ctx context.Context, actor Actor, workspace, membershipID string) error {
 	return d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
-		if err != nil {
-			return err
-		}
-		p, err := t.authorize(ws, PermMembersManage)
+		ws, p, err := t.authorized(workspace, PermMembersManage)
 		if err != nil {
 			return err
 		}
@@ -552,11 +538,8 @@ type Lookup struct {
 func (d *Directory) LookupPerson(ctx context.Context, actor Actor, workspace, emailOrPhone string) (Lookup, error) {
 	var out Lookup
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermMembersInvite)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermMembersInvite); err != nil {
 			return err
 		}
 		var users []userRow

@@ -202,11 +202,8 @@ func (d *Directory) CreateOIDCConnection(ctx context.Context, actor Actor, works
 		return out, err
 	}
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		id := newID()
@@ -251,11 +248,8 @@ func (d *Directory) ListOIDCConnections(ctx context.Context, actor Actor, worksp
 				return fmt.Errorf("%w: only the operator lists every workspace's connections", ErrForbidden)
 			}
 		} else {
-			ws, err := t.workspace(workspace)
+			ws, _, err := t.authorized(workspace, PermConnectionsManage)
 			if err != nil {
-				return err
-			}
-			if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 				return err
 			}
 			q += ` WHERE c.workspace_id = ?`

@@ -157,11 +157,7 @@ func (d *Directory) SaveCustomRole(ctx context.Context, actor Actor, workspace s
 	req.Key = strings.TrimSpace(strings.ToLower(req.Key))
 	var out Role
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
-		if err != nil {
-			return err
-		}
-		p, err := t.authorize(ws, PermRolesManage)
+		ws, p, err := t.authorized(workspace, PermRolesManage)
 		if err != nil {
 			return err
 		}
@@ -215,11 +211,8 @@ func (d *Directory) SaveCustomRole(ctx context.Context, actor Actor, workspace s
 // DeleteCustomRole deletes a custom role that nobody holds.
 func (d *Directory) DeleteCustomRole(ctx context.Context, actor Actor, workspace, key string) error {
 	return d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermRolesManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermRolesManage); err != nil {
 			return err
 		}
 		var n int

@@ -55,11 +55,8 @@ func (t *tx) claimSeat(ws *workspaceRow, excludeMembershipID string) error {
 func (d *Directory) SeatUsage(ctx context.Context, actor Actor, workspace string) (Seats, error) {
 	var s Seats
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermMembersRead)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermMembersRead); err != nil {
 			return err
 		}
 		var rows []struct {

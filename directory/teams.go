@@ -413,11 +413,7 @@ func (t *tx) recomputeRoles(ws *workspaceRow, teamID string, ids []string, befor
 func (d *Directory) CreateTeam(ctx context.Context, actor Actor, workspace string, req TeamRequest) (Team, error) {
 	var out Team
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
-		if err != nil {
-			return err
-		}
-		p, err := t.authorize(ws, PermMembersManage)
+		ws, p, err := t.authorized(workspace, PermMembersManage)
 		if err != nil {
 			return err
 		}
@@ -436,11 +432,7 @@ func (d *Directory) CreateTeam(ctx context.Context, actor Actor, workspace strin
 func (d *Directory) UpdateTeam(ctx context.Context, actor Actor, workspace, teamID string, u TeamUpdate) (Team, error) {
 	var out Team
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
-		if err != nil {
-			return err
-		}
-		p, err := t.authorize(ws, PermMembersManage)
+		ws, p, err := t.authorized(workspace, PermMembersManage)
 		if err != nil {
 			return err
 		}
@@ -469,11 +461,7 @@ func (d *Directory) UpdateTeam(ctx context.Context, actor Actor, workspace, team
 // role the team granted.
 func (d *Directory) DeleteTeam(ctx context.Context, actor Actor, workspace, teamID string) error {
 	return d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
-		if err != nil {
-			return err
-		}
-		p, err := t.authorize(ws, PermMembersManage)
+		ws, p, err := t.authorized(workspace, PermMembersManage)
 		if err != nil {
 			return err
 		}
@@ -492,11 +480,8 @@ func (d *Directory) DeleteTeam(ctx context.Context, actor Actor, workspace, team
 func (d *Directory) GetTeam(ctx context.Context, actor Actor, workspace, teamID string) (Team, error) {
 	var out Team
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermMembersRead)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermMembersRead); err != nil {
 			return err
 		}
 		team, err := t.team(ws.ID, teamID)
@@ -514,11 +499,8 @@ func (d *Directory) GetTeam(ctx context.Context, actor Actor, workspace, teamID 
 func (d *Directory) ListTeams(ctx context.Context, actor Actor, workspace string) ([]Team, error) {
 	out := []Team{}
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermMembersRead)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermMembersRead); err != nil {
 			return err
 		}
 		if err := t.selectRows(&out, teamSelect+` WHERE t.workspace_id = ? ORDER BY t.name_norm, t.id`, ws.ID); err != nil {
@@ -545,11 +527,7 @@ func (d *Directory) RemoveTeamMembers(ctx context.Context, actor Actor, workspac
 
 func (d *Directory) changeTeamMembers(ctx context.Context, actor Actor, workspace, teamID string, ids []string, change func(*tx, *workspaceRow, string, []string) error) error {
 	return d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
-		if err != nil {
-			return err
-		}
-		p, err := t.authorize(ws, PermMembersManage)
+		ws, p, err := t.authorized(workspace, PermMembersManage)
 		if err != nil {
 			return err
 		}
@@ -569,11 +547,8 @@ func (d *Directory) changeTeamMembers(ctx context.Context, actor Actor, workspac
 func (d *Directory) ListTeamMembers(ctx context.Context, actor Actor, workspace, teamID string) ([]Member, error) {
 	out := []Member{}
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermMembersRead)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermMembersRead); err != nil {
 			return err
 		}
 		if _, err := t.teamExists(ws.ID, teamID); err != nil {

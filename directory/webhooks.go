@@ -152,11 +152,8 @@ func matchEventType(patterns []string, typ string) bool {
 func (d *Directory) CreateWebhook(ctx context.Context, actor Actor, workspace string, req WebhookRequest) (Webhook, error) {
 	var out Webhook
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		row := webhookRow{ID: newID(), WorkspaceID: ws.ID, Description: strings.TrimSpace(req.Description), SecretSealed: req.SealedSecret,
@@ -207,11 +204,8 @@ func (t *tx) webhook(workspaceID, id string) (*webhookRow, error) {
 func (d *Directory) UpdateWebhook(ctx context.Context, actor Actor, workspace, id string, u WebhookUpdate) (Webhook, error) {
 	var out Webhook
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		row, err := t.webhook(ws.ID, id)
@@ -267,11 +261,8 @@ func (d *Directory) UpdateWebhook(ctx context.Context, actor Actor, workspace, i
 // queued for it are dropped.
 func (d *Directory) DeleteWebhook(ctx context.Context, actor Actor, workspace, id string) error {
 	return d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		row, err := t.webhook(ws.ID, id)
@@ -292,11 +283,8 @@ func (d *Directory) DeleteWebhook(ctx context.Context, actor Actor, workspace, i
 func (d *Directory) GetWebhook(ctx context.Context, actor Actor, workspace, id string) (Webhook, error) {
 	var out Webhook
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		row, err := t.webhook(ws.ID, id)
@@ -313,11 +301,8 @@ func (d *Directory) GetWebhook(ctx context.Context, actor Actor, workspace, id s
 func (d *Directory) ListWebhooks(ctx context.Context, actor Actor, workspace string) ([]Webhook, error) {
 	out := []Webhook{}
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		var rows []webhookRow
@@ -363,11 +348,8 @@ func (t *tx) enqueueWebhooks(ev Event) error {
 func (d *Directory) PingWebhook(ctx context.Context, actor Actor, workspace, id string) (Event, error) {
 	var ev Event
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		row, err := t.webhook(ws.ID, id)
@@ -459,11 +441,8 @@ func (d *Directory) ListWebhookDeliveries(ctx context.Context, actor Actor, work
 	}
 	out := []WebhookDelivery{}
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		if _, err := t.webhook(ws.ID, id); err != nil {
@@ -528,11 +507,8 @@ func (d *Directory) ListWebhookDeliveries(ctx context.Context, actor Actor, work
 func (d *Directory) RedeliverWebhook(ctx context.Context, actor Actor, workspace, id string) (int, error) {
 	var n int
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		row, err := t.webhook(ws.ID, id)
