@@ -281,10 +281,11 @@ func (d *Directory) SCIMListGroups(ctx context.Context, conn SCIMConnection, q S
 // the group row is locked, so concurrent changes to one group queue and
 // none is lost, and member operations touch only the members they name.
 // Renaming to a name the connection maps to a role makes the team grant
-// it (and renaming away from a mapped name stops it). The result has no
-// members.
-func (d *Directory) SCIMUpdateGroup(ctx context.Context, conn SCIMConnection, id string, update SCIMGroupUpdate) (SCIMGroup, string, error) {
-	var out SCIMGroup
+// it (and renaming away from a mapped name stops it). It returns what it
+// did; the group is not read again, so the lock is held no longer than
+// the change needs.
+func (d *Directory) SCIMUpdateGroup(ctx context.Context, conn SCIMConnection, id string, update SCIMGroupUpdate) (string, error) {
+	var name string
 	var did []string
 	err := d.inTx(ctx, conn.Actor(), func(t *tx) error {
 		did = did[:0]
@@ -296,6 +297,7 @@ func (d *Directory) SCIMUpdateGroup(ctx context.Context, conn SCIMConnection, id
 		if err != nil {
 			return err
 		}
+		name = team.Name
 		cur := SCIMGroup{ID: team.ID, DisplayName: team.Name, ExternalID: team.ExternalID, Version: team.Version, CreatedAt: team.CreatedAt, UpdatedAt: team.UpdatedAt}
 		ch, err := update(cur)
 		if err != nil {
@@ -312,6 +314,7 @@ func (d *Directory) SCIMUpdateGroup(ctx context.Context, conn SCIMConnection, id
 				return err
 			}
 			did = append(did, fmt.Sprintf("renamed %q → %q", team.Name, *ch.DisplayName))
+			name = *ch.DisplayName
 		}
 		if ch.SetExternalID && !equalRole(ch.ExternalID, team.ExternalID) {
 			if _, err := t.exec(`UPDATE teams SET external_id = ?, version = version + 1, updated_at = ? WHERE id = ?`, ch.ExternalID, t.now, team.ID); err != nil {
@@ -326,16 +329,15 @@ func (d *Directory) SCIMUpdateGroup(ctx context.Context, conn SCIMConnection, id
 			}
 			did = append(did, change)
 		}
-		out, err = t.scimGroup(ws.ID, team.ID, false)
-		return err
+		return nil
 	})
 	if err != nil {
-		return SCIMGroup{}, "", fmt.Errorf("update group %s: %w", id, err)
+		return "", fmt.Errorf("update group %s: %w", id, err)
 	}
 	if len(did) == 0 {
 		did = append(did, "no change")
 	}
-	return out, "updated group " + out.DisplayName + ": " + strings.Join(did, "; "), nil
+	return "updated group " + name + ": " + strings.Join(did, "; "), nil
 }
 
 // scimMemberOp applies one member operation and says what it did.

@@ -658,7 +658,7 @@ func TestSCIMGroups(t *testing.T) {
 		}
 		update := func(ops ...directory.SCIMMemberOp) {
 			t.Helper()
-			if _, _, err := d.SCIMUpdateGroup(ctx, conn, g.ID, func(directory.SCIMGroup) (directory.SCIMGroupChange, error) {
+			if _, err := d.SCIMUpdateGroup(ctx, conn, g.ID, func(directory.SCIMGroup) (directory.SCIMGroupChange, error) {
 				return directory.SCIMGroupChange{Members: ops}, nil
 			}); err != nil {
 				t.Fatal(err)
@@ -685,7 +685,7 @@ func TestSCIMGroups(t *testing.T) {
 		errs := make(chan error, len(users))
 		for _, u := range users[:2] {
 			wg.Go(func() {
-				_, _, err := d.SCIMUpdateGroup(ctx, conn, g.ID, func(directory.SCIMGroup) (directory.SCIMGroupChange, error) {
+				_, err := d.SCIMUpdateGroup(ctx, conn, g.ID, func(directory.SCIMGroup) (directory.SCIMGroupChange, error) {
 					return directory.SCIMGroupChange{Members: []directory.SCIMMemberOp{{Op: "add", Members: ref(u)}}}, nil
 				})
 				errs <- err
@@ -705,7 +705,7 @@ func TestSCIMGroups(t *testing.T) {
 		// A group named as the connection maps it grants the role;
 		// renaming away takes it back.
 		name := "Acme Managers"
-		if _, _, err := d.SCIMUpdateGroup(ctx, conn, g.ID, func(directory.SCIMGroup) (directory.SCIMGroupChange, error) {
+		if _, err := d.SCIMUpdateGroup(ctx, conn, g.ID, func(directory.SCIMGroup) (directory.SCIMGroupChange, error) {
 			return directory.SCIMGroupChange{DisplayName: &name}, nil
 		}); err != nil {
 			t.Fatal(err)

@@ -138,7 +138,7 @@ func (h *Handler) replaceGroup(w http.ResponseWriter, r *request, id string) err
 	if err != nil {
 		return err
 	}
-	g, did, err := h.dir.SCIMUpdateGroup(r.Context(), r.conn, id, func(cur directory.SCIMGroup) (directory.SCIMGroupChange, error) {
+	did, err := h.dir.SCIMUpdateGroup(r.Context(), r.conn, id, func(cur directory.SCIMGroup) (directory.SCIMGroupChange, error) {
 		if err := ifMatch(r.Request, cur.Version); err != nil {
 			return directory.SCIMGroupChange{}, err
 		}
@@ -150,7 +150,8 @@ func (h *Handler) replaceGroup(w http.ResponseWriter, r *request, id string) err
 		return err
 	}
 	proj := parseProjection(groupType, r.URL.Query())
-	if g, err = h.dir.SCIMGetGroup(r.Context(), r.conn, g.ID, proj.wants("members")); err != nil {
+	g, err := h.dir.SCIMGetGroup(r.Context(), r.conn, id, proj.wants("members"))
+	if err != nil {
 		return err
 	}
 	h.writeGroup(w, r, http.StatusOK, g)
@@ -186,7 +187,7 @@ func (h *Handler) patchGroup(w http.ResponseWriter, r *request, id string) error
 			memberOps = append(memberOps, *mop)
 		}
 	}
-	g, did, err := h.dir.SCIMUpdateGroup(r.Context(), r.conn, id, func(cur directory.SCIMGroup) (directory.SCIMGroupChange, error) {
+	did, err := h.dir.SCIMUpdateGroup(r.Context(), r.conn, id, func(cur directory.SCIMGroup) (directory.SCIMGroupChange, error) {
 		if err := ifMatch(r.Request, cur.Version); err != nil {
 			return directory.SCIMGroupChange{}, err
 		}
@@ -217,12 +218,12 @@ func (h *Handler) patchGroup(w http.ResponseWriter, r *request, id string) error
 		return err
 	}
 	if r.URL.Query().Get("attributes") == "" {
-		w.Header().Set("ETag", etag(g.Version))
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
 	proj := parseProjection(groupType, r.URL.Query())
-	if g, err = h.dir.SCIMGetGroup(r.Context(), r.conn, g.ID, proj.wants("members")); err != nil {
+	g, err := h.dir.SCIMGetGroup(r.Context(), r.conn, id, proj.wants("members"))
+	if err != nil {
 		return err
 	}
 	h.writeGroup(w, r, http.StatusOK, g)
