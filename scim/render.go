@@ -28,13 +28,9 @@ func (h *Handler) meta(resourceType, endpoint, id string, created, modified time
 
 // userDoc renders a stored user as its SCIM resource.
 func (h *Handler) userDoc(u directory.SCIMUser) (map[string]any, error) {
-	doc := map[string]any{}
-	if len(u.Attrs) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(u.Attrs))
-		dec.UseNumber()
-		if err := dec.Decode(&doc); err != nil {
-			return nil, fmt.Errorf("decode stored attributes of user %s: %w", u.ID, err)
-		}
+	doc, err := userState(u)
+	if err != nil {
+		return nil, err
 	}
 	schemas := []string{urnUser}
 	if _, ok := doc[urnEnterprise]; ok {
@@ -42,11 +38,6 @@ func (h *Handler) userDoc(u directory.SCIMUser) (map[string]any, error) {
 	}
 	doc["schemas"] = schemas
 	doc["id"] = u.ID
-	doc["userName"] = u.UserName
-	if u.ExternalID != nil {
-		doc["externalId"] = *u.ExternalID
-	}
-	doc["active"] = u.Active
 	doc["meta"] = h.meta("User", "/Users", u.ID, u.CreatedAt, u.UpdatedAt, u.Version)
 	return doc, nil
 }
@@ -85,7 +76,8 @@ func userInput(doc map[string]any, active *bool) (directory.SCIMUserInput, error
 	return in, nil
 }
 
-// userState is the document PATCH starts from: the stored user.
+// userState is a stored user's attributes as a canonical document: what
+// PATCH starts from, and the body of its representation.
 func userState(u directory.SCIMUser) (map[string]any, error) {
 	doc := map[string]any{}
 	if len(u.Attrs) > 0 {
