@@ -187,11 +187,8 @@ func (t *tx) validateSCIMConnection(ws *workspaceRow, c *SCIMConnection) error {
 func (d *Directory) CreateSCIMConnection(ctx context.Context, actor Actor, workspace string, req SCIMConnectionRequest) (SCIMConnection, error) {
 	var out SCIMConnection
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		c := SCIMConnection{ID: newID(), WorkspaceID: ws.ID, WorkspaceSlug: ws.Slug, Profile: ProfileAuto, DefaultRole: RoleMember,
@@ -245,11 +242,8 @@ func applySCIMConnectionRequest(c *SCIMConnection, req SCIMConnectionRequest) {
 func (d *Directory) UpdateSCIMConnection(ctx context.Context, actor Actor, workspace string, req SCIMConnectionRequest) (SCIMConnection, error) {
 	var out SCIMConnection
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		c, err := t.scimConnection(ws.ID)
@@ -278,11 +272,8 @@ func (d *Directory) UpdateSCIMConnection(ctx context.Context, actor Actor, works
 func (d *Directory) GetSCIMConnection(ctx context.Context, actor Actor, workspace string) (SCIMConnection, error) {
 	var out SCIMConnection
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		out, err = t.scimConnection(ws.ID)
@@ -344,11 +335,8 @@ func (d *Directory) CreateSCIMToken(ctx context.Context, actor Actor, workspace 
 		return out, "", invalidf("a token cannot expire in the past")
 	}
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		c, err := t.scimConnection(ws.ID)
@@ -377,11 +365,8 @@ func (d *Directory) CreateSCIMToken(ctx context.Context, actor Actor, workspace 
 func (d *Directory) RevokeSCIMToken(ctx context.Context, actor Actor, workspace, tokenID string) (SCIMToken, error) {
 	var out SCIMToken
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		res, err := t.exec(`UPDATE scim_tokens SET revoked_at = ? WHERE id = ? AND workspace_id = ? AND revoked_at IS NULL`, t.now, tokenID, ws.ID)
@@ -410,11 +395,8 @@ func (d *Directory) ListSCIMTokens(ctx context.Context, actor Actor, workspace s
 			}
 			return t.selectRows(&out, `SELECT `+scimTokenColumns+` FROM scim_tokens k JOIN workspaces w ON w.id = k.workspace_id ORDER BY w.slug, k.created_at DESC, k.id`)
 		}
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		return t.selectRows(&out, `SELECT `+scimTokenColumns+` FROM scim_tokens k JOIN workspaces w ON w.id = k.workspace_id WHERE k.workspace_id = ? ORDER BY k.created_at DESC, k.id`, ws.ID)
@@ -525,11 +507,8 @@ func (d *Directory) ListSCIMRequests(ctx context.Context, actor Actor, workspace
 	}
 	out := []SCIMRequest{}
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+		ws, _, err := t.authorized(workspace, PermConnectionsManage)
 		if err != nil {
-			return err
-		}
-		if _, err := t.authorize(ws, PermConnectionsManage); err != nil {
 			return err
 		}
 		c, err := t.scimConnection(ws.ID)
