@@ -14,6 +14,7 @@ func init() {
 // the bearer token selects the workspace.
 func mountSCIM(mux *http.ServeMux, deps serverDeps) error {
 	h := scim.NewHandler(deps.Dir, scim.Options{BaseURL: deps.BaseURL + "/scim/v2", Logger: deps.Logger.With("component", "scim")})
+	deps.OnStop(func() { h.Close() }) // flush the buffered request log
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
 	mux.Handle("/scim/v2", http.StripPrefix("/scim/v2", h))
 	return nil

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -115,5 +116,34 @@ func TestSCIMIsMounted(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusCreated || !strings.HasPrefix(res.Header.Get("Location"), "https://roster.example/scim/v2/Users/") {
 		t.Errorf("POST /scim/v2/Users: %d %s %s", res.StatusCode, res.Header.Get("Location"), body)
+	}
+}
+
+// TestSCIMRequestLogFlushedOnShutdown stops the server right after a SCIM
+// request, well inside the request log's flush interval: the entry must
+// still be in the log, because serve flushes front doors on stop.
+func TestSCIMRequestLogFlushedOnShutdown(t *testing.T) {
+	cleanEnv(t)
+	db := directorytest.DatabaseURL(t, directory.SQLite)
+	t.Setenv(envDatabaseURL, db)
+	if res := runRoster(t, "", "workspace", "create", "--name", "Acme", "--owner", "ada@acme.example"); res.code != 0 {
+		t.Fatalf("workspace create: %s", res.stderr)
+	}
+	res := runRoster(t, "", "scim", "connection", "create", "--workspace", "acme", "-o", "json")
+	var created scimTokenResult
+	if err := json.Unmarshal([]byte(res.stdout), &created); err != nil {
+		t.Fatalf("connection create: %v\n%s%s", err, res.stdout, res.stderr)
+	}
+	s := startServe(t, "--addr", "127.0.0.1:0")
+	if code, body := s.get(t, "/scim/v2/Users?filter="+url.QueryEscape(`userName eq "nobody@acme.example"`), "Authorization", "Bearer "+created.Token); code != http.StatusOK {
+		t.Fatalf("GET /scim/v2/Users: %d %s", code, body)
+	}
+	if res := s.shutdown(t); res.code != 0 {
+		t.Fatalf("serve exited %d: %s", res.code, res.stderr)
+	}
+	res = runRoster(t, "", "scim", "log", "--workspace", "acme", "-o", "json")
+	var log []directory.SCIMRequest
+	if err := json.Unmarshal([]byte(res.stdout), &log); err != nil || len(log) != 1 || !strings.HasPrefix(log[0].Path, "/Users") {
+		t.Errorf("request log after shutdown = %+v (%v)\n%s", log, err, res.stdout)
 	}
 }

@@ -31,6 +31,17 @@ type serverDeps struct {
 	BaseURL string
 	Dev     bool
 	Logger  *slog.Logger
+	// stops collects what OnStop registers; nil in tests that never stop.
+	stops *[]func()
+}
+
+// OnStop registers f to run once the server has stopped taking requests
+// and before the database closes: a front door flushes what it buffers
+// (the SCIM request log) there.
+func (d serverDeps) OnStop(f func()) {
+	if d.stops != nil {
+		*d.stops = append(*d.stops, f)
+	}
 }
 
 // mounts are the front doors. Each front door appends one function from
@@ -115,7 +126,8 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		return &exitError{code: 1, err: fmt.Errorf("listen on %s: %w", addr, err)}
 	}
 	defer ln.Close()
-	deps := serverDeps{Box: box, BaseURL: baseURL(cmd, ln.Addr().String()), Dev: dev, Logger: logger}
+	var stops []func()
+	deps := serverDeps{Box: box, BaseURL: baseURL(cmd, ln.Addr().String()), Dev: dev, Logger: logger, stops: &stops}
 
 	d, err := openDirectory(cmd, directory.Options{BaseURL: deps.BaseURL, Logger: logger})
 	if err != nil {
@@ -163,6 +175,9 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		if serr := srv.Shutdown(shutdownCtx); serr != nil {
 			logger.Warn("shutdown: requests still running were cut off", "err", serr)
 		}
+	}
+	for _, f := range stops {
+		f()
 	}
 	// A send cut off here is recorded as a failed attempt and retried
 	// later, by this process or another replica.
