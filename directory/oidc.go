@@ -117,9 +117,25 @@ func EntraIssuer(tenantID string) string {
 	return "https://login.microsoftonline.com/" + tenantID + "/v2.0"
 }
 
+// defaultOIDCNames label the sign-in button of a connection created
+// without a name.
+var defaultOIDCNames = map[string]string{OIDCGeneric: "Single sign-on", OIDCGoogle: "Google", OIDCEntra: "Microsoft"}
+
 // validateOIDCConnection normalises a request and says what is wrong with
 // it in words an operator can act on.
 func validateOIDCConnection(req *OIDCConnectionRequest) error {
+	if err := validateOIDCSettings(req); err != nil {
+		return err
+	}
+	if req.ClientSecret == "" {
+		return invalidf("a client secret is required")
+	}
+	return nil
+}
+
+// validateOIDCSettings is validateOIDCConnection without the client
+// secret, which an update keeps unless it rotates it.
+func validateOIDCSettings(req *OIDCConnectionRequest) error {
 	req.Kind = strings.ToLower(strings.TrimSpace(req.Kind))
 	if req.Kind == "" {
 		req.Kind = OIDCGeneric
@@ -166,9 +182,6 @@ func validateOIDCConnection(req *OIDCConnectionRequest) error {
 	if req.ClientID == "" {
 		return invalidf("a client id is required")
 	}
-	if req.ClientSecret == "" {
-		return invalidf("a client secret is required")
-	}
 	domains := []string{}
 	for _, raw := range req.Domains {
 		if strings.TrimSpace(raw) == "" {
@@ -184,7 +197,7 @@ func validateOIDCConnection(req *OIDCConnectionRequest) error {
 	}
 	req.Domains = domains
 	if strings.TrimSpace(req.Name) == "" {
-		req.Name = map[string]string{OIDCGeneric: "Single sign-on", OIDCGoogle: "Google", OIDCEntra: "Microsoft"}[req.Kind]
+		req.Name = defaultOIDCNames[req.Kind]
 	}
 	req.Name = strings.TrimSpace(req.Name)
 	return nil
