@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/rosterhq/roster/directory"
@@ -21,6 +22,8 @@ func (a *API) connectionRoutes() []route {
 		{method: "GET", path: "/workspaces/{ws}/scim-connections/{id}/requests", params: []string{"before", "limit"}, handle: a.listSCIMRequests},
 		{method: "GET", path: "/workspaces/{ws}/oidc-connections", handle: a.listOIDCConnections},
 		{method: "POST", path: "/workspaces/{ws}/oidc-connections", handle: a.createOIDCConnection},
+		{method: "PATCH", path: "/workspaces/{ws}/oidc-connections/{id}", handle: a.updateOIDCConnection},
+		{method: "DELETE", path: "/workspaces/{ws}/oidc-connections/{id}", handle: a.deleteOIDCConnection},
 	}
 }
 
@@ -258,4 +261,45 @@ func (a *API) createOIDCConnection(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusCreated, conn, nil
+}
+
+// oidcConnectionPatch changes a connection: absent fields keep their value.
+type oidcConnectionPatch struct {
+	Name         *string   `json:"name"`
+	Kind         *string   `json:"kind"`
+	Issuer       *string   `json:"issuer"`
+	ClientID     *string   `json:"client_id"`
+	ClientSecret *string   `json:"client_secret"`
+	TenantID     *string   `json:"tenant_id"`
+	HostedDomain *string   `json:"hosted_domain"`
+	Domains      *[]string `json:"domains"`
+}
+
+func (a *API) updateOIDCConnection(c *call) (int, any, error) {
+	var b oidcConnectionPatch
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
+	}
+	var req required
+	req.check(b.Kind == nil || *b.Kind == directory.OIDCGeneric || *b.Kind == directory.OIDCGoogle || *b.Kind == directory.OIDCEntra, "kind", "must be generic, google or entra")
+	req.check(b.ClientID == nil || strings.TrimSpace(*b.ClientID) != "", "client_id", "cannot be empty (omit it to keep the current one)")
+	req.check(b.ClientSecret == nil || *b.ClientSecret != "", "client_secret", "cannot be empty (omit it to keep the current one)")
+	req.check(b.ClientSecret == nil || len(*b.ClientSecret) <= 1000, "client_secret", "must be at most 1000 characters")
+	req.check(b.Domains == nil || len(*b.Domains) <= 100, "domains", "at most 100 domains")
+	if err := req.err(); err != nil {
+		return 0, nil, err
+	}
+	conn, err := a.d.UpdateOIDCConnection(c.r.Context(), c.actor, c.ws, c.path("id"), a.box, directory.OIDCConnectionUpdate{Name: b.Name, Kind: b.Kind, Issuer: b.Issuer,
+		ClientID: b.ClientID, ClientSecret: b.ClientSecret, TenantID: b.TenantID, HostedDomain: b.HostedDomain, Domains: b.Domains})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, conn, nil
+}
+
+func (a *API) deleteOIDCConnection(c *call) (int, any, error) {
+	if err := a.d.DeleteOIDCConnection(c.r.Context(), c.actor, c.ws, c.path("id")); err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, nil
 }

@@ -186,6 +186,16 @@ func (f *fixture) noSCIMConnection() {
 	}
 }
 
+// oidcConnection makes a fresh OIDC connection and returns its id.
+func (f *fixture) oidcConnection() string {
+	conn, err := f.e.d.CreateOIDCConnection(context.Background(), directory.Operator(), f.tn.ws.ID, f.e.box, directory.OIDCConnectionRequest{
+		Issuer: "https://idp.acme.example", ClientID: fmt.Sprintf("fixture-%d", f.next()), ClientSecret: "s3cret"})
+	if err != nil {
+		f.e.t.Fatal(err)
+	}
+	return conn.ID
+}
+
 func (f *fixture) csv() []byte {
 	var b bytes.Buffer
 	w := multipart.NewWriter(&b)
@@ -400,6 +410,12 @@ func operations() []operation {
 		{"create OIDC connection", admins, 201, func(f *fixture) (string, string, any) {
 			return "POST", ws + "/oidc-connections", map[string]any{"kind": "generic", "issuer": "https://idp.acme.example", "client_id": fmt.Sprintf("client-%d", f.next()),
 				"client_secret": "s3cret", "domains": []string{"acme.example"}}
+		}},
+		{"update OIDC connection", admins, 200, func(f *fixture) (string, string, any) {
+			return "PATCH", ws + "/oidc-connections/" + f.oidcConnection(), map[string]any{"client_secret": "rotated", "domains": []string{"acme.example", "sub.acme.example"}}
+		}},
+		{"delete OIDC connection", admins, 204, func(f *fixture) (string, string, any) {
+			return "DELETE", ws + "/oidc-connections/" + f.oidcConnection(), nil
 		}},
 	}
 }
