@@ -110,6 +110,8 @@ type tx struct {
 	ctx   context.Context
 	now   time.Time
 	actor Actor
+	// events emitted and not yet written; flushed before commit.
+	events []Event
 }
 
 // inTx runs fn in a transaction and commits it when fn returns nil. Every
@@ -126,6 +128,10 @@ func (d *Directory) runTx(ctx context.Context, opts *sql.TxOptions, actor Actor,
 	}
 	t := &tx{Tx: sqlTx, d: d, ctx: ctx, now: d.now().UTC().Truncate(time.Microsecond), actor: actor}
 	if err := fn(t); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := t.flushEvents(); err != nil {
 		sqlTx.Rollback()
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -21,18 +23,23 @@ type Event struct {
 	CreatedAt   time.Time       `json:"created_at" db:"created_at"`
 }
 
-// emit appends an event for the transaction's actor, and queues it for the
-// workspace's webhooks that want it.
+// emit records an event for the transaction's actor, and queues it for the
+// workspace's webhooks that want it. The event is written when the
+// transaction commits (flushEvents), in the same transaction, so it still
+// commits or rolls back with the change; buffering lets a transaction
+// that emits several events write them in one statement and look the
+// webhooks up once instead of once per event.
 func (t *tx) emit(workspaceID, typ, subjectKind, subjectID string, payload any) error {
-	ev, err := t.appendEvent(workspaceID, typ, subjectKind, subjectID, payload)
+	ev, err := t.newEvent(workspaceID, typ, subjectKind, subjectID, payload)
 	if err != nil {
 		return err
 	}
-	return t.enqueueWebhooks(ev)
+	t.events = append(t.events, ev)
+	return nil
 }
 
-// appendEvent inserts one event row and returns it as stored.
-func (t *tx) appendEvent(workspaceID, typ, subjectKind, subjectID string, payload any) (Event, error) {
+// newEvent builds an event of the transaction's actor, not yet stored.
+func (t *tx) newEvent(workspaceID, typ, subjectKind, subjectID string, payload any) (Event, error) {
 	body := []byte("{}")
 	if payload != nil {
 		var err error
@@ -44,14 +51,76 @@ func (t *tx) appendEvent(workspaceID, typ, subjectKind, subjectID string, payloa
 	if source == "" {
 		source = string(t.actor.Kind)
 	}
-	ev := Event{WorkspaceID: workspaceID, Type: typ, ActorKind: string(t.actor.Kind), ActorID: t.actor.ID, Source: source,
-		SubjectKind: subjectKind, SubjectID: subjectID, Payload: body, CreatedAt: t.now}
-	err := t.get(&ev.ID, `INSERT INTO events (workspace_id, type, actor_kind, actor_id, source, subject_kind, subject_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		workspaceID, typ, ev.ActorKind, ev.ActorID, source, subjectKind, subjectID, string(body), t.now)
+	return Event{WorkspaceID: workspaceID, Type: typ, ActorKind: string(t.actor.Kind), ActorID: t.actor.ID, Source: source,
+		SubjectKind: subjectKind, SubjectID: subjectID, Payload: body, CreatedAt: t.now}, nil
+}
+
+// appendEvent inserts one event row at once and returns it as stored.
+// Events emitted earlier in the transaction are written first, so ids stay
+// in emit order.
+func (t *tx) appendEvent(workspaceID, typ, subjectKind, subjectID string, payload any) (Event, error) {
+	if err := t.flushEvents(); err != nil {
+		return Event{}, err
+	}
+	ev, err := t.newEvent(workspaceID, typ, subjectKind, subjectID, payload)
 	if err != nil {
-		return Event{}, fmt.Errorf("append %s event: %w", typ, err)
+		return Event{}, err
+	}
+	if err := t.insertEvents([]Event{ev}); err != nil {
+		return Event{}, err
 	}
 	return ev, nil
+}
+
+// eventsPerInsert bounds the rows of one multi-row event insert (9
+// parameters each), far below both databases' parameter limits.
+const eventsPerInsert = 100
+
+// flushEvents writes the events emitted so far and queues them for
+// webhooks; runTx calls it before committing.
+func (t *tx) flushEvents() error {
+	if len(t.events) == 0 {
+		return nil
+	}
+	evs := t.events
+	t.events = nil
+	if err := t.insertEvents(evs); err != nil {
+		return err
+	}
+	return t.enqueueWebhooks(evs)
+}
+
+// insertEvents inserts events with multi-row INSERTs and sets their ids.
+// Ids come from one sequence (PostgreSQL) or AUTOINCREMENT (SQLite) in row
+// order; RETURNING's row order is not promised, so the returned ids are
+// sorted and assigned in order, keeping id order = emit order.
+func (t *tx) insertEvents(evs []Event) error {
+	for start := 0; start < len(evs); start += eventsPerInsert {
+		chunk := evs[start:min(start+eventsPerInsert, len(evs))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO events (workspace_id, type, actor_kind, actor_id, source, subject_kind, subject_id, payload, created_at) VALUES `)
+		args := make([]any, 0, 9*len(chunk))
+		for i, ev := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, ev.WorkspaceID, ev.Type, ev.ActorKind, ev.ActorID, ev.Source, ev.SubjectKind, ev.SubjectID, string(ev.Payload), ev.CreatedAt)
+		}
+		b.WriteString(" RETURNING id")
+		var ids []int64
+		if err := t.selectRows(&ids, b.String(), args...); err != nil {
+			return fmt.Errorf("append %s event: %w", chunk[0].Type, err)
+		}
+		if len(ids) != len(chunk) {
+			return fmt.Errorf("append events: %d ids for %d events", len(ids), len(chunk))
+		}
+		slices.Sort(ids)
+		for i := range chunk {
+			chunk[i].ID = ids[i]
+		}
+	}
+	return nil
 }
 
 // ListEvents returns up to limit events of a workspace with ids after

@@ -45,6 +45,10 @@ type InviteOutcome struct {
 	Token        string        `json:"-"`
 	Link         string        `json:"link,omitempty"`
 	Error        string        `json:"error,omitempty"`
+	// userID is the invited person; scimWritten says the membership was
+	// created with the spec's SCIM columns (inviteSpec.scim).
+	userID      string
+	scimWritten bool
 }
 
 // Invitee is one person to invite. Name is guessed from the address when
@@ -108,6 +112,16 @@ type inviteSpec struct {
 	mainAdmin bool
 	source    string
 	inviter   principal
+	// scim, for a SCIM create, holds the SCIM columns a new membership is
+	// inserted with, saving the update that would store them after.
+	scim *scimFields
+}
+
+// scimFields are the SCIM columns of a membership.
+type scimFields struct {
+	userName   string
+	externalID *string
+	attrs      string
 }
 
 // Invite invites every address of the request and returns one outcome per
@@ -314,10 +328,13 @@ func (t *tx) inviteOne(ws *workspaceRow, p principal, s inviteSpec) (InviteOutco
 	if err != nil {
 		return out, err
 	}
-	out.Kind = kind
-	m, err := t.membershipOf(ws.ID, u.ID)
-	if err != nil {
-		return out, err
+	out.Kind, out.userID = kind, u.ID
+	var m *membershipRow
+	if !u.fresh {
+		// A user created just now has no membership to look for.
+		if m, err = t.membershipOf(ws.ID, u.ID); err != nil {
+			return out, err
+		}
 	}
 	if m != nil {
 		switch m.Status {
@@ -345,8 +362,18 @@ func (t *tx) inviteOne(ws *workspaceRow, p principal, s inviteSpec) (InviteOutco
 	}
 	if m == nil {
 		m = &membershipRow{ID: newID(), Status: StatusInvited, Kind: kind}
-		_, err = t.exec(`INSERT INTO memberships (id, workspace_id, user_id, role, effective_role, status, kind, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'invited', ?, ?, ?, ?)`,
-			m.ID, ws.ID, u.ID, s.role.Key, s.role.Key, kind, s.source, t.now, t.now)
+		if s.scim != nil {
+			_, err = t.exec(`INSERT INTO memberships (id, workspace_id, user_id, role, effective_role, status, kind, source, scim_user_name, scim_user_name_norm, external_id, scim_attrs, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, 'invited', ?, ?, ?, ?, ?, ?, ?, ?)`,
+				m.ID, ws.ID, u.ID, s.role.Key, s.role.Key, kind, s.source, s.scim.userName, foldCase(s.scim.userName), s.scim.externalID, s.scim.attrs, t.now, t.now)
+			if isUserNameClash(err) {
+				return out, fmt.Errorf("%w: userName %q is already taken in this workspace", ErrConflict, s.scim.userName)
+			}
+			out.scimWritten = err == nil
+		} else {
+			_, err = t.exec(`INSERT INTO memberships (id, workspace_id, user_id, role, effective_role, status, kind, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'invited', ?, ?, ?, ?)`,
+				m.ID, ws.ID, u.ID, s.role.Key, s.role.Key, kind, s.source, t.now, t.now)
+		}
 		if err != nil {
 			return out, fmt.Errorf("create membership: %w", err)
 		}

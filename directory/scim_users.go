@@ -270,6 +270,7 @@ func (t *tx) scimProvision(ws *workspaceRow, conn SCIMConnection, in SCIMUserInp
 		m = tomb
 	}
 	fresh := false
+	var r *scimUserRow
 	switch {
 	case m != nil && m.Status != StatusRemoved:
 		action += "linked existing " + m.Status + " member"
@@ -284,9 +285,16 @@ func (t *tx) scimProvision(ws *workspaceRow, conn SCIMConnection, in SCIMUserInp
 		if err != nil {
 			return nil, "", err
 		}
-		m, fresh, action = granted.m, granted.fresh, action+granted.action
+		m, fresh, action, r = granted.m, granted.fresh, action+granted.action, granted.row
 	}
-	r, err := t.scimWriteUser(ws.ID, m.ID, in, fresh)
+	var err error
+	if r != nil {
+		// The membership was inserted with its SCIM columns; only the
+		// email index is left.
+		err = t.scimWriteEmails(ws.ID, m.ID, scimEmails(in.Attrs))
+	} else {
+		r, err = t.scimWriteUser(ws.ID, m.ID, in, fresh)
+	}
 	if err != nil {
 		return nil, "", err
 	}
@@ -346,6 +354,9 @@ type scimGrantResult struct {
 	m      *scimMembership
 	fresh  bool
 	action string
+	// row is the stored user when the grant already wrote its SCIM
+	// columns (a new invited membership), else nil.
+	row *scimUserRow
 }
 
 // scimGrant gives the person a seat by the bridge rules: m is nil (a new
@@ -405,7 +416,14 @@ func (t *tx) scimGrant(ws *workspaceRow, conn SCIMConnection, m *scimMembership,
 	}
 	// Everyone else is invited; someone internal elsewhere joins as an
 	// external member (inviteOne decides).
+	attrs, err := json.Marshal(in.Attrs)
+	if err != nil {
+		return scimGrantResult{}, fmt.Errorf("encode SCIM attributes: %w", err)
+	}
 	spec := inviteSpec{email: email, name: name, role: role, teams: []string{}, sendEmail: conn.SendInvitations, source: SourceSCIM, inviter: p}
+	if m == nil {
+		spec.scim = &scimFields{userName: in.UserName, externalID: in.ExternalID, attrs: string(attrs)}
+	}
 	out, err := t.inviteOne(ws, p, spec)
 	if err != nil {
 		return scimGrantResult{}, err
@@ -417,8 +435,15 @@ func (t *tx) scimGrant(ws *workspaceRow, conn SCIMConnection, m *scimMembership,
 	if conn.SendInvitations {
 		sent = "emailed"
 	}
-	return scimGrantResult{m: &scimMembership{ID: out.MembershipID, Status: StatusInvited, Kind: out.Kind}, fresh: m == nil,
-		action: fmt.Sprintf("invited %s as %s %s (invitation %s)", email, out.Kind, role.Key, sent)}, nil
+	res := scimGrantResult{m: &scimMembership{ID: out.MembershipID, UserID: out.userID, Status: StatusInvited, Kind: out.Kind}, fresh: m == nil,
+		action: fmt.Sprintf("invited %s as %s %s (invitation %s)", email, out.Kind, role.Key, sent)}
+	if out.scimWritten {
+		// Built from what was inserted, not read back: a new row's
+		// version is the column default, 1.
+		res.row = &scimUserRow{ID: out.MembershipID, UserID: out.userID, UserName: in.UserName, ExternalID: in.ExternalID, Status: StatusInvited,
+			Kind: out.Kind, Attrs: string(attrs), Version: 1, CreatedAt: t.now, UpdatedAt: t.now}
+	}
+	return res, nil
 }
 
 // scimCreateSuspended provisions a person the IdP creates inactive (or,
@@ -509,6 +534,13 @@ func (t *tx) scimWriteUser(workspaceID, membershipID string, in SCIMUserInput, f
 		}
 	}
 	return &r, t.scimWriteEmails(workspaceID, membershipID, scimEmails(in.Attrs))
+}
+
+// isUserNameClash reports whether err is the unique index on a
+// workspace's SCIM userNames refusing a row (PostgreSQL names the index,
+// SQLite the column).
+func isUserNameClash(err error) bool {
+	return isUniqueViolation(err) && strings.Contains(err.Error(), "scim_user_name")
 }
 
 // scimWriteEmails indexes a user's emails, one row per element.

@@ -97,6 +97,9 @@ type userRow struct {
 	HomeWorkspaceID *string   `db:"home_workspace_id"`
 	Profile         string    `db:"profile"`
 	CreatedAt       time.Time `db:"created_at"`
+	// fresh says createUser inserted the row in this transaction, so it
+	// has no memberships yet.
+	fresh bool
 }
 
 const userColumns = `id, email, email_norm, name, phone, locale, home_workspace_id, profile, created_at`
@@ -125,7 +128,7 @@ func (t *tx) createUser(email, name, phone, locale, homeWorkspaceID string, prof
 	if homeWorkspaceID != "" {
 		home = &homeWorkspaceID
 	}
-	u := &userRow{ID: newID(), Name: name, Phone: phone, Locale: locale, HomeWorkspaceID: home, Profile: profile, CreatedAt: t.now}
+	u := &userRow{ID: newID(), Name: name, Phone: phone, Locale: locale, HomeWorkspaceID: home, Profile: profile, CreatedAt: t.now, fresh: true}
 	if email != "" {
 		u.Email, u.EmailNorm = &email, &email
 	}

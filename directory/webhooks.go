@@ -317,26 +317,33 @@ func (d *Directory) ListWebhooks(ctx context.Context, actor Actor, workspace str
 	return out, err
 }
 
-// enqueueWebhooks queues ev for every active webhook of its workspace that
-// selects its type, in the transaction that emits it: a delivery exists if
-// and only if the change committed. It is one indexed query per event and
-// keeps no cache, so a webhook registered on another replica is seen at
-// once.
-func (t *tx) enqueueWebhooks(ev Event) error {
-	if ev.Type == PingEvent {
-		return nil
-	}
-	var hooks []struct {
+// enqueueWebhooks queues each event for every active webhook of its
+// workspace that selects its type, in the transaction that emits it: a
+// delivery exists if and only if the change committed. It is one indexed
+// query per workspace per transaction (not per event) and keeps no cache,
+// so a webhook registered on another replica is seen at once.
+func (t *tx) enqueueWebhooks(evs []Event) error {
+	type hook struct {
 		ID         string `db:"id"`
 		EventTypes string `db:"event_types"`
 	}
-	if err := t.selectRows(&hooks, `SELECT id, event_types FROM webhooks WHERE workspace_id = ? AND active`, ev.WorkspaceID); err != nil {
-		return fmt.Errorf("find webhooks for %s: %w", ev.Type, err)
-	}
-	for _, h := range hooks {
-		if matchEventType(decodeStrings(h.EventTypes), ev.Type) {
-			if err := t.enqueue(ev.WorkspaceID, OutboxWebhook, h.ID, ev); err != nil {
-				return err
+	hooks := map[string][]hook{}
+	for _, ev := range evs {
+		if ev.Type == PingEvent {
+			continue
+		}
+		hs, seen := hooks[ev.WorkspaceID]
+		if !seen {
+			if err := t.selectRows(&hs, `SELECT id, event_types FROM webhooks WHERE workspace_id = ? AND active`, ev.WorkspaceID); err != nil {
+				return fmt.Errorf("find webhooks for %s: %w", ev.Type, err)
+			}
+			hooks[ev.WorkspaceID] = hs
+		}
+		for _, h := range hs {
+			if matchEventType(decodeStrings(h.EventTypes), ev.Type) {
+				if err := t.enqueue(ev.WorkspaceID, OutboxWebhook, h.ID, ev); err != nil {
+					return err
+				}
 			}
 		}
 	}
