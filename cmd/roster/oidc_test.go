@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spf13/pflag"
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
@@ -112,5 +115,111 @@ func TestMountOIDC(t *testing.T) {
 	t.Setenv(envOIDCProviders, `[{"key":"social"}]`)
 	if err := mountOIDC(http.NewServeMux(), deps); err == nil {
 		t.Error("a provider without client credentials was accepted")
+	}
+}
+
+// resetFlags puts back the defaults of the flags of the command args name:
+// rootCmd is shared by every run of a test, and flags keep their values
+// (and Changed) between runs.
+func resetFlags(t *testing.T, args ...string) {
+	t.Helper()
+	cmd, _, err := rootCmd.Find(args)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			sv.Replace(nil)
+		} else {
+			f.Value.Set(f.DefValue)
+		}
+		f.Changed = false
+	})
+}
+
+// TestOIDCConnectionUpdateDeleteCommands rotates a connection's secret and
+// changes its domains through the CLI, then deletes it.
+func TestOIDCConnectionUpdateDeleteCommands(t *testing.T) {
+	t.Setenv(envSecretKey, "")
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "roster.db")
+	ctx := context.Background()
+	d, err := directory.Open(ctx, dbURL, directory.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if _, _, err := d.CreateWorkspace(ctx, directory.Operator(), directory.CreateWorkspaceRequest{Name: "Acme", OwnerEmail: "o@acme.example"}); err != nil {
+		t.Fatal(err)
+	}
+	box, err := loadSecretKey(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := d.CreateOIDCConnection(ctx, directory.Operator(), "acme", box, directory.OIDCConnectionRequest{Issuer: "https://idp.acme.example", ClientID: "app", ClientSecret: "old"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) (string, error) {
+		t.Helper()
+		resetFlags(t, args...)
+		var out bytes.Buffer
+		rootCmd.SetOut(&out)
+		rootCmd.SetErr(&out)
+		rootCmd.SetArgs(args)
+		err := rootCmd.ExecuteContext(ctx)
+		return out.String(), err
+	}
+	wantUsage := func(name string, err error) {
+		t.Helper()
+		var ee *exitError
+		if err == nil || !asExit(err, &ee) || ee.code != 2 {
+			t.Errorf("%s: err = %v, want a usage error", name, err)
+		}
+	}
+
+	out, err := run("oidc", "connection", "update", "--database-url", dbURL, "--workspace", "acme", c.ID,
+		"--client-secret", "n3w-secret", "--domains", "Acme.Example,sub.acme.example", "-o", "json")
+	if err != nil {
+		t.Fatalf("update: %v\n%s", err, out)
+	}
+	var got directory.OIDCConnection
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("update output: %v\n%s", err, out)
+	}
+	if strings.Join(got.Domains, ",") != "acme.example,sub.acme.example" || got.Issuer != c.Issuer || got.ClientID != "app" || strings.Contains(out, "n3w-secret") {
+		t.Errorf("updated: %s", out)
+	}
+	stored, err := d.OIDCConnectionByID(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, err := stored.ClientSecret(box); err != nil || s != "n3w-secret" {
+		t.Errorf("rotated secret = %q, %v", s, err)
+	}
+
+	// Refusals: nothing to change, an entra switch without a tenant, an
+	// unknown connection.
+	_, err = run("oidc", "connection", "update", "--database-url", dbURL, "--workspace", "acme", c.ID)
+	wantUsage("nothing to change", err)
+	_, err = run("oidc", "connection", "update", "--database-url", dbURL, "--workspace", "acme", c.ID, "--kind", "entra")
+	wantUsage("entra without tenant", err)
+	_, err = run("oidc", "connection", "update", "--database-url", dbURL, "--workspace", "acme", "no-such-id", "--name", "x")
+	var ee *exitError
+	if err == nil || !asExit(err, &ee) || ee.code != 1 || !errors.Is(err, directory.ErrNotFound) {
+		t.Errorf("unknown id: err = %v, want not found (exit 1)", err)
+	}
+	_, err = run("oidc", "connection", "delete", "--database-url", dbURL, c.ID)
+	wantUsage("delete without workspace", err)
+
+	out, err = run("oidc", "connection", "delete", "--database-url", dbURL, "--workspace", "acme", c.ID)
+	if err != nil || !strings.Contains(out, c.ID) {
+		t.Fatalf("delete: %v\n%s", err, out)
+	}
+	if _, err := d.OIDCConnectionByID(ctx, c.ID); !errors.Is(err, directory.ErrNotFound) {
+		t.Errorf("after delete: err = %v", err)
+	}
+	out, err = run("oidc", "connection", "list", "--database-url", dbURL)
+	if err != nil || strings.Contains(out, c.ID) {
+		t.Errorf("list after delete: %v\n%s", err, out)
 	}
 }
