@@ -115,6 +115,10 @@ type inviteSpec struct {
 	// scim, for a SCIM create, holds the SCIM columns a new membership is
 	// inserted with, saving the update that would store them after.
 	scim *scimFields
+	// found says the caller already looked email up in this transaction
+	// and user is what it found (nil: nobody), saving a second lookup.
+	found bool
+	user  *userRow
 }
 
 // scimFields are the SCIM columns of a membership.
@@ -295,6 +299,13 @@ func (t *tx) ensureUser(ws *workspaceRow, email, name, phone string, profile map
 	if err != nil {
 		return nil, "", err
 	}
+	return t.ensureFoundUser(ws, u, email, name, phone, profile)
+}
+
+// ensureFoundUser is ensureUser for a caller that already looked the
+// address up in this transaction: u is the user found, nil for none.
+func (t *tx) ensureFoundUser(ws *workspaceRow, u *userRow, email, name, phone string, profile map[string]string) (*userRow, string, error) {
+	var err error
 	if u == nil {
 		if name == "" {
 			name = GuessName(email)
@@ -324,7 +335,14 @@ func (t *tx) ensureUser(ws *workspaceRow, email, name, phone string, profile map
 // inviteOne invites one normalised address inside the caller's transaction.
 func (t *tx) inviteOne(ws *workspaceRow, p principal, s inviteSpec) (InviteOutcome, error) {
 	out := InviteOutcome{Email: s.email}
-	u, kind, err := t.ensureUser(ws, s.email, s.name, s.phone, s.profile)
+	var u *userRow
+	var kind string
+	var err error
+	if s.found {
+		u, kind, err = t.ensureFoundUser(ws, s.user, s.email, s.name, s.phone, s.profile)
+	} else {
+		u, kind, err = t.ensureUser(ws, s.email, s.name, s.phone, s.profile)
+	}
 	if err != nil {
 		return out, err
 	}

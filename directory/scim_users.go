@@ -399,20 +399,23 @@ func (t *tx) scimGrant(ws *workspaceRow, conn SCIMConnection, m *scimMembership,
 		}
 		return scimGrantResult{m: m, fresh: fresh, action: "created without an email address (invited; no invitation sent)"}, nil
 	}
+	domain := ""
 	if conn.Activation == ActivationDomain {
-		verified, err := t.scimDomainVerified(ws.ID, EmailDomain(email))
+		domain = EmailDomain(email)
+	}
+	found, verified, err := t.scimPersonOf(ws.ID, email, domain)
+	if err != nil {
+		return scimGrantResult{}, err
+	}
+	if verified {
+		u, kind, err := t.ensureFoundUser(ws, found, email, name, "", nil)
 		if err != nil {
 			return scimGrantResult{}, err
 		}
-		if verified {
-			u, kind, err := t.ensureUser(ws, email, name, "", nil)
-			if err != nil {
-				return scimGrantResult{}, err
-			}
-			if kind == KindInternal {
-				return t.scimActivate(ws, conn, m, u, role)
-			}
+		if kind == KindInternal {
+			return t.scimActivate(ws, conn, m, u, role)
 		}
+		found = u
 	}
 	// Everyone else is invited; someone internal elsewhere joins as an
 	// external member (inviteOne decides).
@@ -420,7 +423,8 @@ func (t *tx) scimGrant(ws *workspaceRow, conn SCIMConnection, m *scimMembership,
 	if err != nil {
 		return scimGrantResult{}, fmt.Errorf("encode SCIM attributes: %w", err)
 	}
-	spec := inviteSpec{email: email, name: name, role: role, teams: []string{}, sendEmail: conn.SendInvitations, source: SourceSCIM, inviter: p}
+	spec := inviteSpec{email: email, name: name, role: role, teams: []string{}, sendEmail: conn.SendInvitations, source: SourceSCIM, inviter: p,
+		found: true, user: found}
 	if m == nil {
 		spec.scim = &scimFields{userName: in.UserName, externalID: in.ExternalID, attrs: string(attrs)}
 	}
@@ -508,6 +512,47 @@ func (t *tx) scimActivate(ws *workspaceRow, conn SCIMConnection, m *scimMembersh
 func (t *tx) scimDomainVerified(workspaceID, domain string) (bool, error) {
 	d, err := t.verifiedDomainOf(workspaceID, domain)
 	return d != nil, err
+}
+
+// scimPersonOf finds the user with a normalised email (nil when there is
+// none) and whether the workspace verified emailDomain ("" for no
+// domain), in one query: a SCIM create needs both.
+func (t *tx) scimPersonOf(workspaceID, email, emailDomain string) (*userRow, bool, error) {
+	domain, err := NormalizeDomain(emailDomain)
+	if err != nil {
+		domain = ""
+	}
+	var r struct {
+		Verified        bool       `db:"verified"`
+		ID              *string    `db:"id"`
+		Email           *string    `db:"email"`
+		EmailNorm       *string    `db:"email_norm"`
+		Name            *string    `db:"name"`
+		Phone           *string    `db:"phone"`
+		Locale          *string    `db:"locale"`
+		HomeWorkspaceID *string    `db:"home_workspace_id"`
+		Profile         *string    `db:"profile"`
+		CreatedAt       *time.Time `db:"created_at"`
+	}
+	// The one-row derived table keeps a row when nobody has the address.
+	err = t.get(&r, `SELECT EXISTS (SELECT 1 FROM domains WHERE workspace_id = ? AND domain = ? AND verified_at IS NOT NULL) AS verified,
+		u.id, u.email, u.email_norm, u.name, u.phone, u.locale, u.home_workspace_id, u.profile, u.created_at
+		FROM (SELECT 1 AS one) x LEFT JOIN users u ON u.email_norm = ?`, workspaceID, domain, email)
+	if err != nil {
+		return nil, false, fmt.Errorf("find user and verified domain: %w", err)
+	}
+	verified := r.Verified && domain != ""
+	if r.ID == nil {
+		return nil, verified, nil
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	return &userRow{ID: *r.ID, Email: r.Email, EmailNorm: r.EmailNorm, Name: str(r.Name), Phone: str(r.Phone), Locale: str(r.Locale),
+		HomeWorkspaceID: r.HomeWorkspaceID, Profile: str(r.Profile), CreatedAt: *r.CreatedAt}, verified, nil
 }
 
 // scimWriteUser stores the SCIM side of a membership: userName (unique
