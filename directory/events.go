@@ -84,43 +84,106 @@ func (t *tx) flushEvents() error {
 	}
 	evs := t.events
 	t.events = nil
+	if t.d.dialect == Postgres && len(evs) <= eventsPerInsert && oneWorkspace(evs) {
+		// The common case (one operation, one workspace) inserts the
+		// events and reads the workspace's webhooks in one round trip.
+		hooks, err := t.insertEventsFindHooks(evs)
+		if err != nil {
+			return err
+		}
+		return t.enqueueWebhooks(evs, map[string][]webhookRef{evs[0].WorkspaceID: hooks})
+	}
 	if err := t.insertEvents(evs); err != nil {
 		return err
 	}
-	return t.enqueueWebhooks(evs)
+	return t.enqueueWebhooks(evs, nil)
+}
+
+// oneWorkspace reports whether all of evs (at least one) belong to one
+// workspace.
+func oneWorkspace(evs []Event) bool {
+	for _, ev := range evs[1:] {
+		if ev.WorkspaceID != evs[0].WorkspaceID {
+			return false
+		}
+	}
+	return true
+}
+
+// eventsInsert is a multi-row INSERT of evs (without RETURNING) and its
+// arguments.
+func eventsInsert(evs []Event) (string, []any) {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO events (workspace_id, type, actor_kind, actor_id, source, subject_kind, subject_id, payload, created_at) VALUES `)
+	args := make([]any, 0, 9*len(evs))
+	for i, ev := range evs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, ev.WorkspaceID, ev.Type, ev.ActorKind, ev.ActorID, ev.Source, ev.SubjectKind, ev.SubjectID, string(ev.Payload), ev.CreatedAt)
+	}
+	return b.String(), args
+}
+
+// setEventIDs gives evs the ids their insert returned. Ids come from one
+// sequence (PostgreSQL) or AUTOINCREMENT (SQLite) in row order;
+// RETURNING's row order is not promised, so the ids are sorted and
+// assigned in order, keeping id order = emit order.
+func setEventIDs(evs []Event, ids []int64) error {
+	if len(ids) != len(evs) {
+		return fmt.Errorf("append events: %d ids for %d events", len(ids), len(evs))
+	}
+	slices.Sort(ids)
+	for i := range evs {
+		evs[i].ID = ids[i]
+	}
+	return nil
 }
 
 // insertEvents inserts events with multi-row INSERTs and sets their ids.
-// Ids come from one sequence (PostgreSQL) or AUTOINCREMENT (SQLite) in row
-// order; RETURNING's row order is not promised, so the returned ids are
-// sorted and assigned in order, keeping id order = emit order.
 func (t *tx) insertEvents(evs []Event) error {
 	for start := 0; start < len(evs); start += eventsPerInsert {
 		chunk := evs[start:min(start+eventsPerInsert, len(evs))]
-		var b strings.Builder
-		b.WriteString(`INSERT INTO events (workspace_id, type, actor_kind, actor_id, source, subject_kind, subject_id, payload, created_at) VALUES `)
-		args := make([]any, 0, 9*len(chunk))
-		for i, ev := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, ev.WorkspaceID, ev.Type, ev.ActorKind, ev.ActorID, ev.Source, ev.SubjectKind, ev.SubjectID, string(ev.Payload), ev.CreatedAt)
-		}
-		b.WriteString(" RETURNING id")
+		q, args := eventsInsert(chunk)
 		var ids []int64
-		if err := t.selectRows(&ids, b.String(), args...); err != nil {
+		if err := t.selectRows(&ids, q+` RETURNING id`, args...); err != nil {
 			return fmt.Errorf("append %s event: %w", chunk[0].Type, err)
 		}
-		if len(ids) != len(chunk) {
-			return fmt.Errorf("append events: %d ids for %d events", len(ids), len(chunk))
-		}
-		slices.Sort(ids)
-		for i := range chunk {
-			chunk[i].ID = ids[i]
+		if err := setEventIDs(chunk, ids); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// insertEventsFindHooks inserts the events of one workspace, sets their
+// ids and returns the workspace's active webhooks, in one PostgreSQL
+// statement (a data-modifying WITH; SQLite has none).
+func (t *tx) insertEventsFindHooks(evs []Event) ([]webhookRef, error) {
+	q, args := eventsInsert(evs)
+	var rows []struct {
+		EventID    *int64  `db:"event_id"`
+		HookID     *string `db:"hook_id"`
+		EventTypes *string `db:"event_types"`
+	}
+	err := t.selectRows(&rows, `WITH e AS (`+q+` RETURNING id)
+		SELECT id AS event_id, NULL AS hook_id, NULL AS event_types FROM e
+		UNION ALL SELECT NULL, id, event_types FROM webhooks WHERE workspace_id = ? AND active`, append(args, evs[0].WorkspaceID)...)
+	if err != nil {
+		return nil, fmt.Errorf("append %s event: %w", evs[0].Type, err)
+	}
+	var ids []int64
+	var hooks []webhookRef
+	for _, r := range rows {
+		switch {
+		case r.EventID != nil:
+			ids = append(ids, *r.EventID)
+		case r.HookID != nil && r.EventTypes != nil:
+			hooks = append(hooks, webhookRef{ID: *r.HookID, EventTypes: *r.EventTypes})
+		}
+	}
+	return hooks, setEventIDs(evs, ids)
 }
 
 // ListEvents returns up to limit events of a workspace with ids after

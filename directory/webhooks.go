@@ -317,17 +317,23 @@ func (d *Directory) ListWebhooks(ctx context.Context, actor Actor, workspace str
 	return out, err
 }
 
+// webhookRef is an active webhook as enqueueWebhooks matches it.
+type webhookRef struct {
+	ID         string `db:"id"`
+	EventTypes string `db:"event_types"`
+}
+
 // enqueueWebhooks queues each event for every active webhook of its
 // workspace that selects its type, in the transaction that emits it: a
-// delivery exists if and only if the change committed. It is one indexed
-// query per workspace per transaction (not per event) and keeps no cache,
-// so a webhook registered on another replica is seen at once.
-func (t *tx) enqueueWebhooks(evs []Event) error {
-	type hook struct {
-		ID         string `db:"id"`
-		EventTypes string `db:"event_types"`
+// delivery exists if and only if the change committed. hooks holds the
+// active webhooks of the workspaces already looked up (it may be nil);
+// any other workspace costs one indexed query per transaction (not per
+// event). Nothing is cached across transactions, so a webhook registered
+// on another replica is seen at once.
+func (t *tx) enqueueWebhooks(evs []Event, hooks map[string][]webhookRef) error {
+	if hooks == nil {
+		hooks = map[string][]webhookRef{}
 	}
-	hooks := map[string][]hook{}
 	for _, ev := range evs {
 		if ev.Type == PingEvent {
 			continue
