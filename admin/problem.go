@@ -12,7 +12,7 @@ import (
 )
 
 // ProblemTypeBase prefixes the type URI of every problem this API returns;
-// docs/admin-api.md lists them.
+// The README's Admin API section lists them.
 const ProblemTypeBase = "https://roster.dev/problems/"
 
 // Problem is an RFC 9457 problem detail. Errors lists field-level

@@ -11,7 +11,7 @@ import (
 func (h *Handler) serviceProviderConfig(w http.ResponseWriter) error {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"schemas":          []string{urnSPC},
-		"documentationUri": "https://github.com/rosterhq/roster/blob/main/docs/scim.md",
+		"documentationUri": "https://github.com/rosterhq/roster#scim-provisioning",
 		"patch":            map[string]any{"supported": true},
 		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
 		"filter":           map[string]any{"supported": true, "maxResults": maxResults},
