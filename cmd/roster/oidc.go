@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -58,13 +60,16 @@ routed to the connection for --domains once the workspace has verified them
 	workspace := f.String("workspace", "", "workspace slug or id (required)")
 	issuer := f.String("issuer", "", "issuer URL, exactly as the provider's discovery document states it")
 	clientID := f.String("client-id", "", "client id registered at the provider (required)")
-	clientSecret := f.String("client-secret", "", "client secret registered at the provider (required)")
+	clientSecret := f.String("client-secret", "", "client secret registered at the provider (required; - reads it from standard input, out of the process list)")
 	kind := f.String("kind", directory.OIDCGeneric, "generic, google or entra")
 	tenant := f.String("tenant", "", "Entra tenant (directory) id, a GUID (entra)")
 	hd := f.String("hd", "", "Google Workspace domain, checked on the hd claim (google)")
 	domains := f.StringSlice("domains", nil, "email domains this provider signs in, comma-separated")
 	name := f.String("name", "", "label of the sign-in button")
 	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		if err := secretFromStdin(cmd, clientSecret); err != nil {
+			return err
+		}
 		if *workspace == "" || *clientID == "" || *clientSecret == "" {
 			return usageErrorf("--workspace, --client-id and --client-secret are required")
 		}
@@ -121,7 +126,7 @@ are unlinked: people link again on their next sign-in.`,
 	workspace := f.String("workspace", "", "workspace slug or id (required)")
 	issuer := f.String("issuer", "", "issuer URL, exactly as the provider's discovery document states it")
 	clientID := f.String("client-id", "", "client id registered at the provider")
-	clientSecret := f.String("client-secret", "", "new client secret (rotates it)")
+	clientSecret := f.String("client-secret", "", "new client secret (rotates it; - reads it from standard input)")
 	kind := f.String("kind", "", "generic, google or entra")
 	tenant := f.String("tenant", "", "Entra tenant (directory) id, a GUID (entra)")
 	hd := f.String("hd", "", "Google Workspace domain, checked on the hd claim (google)")
@@ -130,6 +135,9 @@ are unlinked: people link again on their next sign-in.`,
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
 		if *workspace == "" {
 			return usageErrorf("--workspace is required")
+		}
+		if err := secretFromStdin(cmd, clientSecret); err != nil {
+			return err
 		}
 		// Only the flags given change anything.
 		set := func(flag string, v *string) *string {
@@ -225,4 +233,22 @@ func oidcConnectionListCmd() *cobra.Command {
 		})
 	}
 	return cmd
+}
+
+// secretFromStdin replaces a secret flag's value "-" with the first line of
+// standard input, so the secret need not appear in the process list or
+// the shell's history.
+func secretFromStdin(cmd *cobra.Command, v *string) error {
+	if *v != "-" {
+		return nil
+	}
+	line, err := bufio.NewReader(io.LimitReader(cmd.InOrStdin(), 64<<10)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return usageError(fmt.Errorf("read the client secret from standard input: %w", err))
+	}
+	*v = strings.TrimRight(line, "\r\n")
+	if *v == "" {
+		return usageErrorf("no client secret on standard input")
+	}
+	return nil
 }

@@ -197,6 +197,20 @@ func TestOIDCConnectionUpdateDeleteCommands(t *testing.T) {
 		t.Errorf("rotated secret = %q, %v", s, err)
 	}
 
+	// "-" reads the secret from standard input, out of the process list.
+	rootCmd.SetIn(strings.NewReader("fr0m-stdin\n"))
+	if out, err := run("oidc", "connection", "update", "--database-url", dbURL, "--workspace", "acme", c.ID, "--client-secret", "-"); err != nil {
+		t.Fatalf("update from stdin: %v\n%s", err, out)
+	}
+	if stored, err := d.OIDCConnectionByID(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	} else if s, err := stored.ClientSecret(box); err != nil || s != "fr0m-stdin" {
+		t.Errorf("secret read from stdin = %q, %v", s, err)
+	}
+	rootCmd.SetIn(strings.NewReader(""))
+	_, err = run("oidc", "connection", "update", "--database-url", dbURL, "--workspace", "acme", c.ID, "--client-secret", "-")
+	wantUsage("empty secret on stdin", err)
+
 	// Refusals: nothing to change, an entra switch without a tenant, an
 	// unknown connection.
 	_, err = run("oidc", "connection", "update", "--database-url", dbURL, "--workspace", "acme", c.ID)
