@@ -118,6 +118,13 @@ func (in *inbox) waitFor(t *testing.T, addr, subject string) inboxMail {
 	return inboxMail{}
 }
 
+// all returns every mail received so far.
+func (in *inbox) all() []inboxMail {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return append([]inboxMail(nil), in.msgs...)
+}
+
 // mustRun runs roster and requires exit code want.
 func mustRun(t *testing.T, want int, stdin string, args ...string) result {
 	t.Helper()

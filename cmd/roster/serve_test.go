@@ -13,11 +13,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
@@ -189,75 +186,19 @@ func TestServeFirstRun(t *testing.T) {
 	}
 }
 
-// mailbox is a real SMTP server that counts what it accepts per recipient.
-type mailbox struct {
-	port int
-	mu   sync.Mutex
-	got  []string // "rcpt subject"
-}
-
-type mailSession struct {
-	mb *mailbox
-	to []string
-}
-
-func (s *mailSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (s *mailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = append(s.to, to)
-	return nil
-}
-func (s *mailSession) Reset()        { s.to = nil }
-func (s *mailSession) Logout() error { return nil }
-func (s *mailSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	subject := regexp.MustCompile(`(?m)^Subject: (.*?)\r?$`).FindSubmatch(b)
-	s.mb.mu.Lock()
-	defer s.mb.mu.Unlock()
-	for _, to := range s.to {
-		if subject != nil {
-			s.mb.got = append(s.mb.got, to+" "+string(subject[1]))
-		}
-	}
-	return nil
-}
-
-func startMailbox(t *testing.T) *mailbox {
-	mb := &mailbox{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailSession{mb: mb}, nil }))
-	srv.Domain = "localhost"
-	srv.ReadTimeout, srv.WriteTimeout = 5*time.Second, 5*time.Second
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mb.port = l.Addr().(*net.TCPAddr).Port
-	go func() { _ = srv.Serve(l) }()
-	t.Cleanup(func() { _ = srv.Close() })
-	return mb
-}
-
-func (mb *mailbox) messages() []string {
-	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	return append([]string(nil), mb.got...)
-}
-
 // With every setting from the environment, as a deployment would run it:
 // PostgreSQL (when available), a secret key, SMTP, JSON logs.
 func TestServeFromEnvironment(t *testing.T) {
 	for _, backend := range directorytest.Backends() {
 		t.Run(string(backend), func(t *testing.T) {
 			cleanEnv(t)
-			mb := startMailbox(t)
+			in := startInbox(t)
 			dbURL := directorytest.DatabaseURL(t, backend)
 			t.Setenv(envDatabaseURL, dbURL)
 			t.Setenv(envAddr, "127.0.0.1:0")
 			t.Setenv(envBaseURL, "https://roster.example/")
 			t.Setenv(envSecretKey, seal.NewKey()+","+seal.NewKey())
-			t.Setenv(envSMTPURL, "smtp://127.0.0.1:"+strconv.Itoa(mb.port)+"?tls=none&from=roster@roster.example&timeout=5s")
+			t.Setenv(envSMTPURL, "smtp://127.0.0.1:"+strconv.Itoa(in.port)+"?tls=none&from=roster@roster.example&timeout=5s")
 			t.Setenv(envLogFormat, "json")
 			s := startServe(t)
 			if code, _ := s.get(t, "/readyz"); code != 200 {
@@ -267,12 +208,9 @@ func TestServeFromEnvironment(t *testing.T) {
 			if !strings.HasPrefix(owner.Link, "https://roster.example/invite/") {
 				t.Errorf("link %s", owner.Link)
 			}
-			deadline := time.Now().Add(15 * time.Second)
-			for len(mb.messages()) == 0 && time.Now().Before(deadline) {
-				time.Sleep(20 * time.Millisecond)
-			}
-			if got := mb.messages(); len(got) != 1 || !strings.HasPrefix(got[0], "ada@acme.example ") || !strings.Contains(got[0], "Acme Corp") {
-				t.Errorf("mailbox got %q", got)
+			in.waitFor(t, "ada@acme.example", "Acme Corp")
+			if got := in.all(); len(got) != 1 || strings.Join(got[0].to, " ") != "ada@acme.example" {
+				t.Errorf("inbox got %+v", got)
 			}
 			res := s.shutdown(t)
 			if res.code != 0 {
