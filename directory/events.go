@@ -187,7 +187,10 @@ func (t *tx) insertEventsFindHooks(evs []Event) ([]webhookRef, error) {
 }
 
 // ListEvents returns up to limit events of a workspace with ids after
-// `after`, oldest first. Reading events needs members.read.
+// `after`, oldest first: the audit view of what has committed, available at
+// once. On PostgreSQL an id can commit after a larger one, so a consumer
+// that resumes from a position must read Feed instead, which waits for
+// that. Reading events needs members.read.
 func (d *Directory) ListEvents(ctx context.Context, actor Actor, workspace string, after int64, limit int) ([]Event, error) {
 	if limit <= 0 || limit > 1000 {
 		limit = 100
