@@ -28,22 +28,13 @@ func (h *Handler) groupList(w http.ResponseWriter, r *request, q url.Values) err
 	}
 	proj := parseProjection(groupType, q)
 	list := r.conn.ID + "\x00groups\x00" + q.Get("filter")
-	if query.SortBy == "" {
-		query.AfterID = h.hints.get(list, query.StartIndex)
-	}
-	if query.StartIndex > 1 {
-		query.Total = h.hints.total(list)
-	}
+	h.hints.prepare(list, &query)
 	page, err := h.dir.SCIMListGroups(r.Context(), r.conn, query, proj.wants("members"))
 	if err != nil {
 		return err
 	}
-	if len(page.Groups) == query.Count && query.Count > 0 {
-		// A full page: more pages of this list may follow.
-		if query.SortBy == "" {
-			h.hints.put(list, query.StartIndex+query.Count, page.Groups[len(page.Groups)-1].ID)
-		}
-		h.hints.setTotal(list, page.Total)
+	if n := len(page.Groups); n > 0 {
+		h.hints.record(list, query, n, page.Groups[n-1].ID, page.Total)
 	}
 	items := make([]any, len(page.Groups))
 	for i, g := range page.Groups {

@@ -3,6 +3,8 @@ package scim
 import (
 	"sync"
 	"time"
+
+	"github.com/rosterhq/roster/directory"
 )
 
 // pageHints remember where the previous page of a list ended, so the next
@@ -106,4 +108,27 @@ func (p *pageHints) put(list string, start int, afterID string) {
 		}
 	}
 	p.m[hintKey{list, start}] = hint{afterID: afterID, at: time.Now()}
+}
+
+// prepare fills q from what earlier pages of the same list left behind:
+// where to continue (unsorted lists only) and the total.
+func (p *pageHints) prepare(list string, q *directory.SCIMQuery) {
+	if q.SortBy == "" {
+		q.AfterID = p.get(list, q.StartIndex)
+	}
+	if q.StartIndex > 1 {
+		q.Total = p.total(list)
+	}
+}
+
+// record remembers a page of n items ending at lastID: only a full page
+// can be followed by another.
+func (p *pageHints) record(list string, q directory.SCIMQuery, n int, lastID string, total int) {
+	if n != q.Count || q.Count == 0 {
+		return
+	}
+	if q.SortBy == "" {
+		p.put(list, q.StartIndex+q.Count, lastID)
+	}
+	p.setTotal(list, total)
 }

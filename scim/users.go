@@ -101,22 +101,13 @@ func (h *Handler) userList(w http.ResponseWriter, r *request, q url.Values) erro
 	}
 	proj := parseProjection(userType, q)
 	list := r.conn.ID + "\x00users\x00" + q.Get("filter")
-	if query.SortBy == "" {
-		query.AfterID = h.hints.get(list, query.StartIndex)
-	}
-	if query.StartIndex > 1 {
-		query.Total = h.hints.total(list)
-	}
+	h.hints.prepare(list, &query)
 	page, err := h.dir.SCIMListUsers(r.Context(), r.conn, query)
 	if err != nil {
 		return err
 	}
-	if len(page.Users) == query.Count && query.Count > 0 {
-		// A full page: more pages of this list may follow.
-		if query.SortBy == "" {
-			h.hints.put(list, query.StartIndex+query.Count, page.Users[len(page.Users)-1].ID)
-		}
-		h.hints.setTotal(list, page.Total)
+	if n := len(page.Users); n > 0 {
+		h.hints.record(list, query, n, page.Users[n-1].ID, page.Total)
 	}
 	items, err := h.renderUsers(r, page.Users, proj)
 	if err != nil {
