@@ -112,6 +112,8 @@ type tx struct {
 	actor Actor
 	// events emitted and not yet written; flushed before commit.
 	events []Event
+	// deferred are inserts held back on PostgreSQL (deferred.go).
+	deferred []deferredInsert
 }
 
 // inTx runs fn in a transaction and commits it when fn returns nil. Every
@@ -135,6 +137,10 @@ func (d *Directory) runTx(ctx context.Context, opts *sql.TxOptions, actor Actor,
 		sqlTx.Rollback()
 		return err
 	}
+	if err := t.flushDeferred(); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
 	if err := sqlTx.Commit(); err != nil {
 		if isUniqueViolation(err) {
 			return fmt.Errorf("%w: %v", ErrConflict, err)
@@ -145,8 +151,17 @@ func (d *Directory) runTx(ctx context.Context, opts *sql.TxOptions, actor Actor,
 }
 
 // exec, get and selectRows run a query in the transaction, as a cached
-// prepared statement when there is one (stmtCache).
+// prepared statement when there is one (stmtCache), after the inserts
+// held back so far (deferred.go), which the query may read.
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
+	if err := t.flushDeferred(); err != nil {
+		return nil, err
+	}
+	return t.run(query, args...)
+}
+
+// run is exec without the held-back inserts.
+func (t *tx) run(query string, args ...any) (sql.Result, error) {
 	q := t.Rebind(query)
 	if s := t.d.prepared(t.ctx, q); s != nil {
 		return t.StmtxContext(t.ctx, s).ExecContext(t.ctx, args...)
@@ -155,6 +170,9 @@ func (t *tx) exec(query string, args ...any) (sql.Result, error) {
 }
 
 func (t *tx) get(dest any, query string, args ...any) error {
+	if err := t.flushDeferred(); err != nil {
+		return err
+	}
 	q := t.Rebind(query)
 	if s := t.d.prepared(t.ctx, q); s != nil {
 		return t.StmtxContext(t.ctx, s).GetContext(t.ctx, dest, args...)
@@ -163,6 +181,14 @@ func (t *tx) get(dest any, query string, args ...any) error {
 }
 
 func (t *tx) selectRows(dest any, query string, args ...any) error {
+	if err := t.flushDeferred(); err != nil {
+		return err
+	}
+	return t.selectRun(dest, query, args...)
+}
+
+// selectRun is selectRows without the held-back inserts.
+func (t *tx) selectRun(dest any, query string, args ...any) error {
 	q := t.Rebind(query)
 	if s := t.d.prepared(t.ctx, q); s != nil {
 		return t.StmtxContext(t.ctx, s).SelectContext(t.ctx, dest, args...)

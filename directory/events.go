@@ -161,16 +161,27 @@ func (t *tx) insertEvents(evs []Event) error {
 // ids and returns the workspace's active webhooks, in one PostgreSQL
 // statement (a data-modifying WITH; SQLite has none).
 func (t *tx) insertEventsFindHooks(evs []Event) ([]webhookRef, error) {
-	q, args := eventsInsert(evs)
+	// The inserts held back in this transaction (deferred.go) ride along
+	// as further WITH clauses: the statement reads only webhooks, which
+	// are never inserted that way, so it cannot miss their rows.
+	with, args, taken := t.takeDeferred()
+	if with == "" {
+		with = "WITH "
+	}
+	q, evArgs := eventsInsert(evs)
 	var rows []struct {
 		EventID    *int64  `db:"event_id"`
 		HookID     *string `db:"hook_id"`
 		EventTypes *string `db:"event_types"`
 	}
-	err := t.selectRows(&rows, `WITH e AS (`+q+` RETURNING id)
+	args = append(append(args, evArgs...), evs[0].WorkspaceID)
+	err := t.selectRun(&rows, with+`e AS (`+q+` RETURNING id)
 		SELECT id AS event_id, NULL AS hook_id, NULL AS event_types FROM e
-		UNION ALL SELECT NULL, id, event_types FROM webhooks WHERE workspace_id = ? AND active`, append(args, evs[0].WorkspaceID)...)
+		UNION ALL SELECT NULL, id, event_types FROM webhooks WHERE workspace_id = ? AND active`, args...)
 	if err != nil {
+		if mapped := deferredError(taken, err); mapped != err {
+			return nil, mapped
+		}
 		return nil, fmt.Errorf("append %s event: %w", evs[0].Type, err)
 	}
 	var ids []int64

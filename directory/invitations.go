@@ -381,15 +381,18 @@ func (t *tx) inviteOne(ws *workspaceRow, p principal, s inviteSpec) (InviteOutco
 	if m == nil {
 		m = &membershipRow{ID: newID(), Status: StatusInvited, Kind: kind}
 		if s.scim != nil {
-			_, err = t.exec(`INSERT INTO memberships (id, workspace_id, user_id, role, effective_role, status, kind, source, scim_user_name, scim_user_name_norm, external_id, scim_attrs, created_at, updated_at)
+			userName := s.scim.userName
+			err = t.insert(func(err error) error {
+				if isUserNameClash(err) {
+					return fmt.Errorf("%w: userName %q is already taken in this workspace", ErrConflict, userName)
+				}
+				return nil
+			}, `INSERT INTO memberships (id, workspace_id, user_id, role, effective_role, status, kind, source, scim_user_name, scim_user_name_norm, external_id, scim_attrs, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, 'invited', ?, ?, ?, ?, ?, ?, ?, ?)`,
 				m.ID, ws.ID, u.ID, s.role.Key, s.role.Key, kind, s.source, s.scim.userName, foldCase(s.scim.userName), s.scim.externalID, s.scim.attrs, t.now, t.now)
-			if isUserNameClash(err) {
-				return out, fmt.Errorf("%w: userName %q is already taken in this workspace", ErrConflict, s.scim.userName)
-			}
 			out.scimWritten = err == nil
 		} else {
-			_, err = t.exec(`INSERT INTO memberships (id, workspace_id, user_id, role, effective_role, status, kind, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'invited', ?, ?, ?, ?)`,
+			err = t.insert(nil, `INSERT INTO memberships (id, workspace_id, user_id, role, effective_role, status, kind, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'invited', ?, ?, ?, ?)`,
 				m.ID, ws.ID, u.ID, s.role.Key, s.role.Key, kind, s.source, t.now, t.now)
 		}
 		if err != nil {
@@ -412,12 +415,11 @@ func (t *tx) inviteOne(ws *workspaceRow, p principal, s inviteSpec) (InviteOutco
 	}
 	inv := newID()
 	expires := t.now.Add(time.Duration(ws.InvitationTTLSeconds) * time.Second)
-	_, err = t.exec(`INSERT INTO invitations (id, workspace_id, membership_id, email_norm, role, teams, grants, inviter_kind, inviter_id, inviter_name, token_hash, expires_at, status, send_email, main_admin, created_at, updated_at)
+	err = t.insert(func(error) error { return fmt.Errorf("%w: %s already has an open invitation", ErrConflict, s.email) },
+		`INSERT INTO invitations (id, workspace_id, membership_id, email_norm, role, teams, grants, inviter_kind, inviter_id, inviter_name, token_hash, expires_at, status, send_email, main_admin, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
 		inv, ws.ID, m.ID, s.email, s.role.Key, string(teams), grants, string(p.actor.Kind), p.actor.ID, inviterName(p), hash, expires, s.sendEmail, s.mainAdmin, t.now, t.now)
-	if isUniqueViolation(err) {
-		return out, fmt.Errorf("%w: %s already has an open invitation", ErrConflict, s.email)
-	} else if err != nil {
+	if err != nil {
 		return out, fmt.Errorf("create invitation: %w", err)
 	}
 	out.Status, out.Kind, out.MembershipID, out.InvitationID = OutcomeInvited, m.Kind, m.ID, inv

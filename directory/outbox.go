@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -33,17 +34,46 @@ type OutboxMessage struct {
 	CreatedAt   time.Time       `db:"created_at"`
 }
 
+// outboxItem is one message to enqueue.
+type outboxItem struct {
+	workspaceID, kind, targetID string
+	payload                     any
+}
+
 // enqueue writes an outbox message in the current transaction, so it is
 // sent if and only if the change commits.
 func (t *tx) enqueue(workspaceID, kind, targetID string, payload any) error {
-	body, err := json.Marshal(payload)
-	if err != nil {
-		return fmt.Errorf("encode %s outbox message: %w", kind, err)
-	}
-	_, err = t.exec(`INSERT INTO outbox (workspace_id, kind, target_id, payload, status, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)`,
-		workspaceID, kind, targetID, string(body), t.now, t.now)
-	if err != nil {
-		return fmt.Errorf("enqueue %s: %w", kind, err)
+	return t.enqueueAll([]outboxItem{{workspaceID: workspaceID, kind: kind, targetID: targetID, payload: payload}})
+}
+
+// outboxPerInsert bounds the rows of one multi-row outbox insert (6
+// parameters each).
+const outboxPerInsert = 100
+
+// enqueueAll writes messages in the current transaction, in order: the
+// rows of one multi-row INSERT take their ids in row order, and the
+// outbox is delivered in id order (a webhook receiver sees events in the
+// order they happened).
+func (t *tx) enqueueAll(items []outboxItem) error {
+	for start := 0; start < len(items); start += outboxPerInsert {
+		chunk := items[start:min(start+outboxPerInsert, len(items))]
+		var b strings.Builder
+		b.WriteString(`INSERT INTO outbox (workspace_id, kind, target_id, payload, status, attempts, next_attempt_at, created_at) VALUES `)
+		args := make([]any, 0, 6*len(chunk))
+		for i, it := range chunk {
+			body, err := json.Marshal(it.payload)
+			if err != nil {
+				return fmt.Errorf("encode %s outbox message: %w", it.kind, err)
+			}
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?, ?, ?, ?, 'pending', 0, ?, ?)")
+			args = append(args, it.workspaceID, it.kind, it.targetID, string(body), t.now, t.now)
+		}
+		if err := t.insert(nil, b.String(), args...); err != nil {
+			return fmt.Errorf("enqueue %s: %w", chunk[0].kind, err)
+		}
 	}
 	return nil
 }

@@ -23,10 +23,12 @@ type stmtCache struct {
 }
 
 // maxCachedStmts bounds the cache; maxStmtParams keeps out the one-off
-// shapes of expanded IN (...) lists and multi-row inserts.
+// shapes of expanded IN (...) lists and long multi-row inserts, while
+// admitting the few fixed shapes of held-back inserts riding on an events
+// statement (deferred.go: a SCIM create is about 75 parameters).
 const (
 	maxCachedStmts = 512
-	maxStmtParams  = 40
+	maxStmtParams  = 100
 )
 
 // prepared returns the cached prepared statement for a rebound query, or

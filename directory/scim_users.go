@@ -2,9 +2,7 @@ package directory
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -244,20 +242,21 @@ func (d *Directory) SCIMCreateUser(ctx context.Context, conn SCIMConnection, in 
 // scimProvision is SCIMCreateUser inside its transaction.
 func (t *tx) scimProvision(ws *workspaceRow, conn SCIMConnection, in SCIMUserInput, email string) (*scimUserRow, string, error) {
 	var m *scimMembership
+	var person *scimPerson
 	var action string
 	if email != "" {
-		found, err := t.scimMembershipByEmail(ws.ID, email)
+		found, err := t.scimPersonAt(ws.ID, email, scimActivationDomain(conn, email))
 		if err != nil {
 			return nil, "", err
 		}
-		if found != nil && found.Status != StatusRemoved && found.UserNameNorm != nil {
+		if found.member != nil && found.member.Status != StatusRemoved && found.member.UserNameNorm != nil {
 			// Another SCIM user of this workspace already is this person
 			// (IdPs may repeat an address across accounts): this one is
 			// kept without linking the address, never merged.
 			action = fmt.Sprintf("email %s belongs to another SCIM user here; not linked; ", email)
 			email = ""
 		} else {
-			m = found
+			m, person = found.member, &found
 		}
 	}
 	if email == "" {
@@ -281,7 +280,7 @@ func (t *tx) scimProvision(ws *workspaceRow, conn SCIMConnection, in SCIMUserInp
 		}
 		m, fresh, action = created.m, created.fresh, action+created.action
 	default:
-		granted, err := t.scimGrant(ws, conn, m, in, email)
+		granted, err := t.scimGrant(ws, conn, m, in, email, person)
 		if err != nil {
 			return nil, "", err
 		}
@@ -313,20 +312,6 @@ func (t *tx) scimProvision(ws *workspaceRow, conn SCIMConnection, in SCIMUserInp
 		return nil, "", err
 	}
 	return r, action, nil
-}
-
-// scimMembershipByEmail finds the membership in ws of the person with a
-// normalised email, any status; nil when there is none.
-func (t *tx) scimMembershipByEmail(workspaceID, email string) (*scimMembership, error) {
-	var m scimMembership
-	err := t.get(&m, `SELECT m.id, m.user_id, m.status, m.kind, m.scim_user_name_norm FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.workspace_id = ? AND u.email_norm = ?`+t.forUpdate(), workspaceID, email)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	} else if err != nil {
-		return nil, fmt.Errorf("find member by email: %w", err)
-	}
-	return &m, nil
 }
 
 // scimTombstone finds a removed SCIM membership with the input's userName,
@@ -361,8 +346,9 @@ type scimGrantResult struct {
 
 // scimGrant gives the person a seat by the bridge rules: m is nil (a new
 // membership) or a tombstone to revive; email is "" when the person has no
-// usable address.
-func (t *tx) scimGrant(ws *workspaceRow, conn SCIMConnection, m *scimMembership, in SCIMUserInput, email string) (scimGrantResult, error) {
+// usable address; person is what scimPersonAt found for email in this
+// transaction, or nil to look it up.
+func (t *tx) scimGrant(ws *workspaceRow, conn SCIMConnection, m *scimMembership, in SCIMUserInput, email string, person *scimPerson) (scimGrantResult, error) {
 	p, err := t.principal(ws)
 	if err != nil {
 		return scimGrantResult{}, err
@@ -399,15 +385,15 @@ func (t *tx) scimGrant(ws *workspaceRow, conn SCIMConnection, m *scimMembership,
 		}
 		return scimGrantResult{m: m, fresh: fresh, action: "created without an email address (invited; no invitation sent)"}, nil
 	}
-	domain := ""
-	if conn.Activation == ActivationDomain {
-		domain = EmailDomain(email)
+	if person == nil {
+		found, err := t.scimPersonAt(ws.ID, email, scimActivationDomain(conn, email))
+		if err != nil {
+			return scimGrantResult{}, err
+		}
+		person = &found
 	}
-	found, verified, err := t.scimPersonOf(ws.ID, email, domain)
-	if err != nil {
-		return scimGrantResult{}, err
-	}
-	if verified {
+	found := person.user
+	if person.verified {
 		u, kind, err := t.ensureFoundUser(ws, found, email, name, "", nil)
 		if err != nil {
 			return scimGrantResult{}, err
@@ -514,10 +500,34 @@ func (t *tx) scimDomainVerified(workspaceID, domain string) (bool, error) {
 	return d != nil, err
 }
 
-// scimPersonOf finds the user with a normalised email (nil when there is
-// none) and whether the workspace verified emailDomain ("" for no
-// domain), in one query: a SCIM create needs both.
-func (t *tx) scimPersonOf(workspaceID, email, emailDomain string) (*userRow, bool, error) {
+// scimActivationDomain is the domain of email whose verification makes
+// the person an active member at once: none ("") when the connection
+// invites everyone.
+func scimActivationDomain(conn SCIMConnection, email string) string {
+	if conn.Activation != ActivationDomain {
+		return ""
+	}
+	return EmailDomain(email)
+}
+
+// scimPerson is what provisioning an address needs to know, read in one
+// query.
+type scimPerson struct {
+	// member is the person's membership in the workspace, any status,
+	// locked for the transaction; nil when there is none.
+	member *scimMembership
+	// user has the address; nil when nobody has it.
+	user *userRow
+	// verified says the workspace verified the domain asked about.
+	verified bool
+}
+
+// scimPersonAt finds the user with a normalised email, their membership in
+// the workspace (locked on PostgreSQL) and whether the workspace verified
+// emailDomain ("" for no domain), in one query: a SCIM create needs all
+// three, and each round trip to the database is most of what a query
+// costs.
+func (t *tx) scimPersonAt(workspaceID, email, emailDomain string) (scimPerson, error) {
 	domain, err := NormalizeDomain(emailDomain)
 	if err != nil {
 		domain = ""
@@ -533,17 +543,30 @@ func (t *tx) scimPersonOf(workspaceID, email, emailDomain string) (*userRow, boo
 		HomeWorkspaceID *string    `db:"home_workspace_id"`
 		Profile         *string    `db:"profile"`
 		CreatedAt       *time.Time `db:"created_at"`
+		MemberID        *string    `db:"m_id"`
+		MemberStatus    *string    `db:"m_status"`
+		MemberKind      *string    `db:"m_kind"`
+		MemberUserName  *string    `db:"m_user_name_norm"`
 	}
 	// The one-row derived table keeps a row when nobody has the address.
-	err = t.get(&r, `SELECT EXISTS (SELECT 1 FROM domains WHERE workspace_id = ? AND domain = ? AND verified_at IS NOT NULL) AS verified,
-		u.id, u.email, u.email_norm, u.name, u.phone, u.locale, u.home_workspace_id, u.profile, u.created_at
-		FROM (SELECT 1 AS one) x LEFT JOIN users u ON u.email_norm = ?`, workspaceID, domain, email)
-	if err != nil {
-		return nil, false, fmt.Errorf("find user and verified domain: %w", err)
+	// PostgreSQL cannot lock the nullable side of an outer join, so there
+	// the membership is a LATERAL subquery that locks its row; SQLite has
+	// no LATERAL and needs no lock (its writers are serialised).
+	members := `LEFT JOIN memberships m ON m.user_id = u.id AND m.workspace_id = ?`
+	if t.d.dialect == Postgres {
+		members = `LEFT JOIN LATERAL (SELECT id, status, kind, scim_user_name_norm FROM memberships
+			WHERE user_id = u.id AND workspace_id = ? FOR UPDATE) m ON TRUE`
 	}
-	verified := r.Verified && domain != ""
+	err = t.get(&r, `SELECT EXISTS (SELECT 1 FROM domains WHERE workspace_id = ? AND domain = ? AND verified_at IS NOT NULL) AS verified,
+		u.id, u.email, u.email_norm, u.name, u.phone, u.locale, u.home_workspace_id, u.profile, u.created_at,
+		m.id AS m_id, m.status AS m_status, m.kind AS m_kind, m.scim_user_name_norm AS m_user_name_norm
+		FROM (SELECT 1 AS one) x LEFT JOIN users u ON u.email_norm = ? `+members, workspaceID, domain, email, workspaceID)
+	if err != nil {
+		return scimPerson{}, fmt.Errorf("find person, membership and verified domain: %w", err)
+	}
+	p := scimPerson{verified: r.Verified && domain != ""}
 	if r.ID == nil {
-		return nil, verified, nil
+		return p, nil
 	}
 	str := func(p *string) string {
 		if p == nil {
@@ -551,8 +574,12 @@ func (t *tx) scimPersonOf(workspaceID, email, emailDomain string) (*userRow, boo
 		}
 		return *p
 	}
-	return &userRow{ID: *r.ID, Email: r.Email, EmailNorm: r.EmailNorm, Name: str(r.Name), Phone: str(r.Phone), Locale: str(r.Locale),
-		HomeWorkspaceID: r.HomeWorkspaceID, Profile: str(r.Profile), CreatedAt: *r.CreatedAt}, verified, nil
+	p.user = &userRow{ID: *r.ID, Email: r.Email, EmailNorm: r.EmailNorm, Name: str(r.Name), Phone: str(r.Phone), Locale: str(r.Locale),
+		HomeWorkspaceID: r.HomeWorkspaceID, Profile: str(r.Profile), CreatedAt: *r.CreatedAt}
+	if r.MemberID != nil {
+		p.member = &scimMembership{ID: *r.MemberID, UserID: *r.ID, Status: str(r.MemberStatus), Kind: str(r.MemberKind), UserNameNorm: r.MemberUserName}
+	}
+	return p, nil
 }
 
 // scimWriteUser stores the SCIM side of a membership: userName (unique
@@ -614,7 +641,7 @@ func (t *tx) scimWriteEmails(workspaceID, membershipID string, emails []scimEmai
 		}
 		args = append(args, membershipID, i, workspaceID, e.Value, foldCase(strings.TrimSpace(e.Value)), typ, e.Primary, display)
 	}
-	if _, err := t.exec(b.String(), args...); err != nil {
+	if err := t.insert(nil, b.String(), args...); err != nil {
 		return fmt.Errorf("store SCIM emails: %w", err)
 	}
 	return nil
@@ -658,7 +685,7 @@ func (t *tx) scimSetActive(ws *workspaceRow, conn SCIMConnection, r *scimUserRow
 		if email == "" {
 			email = personEmail(in.UserName, scimEmails(in.Attrs))
 		}
-		g, err := t.scimGrant(ws, conn, &scimMembership{ID: m.ID, UserID: m.UserID, Status: StatusRemoved, Kind: m.Kind}, in, email)
+		g, err := t.scimGrant(ws, conn, &scimMembership{ID: m.ID, UserID: m.UserID, Status: StatusRemoved, Kind: m.Kind}, in, email, nil)
 		if err != nil {
 			return "", err
 		}

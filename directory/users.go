@@ -132,11 +132,10 @@ func (t *tx) createUser(email, name, phone, locale, homeWorkspaceID string, prof
 	if email != "" {
 		u.Email, u.EmailNorm = &email, &email
 	}
-	_, err := t.exec(`INSERT INTO users (id, email, email_norm, name, phone, phone_norm, locale, home_workspace_id, profile, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	err := t.insert(func(error) error { return fmt.Errorf("%w: a user with email %s already exists", ErrConflict, email) },
+		`INSERT INTO users (id, email, email_norm, name, phone, phone_norm, locale, home_workspace_id, profile, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Email, u.EmailNorm, name, phone, NormalizePhone(phone), locale, home, profile, t.now, t.now)
-	if isUniqueViolation(err) {
-		return nil, fmt.Errorf("%w: a user with email %s already exists", ErrConflict, email)
-	} else if err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
 	}
 	return u, nil

@@ -334,6 +334,7 @@ func (t *tx) enqueueWebhooks(evs []Event, hooks map[string][]webhookRef) error {
 	if hooks == nil {
 		hooks = map[string][]webhookRef{}
 	}
+	var items []outboxItem
 	for _, ev := range evs {
 		if ev.Type == PingEvent {
 			continue
@@ -347,13 +348,11 @@ func (t *tx) enqueueWebhooks(evs []Event, hooks map[string][]webhookRef) error {
 		}
 		for _, h := range hs {
 			if matchEventType(decodeStrings(h.EventTypes), ev.Type) {
-				if err := t.enqueue(ev.WorkspaceID, OutboxWebhook, h.ID, ev); err != nil {
-					return err
-				}
+				items = append(items, outboxItem{workspaceID: ev.WorkspaceID, kind: OutboxWebhook, targetID: h.ID, payload: ev})
 			}
 		}
 	}
-	return nil
+	return t.enqueueAll(items)
 }
 
 // PingWebhook sends a webhook.ping event to one webhook only, so an admin

@@ -1,0 +1,32 @@
+package directory
+
+import "context"
+
+// CreateUsersForTest creates users with emails through the held-back
+// inserts of deferred.go, in one transaction: then, when read is set,
+// counts them inside the transaction (a read must see the rows held back
+// before it), and, when emit is set, emits an event (the held-back rows
+// then ride on the events statement at commit).
+func CreateUsersForTest(ctx context.Context, d *Directory, workspaceID string, emails []string, read, emit bool) (seen int, err error) {
+	err = d.inTx(ctx, System(), func(t *tx) error {
+		for _, e := range emails {
+			if _, err := t.createUser(e, "", "", "", workspaceID, ""); err != nil {
+				return err
+			}
+		}
+		if read {
+			q, args, err := inQuery(`SELECT COUNT(*) FROM users WHERE email_norm IN (?)`, emails)
+			if err != nil {
+				return err
+			}
+			if err := t.get(&seen, q, args...); err != nil {
+				return err
+			}
+		}
+		if emit {
+			return t.emit(workspaceID, "test.users_created", "workspace", workspaceID, map[string]any{"emails": emails})
+		}
+		return nil
+	})
+	return seen, err
+}
