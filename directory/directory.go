@@ -44,6 +44,9 @@ type Directory struct {
 	log      *slog.Logger
 	// stmts caches prepared statements (PostgreSQL; see scim_stmt.go).
 	stmts stmtCache
+	// scimAuth caches SCIM authentications (PostgreSQL; nil on SQLite;
+	// see scim_authcache.go).
+	scimAuth *scimAuthCache
 }
 
 // Open connects to the database named by databaseURL (see
@@ -71,6 +74,10 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Directory, er
 	if d.log == nil {
 		d.log = slog.Default()
 	}
+	if err := d.startSCIMAuthCache(ctx, databaseURL); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -85,8 +92,12 @@ func Migrate(ctx context.Context, databaseURL string) error {
 	return migrate(ctx, db.DB, dialect)
 }
 
-// Close closes the database pool.
-func (d *Directory) Close() error { return d.db.Close() }
+// Close stops the SCIM authentication cache's listener and closes the
+// database pool.
+func (d *Directory) Close() error {
+	d.scimAuth.close()
+	return d.db.Close()
+}
 
 // Dialect reports which database the Directory runs on.
 func (d *Directory) Dialect() Dialect { return d.dialect }
@@ -141,7 +152,17 @@ func (d *Directory) runTx(ctx context.Context, opts *sql.TxOptions, actor Actor,
 		sqlTx.Rollback()
 		return err
 	}
-	if err := sqlTx.Commit(); err != nil {
+	err = sqlTx.Commit()
+	// A write may have revoked a SCIM token or changed a connection or a
+	// workspace: clear cached SCIM authentications now, so this process
+	// honours it on its very next request (other processes hear NOTIFY;
+	// see scim_authcache.go). Also when Commit fails, as a lost connection
+	// can hide a COMMIT that took effect. SCIM's own writes change none of
+	// those rows, and keep the cache.
+	if (opts == nil || !opts.ReadOnly) && actor.Kind != ActorSCIM {
+		d.scimAuth.invalidate()
+	}
+	if err != nil {
 		if isUniqueViolation(err) {
 			return fmt.Errorf("%w: %v", ErrConflict, err)
 		}

@@ -415,31 +415,32 @@ var errUnknownSCIMToken = fmt.Errorf("unknown SCIM token: %w", ErrNotFound)
 // writes it again: a write per request would double the cost of reads.
 const tokenUseGranularity = time.Minute
 
-// AuthenticateSCIM finds the connection a bearer token belongs to, with
-// one indexed query. Unknown tokens are ErrNotFound, expired ones
-// ErrExpired and revoked ones ErrRevoked.
+// AuthenticateSCIM finds the connection a bearer token belongs to. Unknown
+// tokens are ErrNotFound, expired ones ErrExpired and revoked ones
+// ErrRevoked. It reads the token, its connection and its workspace with one
+// indexed query; on PostgreSQL a token that authenticated before is
+// answered from a per-process cache instead, which every change to tokens,
+// connections or workspaces clears: before the change returns in this
+// process, through NOTIFY in the others (scim_authcache.go). Expiry is
+// checked on every request either way. SQLite always queries.
 func (d *Directory) AuthenticateSCIM(ctx context.Context, token string) (SCIMConnection, error) {
 	if token == "" || len(token) > 512 {
 		return SCIMConnection{}, errUnknownSCIMToken
 	}
-	var row struct {
-		scimConnectionRow
-		TokenID    string       `db:"token_id"`
-		ExpiresAt  *time.Time   `db:"expires_at"`
-		RevokedAt  *time.Time   `db:"revoked_at"`
-		LastUsedAt *time.Time   `db:"last_used_at"`
-		W          workspaceRow `db:"w"`
-	}
-	err := d.dbGet(ctx, &row, `SELECT k.id AS token_id, k.expires_at, k.revoked_at, k.last_used_at, `+scimConnectionColumns+`,
+	hash := HashToken(token)
+	row, cached, gen := d.scimAuth.lookup(hash)
+	if !cached {
+		err := d.dbGet(ctx, &row, `SELECT k.id AS token_id, k.expires_at, k.revoked_at, k.last_used_at, `+scimConnectionColumns+`,
 		w.id AS "w.id", w.slug AS "w.slug", w.name AS "w.name", w.seat_limit AS "w.seat_limit", w.trial_ends_at AS "w.trial_ends_at",
 		w.invite_roles AS "w.invite_roles", w.invitation_ttl_seconds AS "w.invitation_ttl_seconds", w.terms_version AS "w.terms_version",
 		w.created_at AS "w.created_at", w.updated_at AS "w.updated_at"
 		FROM scim_tokens k JOIN scim_connections c ON c.id = k.connection_id JOIN workspaces w ON w.id = c.workspace_id
-		WHERE k.token_hash = ?`, HashToken(token))
-	if errors.Is(err, sql.ErrNoRows) {
-		return SCIMConnection{}, errUnknownSCIMToken
-	} else if err != nil {
-		return SCIMConnection{}, fmt.Errorf("authenticate SCIM token: %w", err)
+		WHERE k.token_hash = ?`, hash)
+		if errors.Is(err, sql.ErrNoRows) {
+			return SCIMConnection{}, errUnknownSCIMToken
+		} else if err != nil {
+			return SCIMConnection{}, fmt.Errorf("authenticate SCIM token: %w", err)
+		}
 	}
 	now := d.now().UTC()
 	switch {
@@ -451,7 +452,15 @@ func (d *Directory) AuthenticateSCIM(ctx context.Context, token string) (SCIMCon
 	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) > tokenUseGranularity {
 		if _, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE scim_tokens SET last_used_at = ? WHERE id = ?`), now, row.TokenID); err != nil {
 			d.log.Warn("record SCIM token use", "token", row.TokenID, "err", err)
+		} else {
+			row.LastUsedAt = &now
+			d.scimAuth.touch(hash, now)
 		}
+	}
+	if !cached {
+		// Only tokens that authenticated are cached: unknown, revoked and
+		// expired ones always go to the database.
+		d.scimAuth.fill(hash, gen, row)
 	}
 	c := row.scimConnectionRow.public()
 	c.TokenID, c.ws = row.TokenID, &row.W

@@ -1,0 +1,24 @@
+package directory
+
+// Hooks for the tests of package directory_test.
+
+// SCIMConnectionWorkspace is the workspace as AuthenticateSCIM read it for
+// the connection (what the request's operations use).
+func SCIMConnectionWorkspace(c SCIMConnection) Workspace {
+	if c.ws == nil {
+		return Workspace{}
+	}
+	return c.ws.public()
+}
+
+// SCIMAuthCacheOn reports whether d's SCIM authentication cache is in use:
+// PostgreSQL, with the listener connected and LISTENing.
+func SCIMAuthCacheOn(d *Directory) bool {
+	c := d.scimAuth
+	if c == nil {
+		return false
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.on()
+}
