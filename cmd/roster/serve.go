@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -98,12 +99,34 @@ Stops gracefully on SIGINT or SIGTERM.`,
 	rootCmd.AddCommand(cmd)
 }
 
+// Garbage collector settings of `roster serve` unless GOGC or GOMEMLIMIT
+// say otherwise. The server's live heap is small (about 10 MiB), so Go's
+// default GOGC=100 collects every few milliseconds under SCIM load;
+// measured on `roster bench`, GOGC=400 cut the server's CPU per request by
+// a tenth to a fifth for 10 MiB more resident memory. The soft limit
+// makes the collector work harder again before the heap gets anywhere
+// near the memory a deployment plans for.
+const (
+	serveGCPercent   = 400
+	serveMemoryLimit = 256 << 20
+)
+
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(serveGCPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(serveMemoryLimit)
+	}
+}
+
 func runServe(cmd *cobra.Command, _ []string) error {
 	logger, err := newLogger(cmd)
 	if err != nil {
 		return err
 	}
 	slog.SetDefault(logger)
+	tuneGC()
 	dev, _ := cmd.Flags().GetBool("dev")
 	transport, err := mailTransport(setting(cmd, "smtp-url", envSMTPURL), logger)
 	if err != nil {
