@@ -30,3 +30,9 @@ func CreateUsersForTest(ctx context.Context, d *Directory, workspaceID string, e
 	})
 	return seen, err
 }
+
+// OptimisticRuns reports how many optimistic runs committed and how many
+// ran again in a transaction.
+func OptimisticRuns(d *Directory) (committed, fellBack int64) {
+	return d.optimism.committed.Load(), d.optimism.fellBack.Load()
+}

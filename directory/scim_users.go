@@ -208,7 +208,8 @@ func (d *Directory) SCIMCreateUser(ctx context.Context, conn SCIMConnection, in 
 	}
 	email := personEmail(in.UserName, scimEmails(in.Attrs))
 	provision := func(in SCIMUserInput) (out SCIMUser, did string, err error) {
-		err = d.inTx(ctx, conn.Actor(), func(t *tx) error {
+		// Most creates only read once and insert: optimistic.go.
+		err = d.inTxOptimistic(ctx, conn.Actor(), conn.WorkspaceID, func(t *tx) error {
 			ws, err := t.scimWorkspace(conn)
 			if err != nil {
 				return err
@@ -557,7 +558,11 @@ func (t *tx) scimPersonAt(workspaceID, email, emailDomain string) (scimPerson, e
 		members = `LEFT JOIN LATERAL (SELECT id, status, kind, scim_user_name_norm FROM memberships
 			WHERE user_id = u.id AND workspace_id = ? FOR UPDATE) m ON TRUE`
 	}
-	err = t.get(&r, `SELECT EXISTS (SELECT 1 FROM domains WHERE workspace_id = ? AND domain = ? AND verified_at IS NOT NULL) AS verified,
+	// A peek: an optimistic run's inserts re-check through unique indexes
+	// that nobody took the address or the membership meanwhile, and a
+	// domain verified a moment later changes nothing that could not have
+	// happened in the other order.
+	err = t.peek(&r, `SELECT EXISTS (SELECT 1 FROM domains WHERE workspace_id = ? AND domain = ? AND verified_at IS NOT NULL) AS verified,
 		u.id, u.email, u.email_norm, u.name, u.phone, u.locale, u.home_workspace_id, u.profile, u.created_at,
 		m.id AS m_id, m.status AS m_status, m.kind AS m_kind, m.scim_user_name_norm AS m_user_name_norm
 		FROM (SELECT 1 AS one) x LEFT JOIN users u ON u.email_norm = ? `+members, workspaceID, domain, email, workspaceID)
