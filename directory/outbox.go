@@ -1,9 +1,11 @@
 package directory
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -90,56 +92,60 @@ func (t *tx) enqueueEmail(workspaceID string, req EmailRequest) error {
 // not handed to anyone else until the lease runs out, so a sender that
 // crashes mid-way loses nothing, and several replicas never send the same
 // message at once (FOR UPDATE SKIP LOCKED on PostgreSQL; SQLite has a
-// single writer).
+// single writer). The claim is one statement, atomic on its own, like
+// the completions below: the outbox is written at the rate things
+// happen, and a transaction around each step would double its round trips.
+// The earliest due are claimed first, and come back in id order.
 func (d *Directory) ClaimOutbox(ctx context.Context, kind string, limit int, lease time.Duration) ([]OutboxMessage, error) {
-	var out []OutboxMessage
-	err := d.inTx(ctx, System(), func(t *tx) error {
-		lock := ""
-		if d.dialect == Postgres {
-			lock = " FOR UPDATE SKIP LOCKED"
-		}
-		var rows []struct {
-			OutboxMessage
-			Payload string `db:"payload"`
-		}
-		if err := t.selectRows(&rows, `SELECT id, workspace_id, kind, target_id, payload, attempts, created_at FROM outbox
-			WHERE status = 'pending' AND kind = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`+lock, kind, t.now, limit); err != nil {
-			return fmt.Errorf("claim outbox: %w", err)
-		}
-		for _, r := range rows {
-			if _, err := t.exec(`UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?`, t.now.Add(lease), r.ID); err != nil {
-				return fmt.Errorf("lease outbox message %d: %w", r.ID, err)
-			}
-			m := r.OutboxMessage
-			m.Payload = json.RawMessage(r.Payload)
-			m.Attempts++
-			out = append(out, m)
-		}
-		return nil
+	lock := ""
+	if d.dialect == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	now := d.now().UTC()
+	var rows []struct {
+		OutboxMessage
+		Payload string `db:"payload"`
+	}
+	// SQLite's RETURNING sees only the updated table, so the order comes
+	// from ids, which follow the order things happened.
+	// The claimed ids are materialised once, so the LIMIT and the locks
+	// apply to exactly the rows updated.
+	err := d.dbSelect(ctx, &rows, `WITH c AS MATERIALIZED (SELECT id FROM outbox
+			WHERE status = 'pending' AND kind = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`+lock+`)
+		UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id IN (SELECT id FROM c)
+		RETURNING id, workspace_id, kind, target_id, payload, attempts, created_at`,
+		kind, now, limit, now.Add(lease))
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	slices.SortFunc(rows, func(a, b struct {
+		OutboxMessage
+		Payload string `db:"payload"`
+	}) int {
+		return cmp.Compare(a.ID, b.ID)
 	})
-	return out, err
+	out := make([]OutboxMessage, 0, len(rows))
+	for _, r := range rows {
+		m := r.OutboxMessage
+		m.Payload = json.RawMessage(r.Payload)
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // CompleteOutbox marks a message delivered. Email payloads carry links with
 // one-time tokens; once sent they are replaced by a redacted copy so no
 // usable token stays in the database.
 func (d *Directory) CompleteOutbox(ctx context.Context, id int64, redacted any) error {
-	return d.inTx(ctx, System(), func(t *tx) error {
-		q := `UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?`
-		args := []any{t.now, id}
-		if redacted != nil {
-			body, err := json.Marshal(redacted)
-			if err != nil {
-				return fmt.Errorf("encode redacted payload: %w", err)
-			}
-			q = `UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '', payload = ? WHERE id = ?`
-			args = []any{t.now, string(body), id}
-		}
-		if _, err := t.exec(q, args...); err != nil {
-			return fmt.Errorf("complete outbox message %d: %w", id, err)
-		}
-		return nil
-	})
+	payload, err := redactedPayload(redacted)
+	if err != nil {
+		return err
+	}
+	if err := d.dbExec(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '', payload = COALESCE(?, payload) WHERE id = ?`,
+		d.now().UTC(), payload, id); err != nil {
+		return fmt.Errorf("complete outbox message %d: %w", id, err)
+	}
+	return nil
 }
 
 // FailOutbox records a failed attempt: retried at retryAt, or given up
@@ -147,28 +153,37 @@ func (d *Directory) CompleteOutbox(ctx context.Context, id int64, redacted any) 
 // (when one is given), like a sent one, so its one-time links do not stay
 // in the database.
 func (d *Directory) FailOutbox(ctx context.Context, id int64, reason string, retryAt time.Time, final bool, redacted any) error {
-	return d.inTx(ctx, System(), func(t *tx) error {
-		status := "pending"
-		if final {
-			status = "failed"
+	status := "pending"
+	var payload *string
+	if final {
+		status = "failed"
+		var err error
+		if payload, err = redactedPayload(redacted); err != nil {
+			return err
 		}
-		if len(reason) > 2000 {
-			reason = reason[:2000]
-		}
-		if final && redacted != nil {
-			body, err := json.Marshal(redacted)
-			if err != nil {
-				return fmt.Errorf("encode redacted payload: %w", err)
-			}
-			if _, err := t.exec(`UPDATE outbox SET payload = ? WHERE id = ?`, string(body), id); err != nil {
-				return fmt.Errorf("redact outbox message %d: %w", id, err)
-			}
-		}
-		if _, err := t.exec(`UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ? WHERE id = ?`, status, reason, retryAt.UTC(), id); err != nil {
-			return fmt.Errorf("fail outbox message %d: %w", id, err)
-		}
-		return nil
-	})
+	}
+	if len(reason) > 2000 {
+		reason = reason[:2000]
+	}
+	if err := d.dbExec(ctx, `UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ?, payload = COALESCE(?, payload) WHERE id = ?`,
+		status, reason, retryAt.UTC(), payload, id); err != nil {
+		return fmt.Errorf("fail outbox message %d: %w", id, err)
+	}
+	return nil
+}
+
+// redactedPayload encodes the redacted copy of a payload; nil keeps the
+// payload as it is.
+func redactedPayload(redacted any) (*string, error) {
+	if redacted == nil {
+		return nil, nil
+	}
+	body, err := json.Marshal(redacted)
+	if err != nil {
+		return nil, fmt.Errorf("encode redacted payload: %w", err)
+	}
+	s := string(body)
+	return &s, nil
 }
 
 // OutboxStatus is an outbox row as seen by tests and delivery logs.

@@ -76,6 +76,18 @@ func (d *Directory) dbGet(ctx context.Context, dest any, query string, args ...a
 	return d.db.GetContext(ctx, dest, q, args...)
 }
 
+// dbExec is dbGet for a statement without rows.
+func (d *Directory) dbExec(ctx context.Context, query string, args ...any) error {
+	q := d.db.Rebind(query)
+	var err error
+	if s := d.prepared(ctx, q); s != nil {
+		_, err = s.ExecContext(ctx, args...)
+	} else {
+		_, err = d.db.ExecContext(ctx, q, args...)
+	}
+	return err
+}
+
 // dbSelect is dbGet for many rows.
 func (d *Directory) dbSelect(ctx context.Context, dest any, query string, args ...any) error {
 	q := d.db.Rebind(query)
