@@ -305,6 +305,9 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 			// Probes hit every few seconds; they would drown the log.
 			level = slog.LevelDebug
 		}
+		if !logger.Enabled(r.Context(), level) {
+			return
+		}
 		logger.LogAttrs(r.Context(), level, "request",
 			slog.String("method", r.Method),
 			slog.String("path", redactPath(r.URL.Path)),
