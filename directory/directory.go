@@ -30,6 +30,11 @@ type Options struct {
 	Resolver TXTResolver
 	// Logger receives operational messages; default slog.Default().
 	Logger *slog.Logger
+	// SCIMAuthCache keeps SCIM authentications in memory on PostgreSQL,
+	// kept right by NOTIFY (scim_authcache.go); it costs one more
+	// connection, for LISTEN. `roster serve` turns it on; commands that
+	// serve no SCIM requests leave it off.
+	SCIMAuthCache bool
 }
 
 // Directory is the domain service. It is safe for concurrent use, holds no
@@ -76,9 +81,11 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Directory, er
 	if d.log == nil {
 		d.log = slog.Default()
 	}
-	if err := d.startSCIMAuthCache(ctx, databaseURL); err != nil {
-		db.Close()
-		return nil, err
+	if opts.SCIMAuthCache {
+		if err := d.startSCIMAuthCache(ctx, databaseURL); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	return d, nil
 }

@@ -137,7 +137,7 @@ func (p *pg) open(t *testing.T, app string) *directory.Directory {
 	u.RawQuery = q.Encode()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	d, err := directory.Open(ctx, u.String(), directory.Options{})
+	d, err := directory.Open(ctx, u.String(), directory.Options{SCIMAuthCache: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,10 @@ const (
 	envSecretKey   = "ROSTER_SECRET_KEY"
 	envLogFormat   = "ROSTER_LOG_FORMAT"
 	envLogLevel    = "ROSTER_LOG_LEVEL"
+	// envSCIMAuthCache is "off" to authenticate every SCIM request against
+	// the database, for a PostgreSQL reached through a pooler that cannot
+	// carry LISTEN (PgBouncer in transaction mode).
+	envSCIMAuthCache = "ROSTER_SCIM_AUTH_CACHE"
 )
 
 // Defaults of a first run: the embedded database next to the working

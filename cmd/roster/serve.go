@@ -154,7 +154,15 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	var stops []func()
 	deps := serverDeps{Box: box, BaseURL: baseURL(cmd, ln.Addr().String()), Dev: dev, Logger: logger, stops: &stops}
 
-	d, err := openDirectory(cmd, directory.Options{BaseURL: deps.BaseURL, Logger: logger})
+	authCache := true
+	switch v := os.Getenv(envSCIMAuthCache); v {
+	case "", "on":
+	case "off":
+		authCache = false
+	default:
+		return usageError(fmt.Errorf("%s=%q: want on or off", envSCIMAuthCache, v))
+	}
+	d, err := openDirectory(cmd, directory.Options{BaseURL: deps.BaseURL, Logger: logger, SCIMAuthCache: authCache})
 	if err != nil {
 		return err
 	}

@@ -248,6 +248,7 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		{"postgres without a key", nil, []string{"--database-url", "postgres://postgres@127.0.0.1:5432/x"}, 2, envSecretKey + " is required with postgres"},
 		{"malformed key", map[string]string{envSecretKey: "c2hvcnQ="}, []string{"--database-url", sqlite}, 2, "key is 5 bytes"},
 		{"bad SMTP URL", nil, []string{"--database-url", sqlite, "--smtp-url", "http://mail.example"}, 2, "not smtp or smtps"},
+		{"bad SCIM cache switch", map[string]string{envSCIMAuthCache: "maybe"}, []string{"--database-url", sqlite}, 2, envSCIMAuthCache + `="maybe": want on or off`},
 		{"bad log format", nil, []string{"--database-url", sqlite, "--log-format", "xml"}, 2, `--log-format "xml"`},
 		{"address in use", nil, []string{"--database-url", sqlite, "--addr", busy.Addr().String()}, 1, "listen on " + busy.Addr().String()},
 		{"stray argument", nil, []string{"now"}, 2, "unknown command"},

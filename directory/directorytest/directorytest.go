@@ -93,9 +93,11 @@ func DatabaseURL(t testing.TB, backend directory.Dialect) string {
 }
 
 // Open returns a fresh migrated Directory on backend, closed when the test
-// ends.
+// ends. It is configured as `roster serve` configures it: with the SCIM
+// authentication cache (on PostgreSQL).
 func Open(t testing.TB, backend directory.Dialect, opts directory.Options) *directory.Directory {
 	t.Helper()
+	opts.SCIMAuthCache = true
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	d, err := directory.Open(ctx, DatabaseURL(t, backend), opts)
