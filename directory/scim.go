@@ -418,8 +418,9 @@ const tokenUseGranularity = time.Minute
 // AuthenticateSCIM finds the connection a bearer token belongs to. Unknown
 // tokens are ErrNotFound, expired ones ErrExpired and revoked ones
 // ErrRevoked. It reads the token, its connection and its workspace with one
-// indexed query; on PostgreSQL a token that authenticated before is
-// answered from a per-process cache instead, which every change to tokens,
+// indexed query; on PostgreSQL with Options.SCIMAuthCache (roster serve),
+// a token that authenticated before is answered from a per-process cache
+// instead, which every change to tokens,
 // connections or workspaces clears: before the change returns in this
 // process, through NOTIFY in the others (scim_authcache.go). Expiry is
 // checked on every request either way. SQLite always queries.
