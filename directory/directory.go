@@ -136,7 +136,10 @@ type tx struct {
 	deferred []deferredInsert
 	// optimistic marks a run without BEGIN and COMMIT (optimistic.go):
 	// Tx is nil, and only peek reads and held-back inserts may run.
-	optimistic bool
+	// guessing lets it guess instead of reading; guards are the guesses
+	// its final statement checks.
+	optimistic, guessing bool
+	guards               []guard
 }
 
 // inTx runs fn in a transaction and commits it when fn returns nil. Every

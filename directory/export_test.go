@@ -54,8 +54,9 @@ func CreateUsersForTest(ctx context.Context, d *Directory, workspaceID string, e
 	return seen, err
 }
 
-// OptimisticRuns reports how many optimistic runs committed and how many
-// ran again in a transaction.
-func OptimisticRuns(d *Directory) (committed, fellBack int64) {
-	return d.optimism.committed.Load(), d.optimism.fellBack.Load()
+// OptimisticRuns reports how many optimistic runs committed, how many of
+// those guessed instead of reading, and how many ran again in a
+// transaction.
+func OptimisticRuns(d *Directory) (committed, guessed, fellBack int64) {
+	return d.optimism.committed.Load(), d.optimism.guessed.Load(), d.optimism.fellBack.Load()
 }

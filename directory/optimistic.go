@@ -33,70 +33,100 @@ import (
 // refuses to run in a workspace with active webhooks, see
 // roster_assert_no_webhooks in the migrations). SQLite has no round trips
 // to save and always uses a transaction.
+//
+// Guesses. When the creates of a workspace have recently all been of new
+// people (Okta's and Entra's initial sync), a run skips even its read: it
+// guesses that nobody has the address and that the workspace has not
+// verified its domain, and the final statement checks the guess
+// (roster_assert_guess, migration 00008) as well as inserting the user,
+// which a unique index also guards. A wrong guess aborts the statement;
+// the operation runs as a transaction, and the workspace's runs read first
+// again for a while.
 
 // errNeedsTx stops an optimistic run that needs a real transaction.
 var errNeedsTx = errors.New("directory: the operation needs a transaction")
 
 // errHasWebhooks is the final statement of an optimistic run refusing a
-// workspace with active webhooks.
-var errHasWebhooks = fmt.Errorf("workspace has active webhooks: %w", errNeedsTx)
+// workspace with active webhooks; errWrongGuess is it refusing a guess.
+var (
+	errHasWebhooks = fmt.Errorf("workspace has active webhooks: %w", errNeedsTx)
+	errWrongGuess  = fmt.Errorf("the address is known or its domain verified: %w", errNeedsTx)
+)
 
-// webhookGuardCode is the SQLSTATE roster_assert_no_webhooks raises.
-const webhookGuardCode = "RSWHK"
+// The SQLSTATEs roster_assert_no_webhooks and roster_assert_guess raise.
+const (
+	webhookGuardCode = "RSWHK"
+	guessGuardCode   = "RSGSS"
+)
 
-// webhookPause is how long a workspace found to have webhooks is not
-// tried optimistically again (each attempt costs a refused statement).
-const webhookPause = time.Minute
+// optimisticPause is how long a workspace found to have webhooks runs no
+// optimistic runs, and one where a guess failed makes no guesses (each
+// failed attempt costs a refused statement).
+const optimisticPause = time.Minute
 
 // optimism is a Directory's record of optimistic runs.
 type optimism struct {
-	committed, fellBack atomic.Int64
+	committed, guessed, fellBack atomic.Int64
 
-	mu     sync.Mutex
-	paused map[string]time.Time // workspace id → until when
+	mu sync.Mutex
+	// noRuns and noGuesses map workspace ids to when they may be tried
+	// again.
+	noRuns, noGuesses map[string]time.Time
 }
 
-func (o *optimism) isPaused(workspaceID string, now time.Time) bool {
+// allowed reports whether a workspace may be tried again: not in paused,
+// or no longer.
+func (o *optimism) allowed(paused map[string]time.Time, workspaceID string, now time.Time) bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	until, ok := o.paused[workspaceID]
+	until, ok := paused[workspaceID]
 	if ok && !now.Before(until) {
-		delete(o.paused, workspaceID)
-		return false
+		delete(paused, workspaceID)
+		return true
 	}
-	return ok
+	return !ok
 }
 
-func (o *optimism) pause(workspaceID string, now time.Time) {
+// pause keeps a workspace from being tried for optimisticPause.
+func (o *optimism) pause(paused *map[string]time.Time, workspaceID string, now time.Time) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if o.paused == nil {
-		o.paused = map[string]time.Time{}
+	if *paused == nil {
+		*paused = map[string]time.Time{}
 	}
-	o.paused[workspaceID] = now.Add(webhookPause)
+	(*paused)[workspaceID] = now.Add(optimisticPause)
 }
 
 // inTxOptimistic runs fn like inTx, first optimistically on PostgreSQL
 // (see above). fn may run twice, so it must not act outside the
 // transaction; workspaceID is the workspace fn writes to.
 func (d *Directory) inTxOptimistic(ctx context.Context, actor Actor, workspaceID string, fn func(t *tx) error) error {
-	if d.dialect == Postgres && !d.optimism.isPaused(workspaceID, time.Now()) {
-		t := &tx{d: d, ctx: ctx, now: d.now().UTC().Truncate(time.Microsecond), actor: actor, optimistic: true}
+	o := &d.optimism
+	if d.dialect == Postgres && o.allowed(o.noRuns, workspaceID, time.Now()) {
+		guess := o.allowed(o.noGuesses, workspaceID, time.Now())
+		t := &tx{d: d, ctx: ctx, now: d.now().UTC().Truncate(time.Microsecond), actor: actor, optimistic: true, guessing: guess}
 		err := fn(t)
 		if err == nil {
 			err = t.commitOptimistic()
 		}
 		if err == nil {
-			d.optimism.committed.Add(1)
+			o.committed.Add(1)
+			if len(t.guards) > 0 {
+				o.guessed.Add(1)
+			}
 			return nil
 		}
 		if errors.Is(err, errHasWebhooks) {
-			d.optimism.pause(workspaceID, time.Now())
+			o.pause(&o.noRuns, workspaceID, time.Now())
+		}
+		if guess {
+			// Whatever went wrong, the next runs here read first.
+			o.pause(&o.noGuesses, workspaceID, time.Now())
 		}
 		if !retryInTx(err) {
 			return err
 		}
-		d.optimism.fellBack.Add(1)
+		o.fellBack.Add(1)
 	}
 	return d.inTx(ctx, actor, fn)
 }
@@ -126,11 +156,33 @@ func (t *tx) peek(dest any, query string, args ...any) error {
 	return t.getRun(dest, query, args...)
 }
 
+// guard is a check the final statement of an optimistic run makes: a
+// boolean SQL expression that raises when the run's guess was wrong.
+type guard struct {
+	expr string
+	args []any
+}
+
+// guessNewPerson guesses, in a run that may, that nobody has email and that
+// the workspace has not verified emailDomain ("" for not asked), and has
+// the final statement check it; it reports whether it guessed.
+func (t *tx) guessNewPerson(workspaceID, email, emailDomain string) bool {
+	if !t.guessing {
+		return false
+	}
+	t.guards = append(t.guards, guard{expr: `roster_assert_guess(?, ?, ?)`, args: []any{workspaceID, email, emailDomain}})
+	return true
+}
+
 // commitOptimistic writes an optimistic run's held-back inserts and events
-// in one statement.
+// in one statement, which also checks that the workspace has no active
+// webhooks and that the run's guesses hold.
 func (t *tx) commitOptimistic() error {
 	evs := t.events
 	if len(evs) == 0 {
+		if len(t.guards) > 0 {
+			return errNeedsTx // no statement to check them in
+		}
 		return t.flushDeferred()
 	}
 	if len(evs) > eventsPerInsert || !oneWorkspace(evs) {
@@ -142,12 +194,21 @@ func (t *tx) commitOptimistic() error {
 	}
 	q, evArgs := eventsInsert(evs)
 	args = append(append(args, evArgs...), evs[0].WorkspaceID)
+	// The checks form an uncorrelated subquery: evaluated once, not per
+	// event row.
+	checks := `roster_assert_no_webhooks(?)`
+	for _, g := range t.guards {
+		checks += ` AND ` + g.expr
+		args = append(args, g.args...)
+	}
 	var ids []int64
-	err := t.selectRun(&ids, with+`e AS (`+q+` RETURNING id) SELECT id FROM e WHERE roster_assert_no_webhooks(?)`, args...)
+	err := t.selectRun(&ids, with+`e AS (`+q+` RETURNING id) SELECT id FROM e WHERE (SELECT `+checks+`)`, args...)
 	var pqErr *pq.Error
 	switch {
 	case errors.As(err, &pqErr) && pqErr.Code == webhookGuardCode:
 		return errHasWebhooks
+	case errors.As(err, &pqErr) && pqErr.Code == guessGuardCode:
+		return errWrongGuess
 	case err != nil:
 		if mapped := deferredError(taken, err); mapped != err {
 			return mapped

@@ -16,10 +16,16 @@ import (
 // runs is the change in optimistic runs (committed, ran again in a
 // transaction) that fn causes.
 func runs(d *directory.Directory, fn func()) (committed, fellBack int64) {
-	c0, f0 := directory.OptimisticRuns(d)
+	committed, _, fellBack = runsGuessing(d, fn)
+	return committed, fellBack
+}
+
+// runsGuessing is runs with the committed runs that guessed.
+func runsGuessing(d *directory.Directory, fn func()) (committed, guessed, fellBack int64) {
+	c0, g0, f0 := directory.OptimisticRuns(d)
 	fn()
-	c1, f1 := directory.OptimisticRuns(d)
-	return c1 - c0, f1 - f0
+	c1, g1, f1 := directory.OptimisticRuns(d)
+	return c1 - c0, g1 - g0, f1 - f0
 }
 
 // A SCIM create of someone new commits without a transaction on
@@ -41,15 +47,19 @@ func TestOptimisticSCIMCreate(t *testing.T) {
 			}
 		}
 
-		// Someone new: one read, one statement.
+		// Someone new in a workspace that has only seen new people: not
+		// even a read, one statement that checks the guess.
 		var created directory.SCIMUser
-		c, f := runs(d, func() {
+		c, g, f := runsGuessing(d, func() {
 			var err error
 			if created, _, err = d.SCIMCreateUser(ctx, conn, scimUser("new@elsewhere.example", "new@elsewhere.example")); err != nil {
 				t.Fatal(err)
 			}
 		})
 		want("someone new", c, f, 1, 0)
+		if pg && g != 1 {
+			t.Errorf("someone new: %d guesses, want 1", g)
+		}
 		got, err := d.SCIMGetUser(ctx, conn, created.ID)
 		if err != nil || got.Status != directory.StatusInvited || got.UserName != "new@elsewhere.example" {
 			t.Fatalf("stored user = %+v, %v", got, err)
@@ -67,7 +77,8 @@ func TestOptimisticSCIMCreate(t *testing.T) {
 		}
 
 		// A taken userName is caught by the final statement's unique
-		// index, and the transaction answers 409 as before.
+		// index, and the transaction answers 409 as before. The failed
+		// guess makes the next runs here read first.
 		c, f = runs(d, func() {
 			_, _, err = d.SCIMCreateUser(ctx, conn, scimUser("NEW@elsewhere.example", "other@elsewhere.example"))
 		})
@@ -75,6 +86,17 @@ func TestOptimisticSCIMCreate(t *testing.T) {
 			t.Errorf("duplicate userName: err = %v, want ErrConflict", err)
 		}
 		want("duplicate userName", c, f, 0, 1)
+
+		// Someone new again: read, then one statement.
+		c, g, f = runsGuessing(d, func() {
+			if _, _, err := d.SCIMCreateUser(ctx, conn, scimUser("new2@elsewhere.example", "new2@elsewhere.example")); err != nil {
+				t.Fatal(err)
+			}
+		})
+		want("someone new after a failed guess", c, f, 1, 0)
+		if g != 0 {
+			t.Errorf("someone new after a failed guess: %d guesses, want 0", g)
+		}
 
 		// Someone with an open invitation: adopting it updates rows.
 		if _, err := d.Invite(ctx, owner, ws.Slug, directory.InviteRequest{Text: "invited@elsewhere.example", Role: directory.RoleMember}); err != nil {
@@ -223,6 +245,58 @@ func TestOptimisticSCIMCreateRaces(t *testing.T) {
 		var people int
 		if err := d.DB().Get(&people, d.DB().Rebind(`SELECT COUNT(*) FROM users WHERE email_norm = ?`), "both@elsewhere.example"); err != nil || people != 1 {
 			t.Errorf("%d users with the address (%v), want 1", people, err)
+		}
+	})
+}
+
+// A guess that is wrong is refused by the statement that checks it: the
+// person internal to another workspace becomes external, and the person
+// at a verified domain an active member, exactly as a transaction decides.
+func TestOptimisticWrongGuesses(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		pg := d.Dialect() == directory.Postgres
+		fellBackOnPG := func(what string, f int64) {
+			t.Helper()
+			if want := map[bool]int64{true: 1, false: 0}[pg]; f != want {
+				t.Errorf("%s: %d transactions after all, want %d", what, f, want)
+			}
+		}
+		home, _ := newWorkspace(t, d, "home")
+		homeConn := scimConnect(t, d, home.Slug, directory.SCIMConnectionRequest{Profile: "okta"})
+		if _, _, err := d.SCIMCreateUser(ctx, homeConn, scimUser("kim@home.example", "kim@home.example")); err != nil {
+			t.Fatal(err)
+		}
+
+		// Known elsewhere: the guess that nobody has the address fails.
+		other, _ := newWorkspace(t, d, "other")
+		otherConn := scimConnect(t, d, other.Slug, directory.SCIMConnectionRequest{Profile: "okta"})
+		var kim directory.SCIMUser
+		_, f := runs(d, func() {
+			var err error
+			if kim, _, err = d.SCIMCreateUser(ctx, otherConn, scimUser("kim@home.example", "kim@home.example")); err != nil {
+				t.Fatal(err)
+			}
+		})
+		fellBackOnPG("an address known elsewhere", f)
+		if kim.Kind != directory.KindExternal || kim.Status != directory.StatusInvited {
+			t.Errorf("someone internal elsewhere: %s %s, want external invited", kim.Kind, kim.Status)
+		}
+
+		// A verified domain: the guess that it is not fails.
+		acme, _ := newWorkspace(t, d, "acme")
+		verifyDomainForTest(t, d, acme.ID, "acme.example", "auto_join", directory.RoleMember)
+		acmeConn := scimConnect(t, d, acme.Slug, directory.SCIMConnectionRequest{Profile: "okta"})
+		var ann directory.SCIMUser
+		_, f = runs(d, func() {
+			var err error
+			if ann, _, err = d.SCIMCreateUser(ctx, acmeConn, scimUser("ann@acme.example", "ann@acme.example")); err != nil {
+				t.Fatal(err)
+			}
+		})
+		fellBackOnPG("an address at a verified domain", f)
+		if ann.Kind != directory.KindInternal || ann.Status != directory.StatusActive {
+			t.Errorf("someone at a verified domain: %s %s, want internal active", ann.Kind, ann.Status)
 		}
 	})
 }

@@ -533,6 +533,11 @@ func (t *tx) scimPersonAt(workspaceID, email, emailDomain string) (scimPerson, e
 	if err != nil {
 		domain = ""
 	}
+	if t.guessNewPerson(workspaceID, email, domain) {
+		// Someone new, at a domain the workspace has not verified: the
+		// run's final statement checks it (optimistic.go).
+		return scimPerson{}, nil
+	}
 	var r struct {
 		Verified        bool       `db:"verified"`
 		ID              *string    `db:"id"`
