@@ -161,28 +161,14 @@ func (t *tx) insertEvents(evs []Event) error {
 // ids and returns the workspace's active webhooks, in one PostgreSQL
 // statement (a data-modifying WITH; SQLite has none).
 func (t *tx) insertEventsFindHooks(evs []Event) ([]webhookRef, error) {
-	// The inserts held back in this transaction (deferred.go) ride along
-	// as further WITH clauses: the statement reads only webhooks, which
-	// are never inserted that way, so it cannot miss their rows.
-	with, args, taken := t.takeDeferred()
-	if with == "" {
-		with = "WITH "
-	}
-	q, evArgs := eventsInsert(evs)
 	var rows []struct {
 		EventID    *int64  `db:"event_id"`
 		HookID     *string `db:"hook_id"`
 		EventTypes *string `db:"event_types"`
 	}
-	args = append(append(args, evArgs...), evs[0].WorkspaceID)
-	err := t.selectRun(&rows, with+`e AS (`+q+` RETURNING id)
-		SELECT id AS event_id, NULL AS hook_id, NULL AS event_types FROM e
-		UNION ALL SELECT NULL, id, event_types FROM webhooks WHERE workspace_id = ? AND active`, args...)
-	if err != nil {
-		if mapped := deferredError(taken, err); mapped != err {
-			return nil, mapped
-		}
-		return nil, fmt.Errorf("append %s event: %w", evs[0].Type, err)
+	if err := t.selectWithEvents(&rows, evs, `SELECT id AS event_id, NULL AS hook_id, NULL AS event_types FROM e
+		UNION ALL SELECT NULL, id, event_types FROM webhooks WHERE workspace_id = ? AND active`, evs[0].WorkspaceID); err != nil {
+		return nil, err
 	}
 	var ids []int64
 	var hooks []webhookRef
@@ -195,6 +181,30 @@ func (t *tx) insertEventsFindHooks(evs []Event) ([]webhookRef, error) {
 		}
 	}
 	return hooks, setEventIDs(evs, ids)
+}
+
+// selectWithEvents runs query, a SELECT that may read "e" (the ids of evs,
+// which must be of one workspace, as they are inserted), in one statement
+// with that insert and the inserts held back in this transaction
+// (deferred.go) as WITH clauses in front. The statement must not read
+// what a held-back insert writes (it would not see it): events and
+// webhooks are never inserted that way. A failure of a held-back insert
+// is reported as its caller defined it.
+func (t *tx) selectWithEvents(dest any, evs []Event, query string, args ...any) error {
+	with, all, taken := t.takeDeferred()
+	if with == "" {
+		with = "WITH "
+	}
+	q, evArgs := eventsInsert(evs)
+	all = append(append(all, evArgs...), args...)
+	err := t.selectRun(dest, with+`e AS (`+q+` RETURNING id) `+query, all...)
+	if err == nil {
+		return nil
+	}
+	if mapped := deferredError(taken, err); mapped != err {
+		return mapped
+	}
+	return fmt.Errorf("append %s event: %w", evs[0].Type, err)
 }
 
 // ListEvents returns up to limit events of a workspace with ids after

@@ -74,17 +74,21 @@ type optimism struct {
 	noRuns, noGuesses map[string]time.Time
 }
 
-// allowed reports whether a workspace may be tried again: not in paused,
-// or no longer.
-func (o *optimism) allowed(paused map[string]time.Time, workspaceID string, now time.Time) bool {
+// modes reports whether a workspace may have an optimistic run now, and
+// whether that run may guess.
+func (o *optimism) modes(workspaceID string, now time.Time) (run, guess bool) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	until, ok := paused[workspaceID]
-	if ok && !now.Before(until) {
-		delete(paused, workspaceID)
-		return true
+	allowed := func(paused map[string]time.Time) bool {
+		until, ok := paused[workspaceID]
+		if ok && !now.Before(until) {
+			delete(paused, workspaceID)
+			return true
+		}
+		return !ok
 	}
-	return !ok
+	run = allowed(o.noRuns)
+	return run, run && allowed(o.noGuesses)
 }
 
 // pause keeps a workspace from being tried for optimisticPause.
@@ -102,8 +106,7 @@ func (o *optimism) pause(paused *map[string]time.Time, workspaceID string, now t
 // transaction; workspaceID is the workspace fn writes to.
 func (d *Directory) inTxOptimistic(ctx context.Context, actor Actor, workspaceID string, fn func(t *tx) error) error {
 	o := &d.optimism
-	if d.dialect == Postgres && o.allowed(o.noRuns, workspaceID, time.Now()) {
-		guess := o.allowed(o.noGuesses, workspaceID, time.Now())
+	if run, guess := o.modes(workspaceID, time.Now()); d.dialect == Postgres && run {
 		t := &tx{d: d, ctx: ctx, now: d.now().UTC().Truncate(time.Microsecond), actor: actor, optimistic: true, guessing: guess}
 		err := fn(t)
 		if err == nil {
@@ -188,21 +191,16 @@ func (t *tx) commitOptimistic() error {
 	if len(evs) > eventsPerInsert || !oneWorkspace(evs) {
 		return errNeedsTx
 	}
-	with, args, taken := t.takeDeferred()
-	if with == "" {
-		with = "WITH "
-	}
-	q, evArgs := eventsInsert(evs)
-	args = append(append(args, evArgs...), evs[0].WorkspaceID)
 	// The checks form an uncorrelated subquery: evaluated once, not per
 	// event row.
 	checks := `roster_assert_no_webhooks(?)`
+	args := []any{evs[0].WorkspaceID}
 	for _, g := range t.guards {
 		checks += ` AND ` + g.expr
 		args = append(args, g.args...)
 	}
 	var ids []int64
-	err := t.selectRun(&ids, with+`e AS (`+q+` RETURNING id) SELECT id FROM e WHERE (SELECT `+checks+`)`, args...)
+	err := t.selectWithEvents(&ids, evs, `SELECT id FROM e WHERE (SELECT `+checks+`)`, args...)
 	var pqErr *pq.Error
 	switch {
 	case errors.As(err, &pqErr) && pqErr.Code == webhookGuardCode:
@@ -210,10 +208,7 @@ func (t *tx) commitOptimistic() error {
 	case errors.As(err, &pqErr) && pqErr.Code == guessGuardCode:
 		return errWrongGuess
 	case err != nil:
-		if mapped := deferredError(taken, err); mapped != err {
-			return mapped
-		}
-		return fmt.Errorf("append %s event: %w", evs[0].Type, err)
+		return err
 	}
 	t.events = nil
 	return setEventIDs(evs, ids)

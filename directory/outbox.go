@@ -106,10 +106,9 @@ func (d *Directory) ClaimOutbox(ctx context.Context, kind string, limit int, lea
 		OutboxMessage
 		Payload string `db:"payload"`
 	}
-	// SQLite's RETURNING sees only the updated table, so the order comes
-	// from ids, which follow the order things happened.
 	// The claimed ids are materialised once, so the LIMIT and the locks
-	// apply to exactly the rows updated.
+	// apply to exactly the rows updated. SQLite's RETURNING sees only the
+	// updated table, so the order comes from ids afterwards.
 	err := d.dbSelect(ctx, &rows, `WITH c AS MATERIALIZED (SELECT id FROM outbox
 			WHERE status = 'pending' AND kind = ? AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`+lock+`)
 		UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id IN (SELECT id FROM c)
@@ -118,18 +117,13 @@ func (d *Directory) ClaimOutbox(ctx context.Context, kind string, limit int, lea
 	if err != nil {
 		return nil, fmt.Errorf("claim outbox: %w", err)
 	}
-	slices.SortFunc(rows, func(a, b struct {
-		OutboxMessage
-		Payload string `db:"payload"`
-	}) int {
-		return cmp.Compare(a.ID, b.ID)
-	})
 	out := make([]OutboxMessage, 0, len(rows))
 	for _, r := range rows {
 		m := r.OutboxMessage
 		m.Payload = json.RawMessage(r.Payload)
 		out = append(out, m)
 	}
+	slices.SortFunc(out, func(a, b OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 
