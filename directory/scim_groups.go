@@ -243,13 +243,13 @@ func (d *Directory) SCIMListGroups(ctx context.Context, conn SCIMConnection, q S
 	b := &sqlBuilder{dialect: d.dialect, args: []any{conn.WorkspaceID}}
 	where := `g.workspace_id = ?`
 	if q.Filter != nil {
-		cond, err := b.groupFilter(q.Filter)
+		cond, err := b.groupCond(q.Filter)
 		if err != nil {
 			return page, err
 		}
 		where += " AND (" + cond + ")"
 	}
-	order, err := groupOrder(q.SortBy, q.Descending)
+	order, err := groupOrder(q.Sort)
 	if err != nil {
 		return page, err
 	}

@@ -33,13 +33,40 @@ func scimConnect(t *testing.T, d *directory.Directory, ws string, req directory.
 	return conn
 }
 
+// scimEnterpriseURN is the SCIM enterprise extension's schema, under
+// which the SCIM door keeps its attributes.
+const scimEnterpriseURN = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+
 // scimUser is a SCIM user representation as the front door hands it over.
 func scimUser(userName, email string) directory.SCIMUserInput {
 	attrs := map[string]any{"name": map[string]any{"givenName": "Sam", "familyName": "Person"}}
+	in := directory.SCIMUserInput{UserName: userName, Active: true, Name: "Sam Person", Attrs: attrs}
 	if email != "" {
 		attrs["emails"] = []any{map[string]any{"value": email, "type": "work", "primary": true}}
+		in.Email = email
+		in.Emails = []directory.SCIMEmail{{Value: email, Type: "work", Primary: true}}
 	}
-	return directory.SCIMUserInput{UserName: userName, Active: true, Attrs: attrs}
+	return in
+}
+
+// scimUserFrom is the representation of a stored user, as the front door
+// reads it back before applying a change: its attributes, and its first
+// email as the one that identifies the person.
+func scimUserFrom(t *testing.T, cur directory.SCIMUser) directory.SCIMUserInput {
+	t.Helper()
+	var attrs struct {
+		Emails []directory.SCIMEmail `json:"emails"`
+	}
+	if err := json.Unmarshal(cur.Attrs, &attrs); err != nil {
+		t.Fatalf("stored attributes of %s: %v", cur.ID, err)
+	}
+	email := ""
+	if len(attrs.Emails) > 0 {
+		email = attrs.Emails[0].Value
+	}
+	in := scimUser(cur.UserName, email)
+	json.Unmarshal(cur.Attrs, &in.Attrs)
+	return in
 }
 
 // emailsTo lists the templates of the emails queued for an address.
@@ -241,8 +268,7 @@ func TestSCIMBridgeRules(t *testing.T) {
 		set := func(u directory.SCIMUser, active bool) directory.SCIMUser {
 			t.Helper()
 			out, _, err := d.SCIMUpdateUser(ctx, conn, u.ID, func(cur directory.SCIMUser) (directory.SCIMUserInput, error) {
-				in := scimUser(cur.UserName, "")
-				json.Unmarshal(cur.Attrs, &in.Attrs)
+				in := scimUserFrom(t, cur)
 				in.Active = active
 				return in, nil
 			})
@@ -486,12 +512,13 @@ func TestSCIMListUsersFiltersInSQL(t *testing.T) {
 			{"carol@x.example", "carol@y.example", "Engineer", "King"},
 		} {
 			in := scimUser(u.name, u.email)
+			in.Name = u.family
 			in.Attrs["name"] = map[string]any{"familyName": u.family}
 			if u.title != "" {
 				in.Attrs["title"] = u.title
 			}
 			if u.family == "Marley" {
-				in.Attrs[directory.EnterpriseURN] = map[string]any{"manager": map[string]any{"value": "boss-id"}}
+				in.Attrs[scimEnterpriseURN] = map[string]any{"manager": map[string]any{"value": "boss-id"}}
 			}
 			ext := "ext-" + u.family
 			in.ExternalID = &ext
@@ -504,43 +531,54 @@ func TestSCIMListUsersFiltersInSQL(t *testing.T) {
 		if _, _, err := d.SCIMCreateUser(ctx, otherConn, scimUser("bob@x.example", "bob@x.example")); err != nil {
 			t.Fatal(err)
 		}
-		cmp := func(attr, op string, v any) *directory.SCIMFilter {
-			return &directory.SCIMFilter{Op: op, Attr: attr, Value: v}
+		cmp := func(f directory.SCIMField, op string, v any) *directory.SCIMCond {
+			return &directory.SCIMCond{Op: op, Field: f, Value: v}
 		}
-		and := func(l, r *directory.SCIMFilter) *directory.SCIMFilter {
-			return &directory.SCIMFilter{Op: "and", Left: l, Right: r}
+		attr := func(op string, v any, path ...string) *directory.SCIMCond {
+			return &directory.SCIMCond{Op: op, Field: directory.FieldAttr, Path: path, Value: v}
 		}
-		or := func(l, r *directory.SCIMFilter) *directory.SCIMFilter {
-			return &directory.SCIMFilter{Op: "or", Left: l, Right: r}
+		and := func(l, r *directory.SCIMCond) *directory.SCIMCond {
+			return &directory.SCIMCond{Op: "and", Left: l, Right: r}
 		}
-		not := func(l *directory.SCIMFilter) *directory.SCIMFilter { return &directory.SCIMFilter{Op: "not", Left: l} }
+		or := func(l, r *directory.SCIMCond) *directory.SCIMCond {
+			return &directory.SCIMCond{Op: "or", Left: l, Right: r}
+		}
+		not := func(l *directory.SCIMCond) *directory.SCIMCond { return &directory.SCIMCond{Op: "not", Left: l} }
+		anyEmail := func(l *directory.SCIMCond) *directory.SCIMCond { return &directory.SCIMCond{Op: "any", Left: l} }
+		at := func(s string) time.Time {
+			v, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
+		}
 		tests := []struct {
 			name string
-			f    *directory.SCIMFilter
+			f    *directory.SCIMCond
 			want []string
 		}{
-			{"userName eq folds Unicode", cmp("userName", "eq", "ÉMILE@X.EXAMPLE"), []string{"Zola"}},
-			{"userName sw", cmp("userName", "sw", "B"), []string{"Marley"}},
-			{"userName ew", cmp("userName", "ew", "@X.example"), []string{"Zola", "Marley", "King"}},
-			{"userName co", cmp("userName", "co", "aro"), []string{"King"}},
-			{"userName gt", cmp("userName", "gt", "bob@x.example"), []string{"Zola", "King"}},
-			{"externalId is case-exact", cmp("externalId", "eq", "EXT-ZOLA"), nil},
-			{"externalId eq", cmp("externalId", "eq", "ext-Zola"), []string{"Zola"}},
-			{"id eq", cmp("id", "eq", ids["King"]), []string{"King"}},
-			{"title pr", cmp("title", "pr", nil), []string{"Zola", "King"}},
-			{"title eq folds", cmp("title", "eq", "boss"), []string{"Zola"}},
-			{"not title eq includes users without title", not(cmp("title", "eq", "Boss")), []string{"Marley", "King"}},
-			{"name.familyName", cmp("name.familyName", "eq", "marley"), []string{"Marley"}},
-			{"emails.value", cmp("emails.value", "eq", "CAROL@y.example"), []string{"King"}},
-			{"emails", cmp("emails", "co", "@x."), []string{"Zola", "Marley"}},
-			{"value path", &directory.SCIMFilter{Op: "[]", Attr: "emails", Left: and(cmp("type", "eq", "work"), cmp("value", "ew", "y.example"))}, []string{"King"}},
-			{"value path on another type", &directory.SCIMFilter{Op: "[]", Attr: "emails", Left: and(cmp("type", "eq", "home"), cmp("value", "pr", nil))}, nil},
-			{"active", cmp("active", "eq", true), []string{"Zola", "Marley", "King"}},
-			{"active string", cmp("active", "eq", "False"), nil},
-			{"and/or precedence", or(cmp("userName", "sw", "b"), and(cmp("userName", "sw", "c"), cmp("title", "pr", nil))), []string{"Marley", "King"}},
-			{"meta.created", cmp("meta.created", "gt", "2000-01-01T00:00:00Z"), []string{"Zola", "Marley", "King"}},
-			{"manager (Entra's reference check)", cmp(directory.EnterpriseURN+":manager", "eq", "boss-id"), []string{"Marley"}},
-			{"meta.lastModified", cmp("meta.lastModified", "lt", "2000-01-01T00:00:00-07:00"), nil},
+			{"userName eq folds Unicode", cmp(directory.FieldUserName, "eq", "ÉMILE@X.EXAMPLE"), []string{"Zola"}},
+			{"userName sw", cmp(directory.FieldUserName, "sw", "B"), []string{"Marley"}},
+			{"userName ew", cmp(directory.FieldUserName, "ew", "@X.example"), []string{"Zola", "Marley", "King"}},
+			{"userName co", cmp(directory.FieldUserName, "co", "aro"), []string{"King"}},
+			{"userName gt", cmp(directory.FieldUserName, "gt", "bob@x.example"), []string{"Zola", "King"}},
+			{"externalId is case-exact", cmp(directory.FieldExternalID, "eq", "EXT-ZOLA"), nil},
+			{"externalId eq", cmp(directory.FieldExternalID, "eq", "ext-Zola"), []string{"Zola"}},
+			{"id eq", cmp(directory.FieldID, "eq", ids["King"]), []string{"King"}},
+			{"title pr", attr("pr", nil, "title"), []string{"Zola", "King"}},
+			{"title eq folds", attr("eq", "boss", "title"), []string{"Zola"}},
+			{"not title eq includes users without title", not(attr("eq", "Boss", "title")), []string{"Marley", "King"}},
+			{"name.familyName", attr("eq", "marley", "name", "familyName"), []string{"Marley"}},
+			{"emails.value", anyEmail(cmp(directory.FieldEmailValue, "eq", "CAROL@y.example")), []string{"King"}},
+			{"emails", anyEmail(cmp(directory.FieldEmailValue, "co", "@x.")), []string{"Zola", "Marley"}},
+			{"value path", anyEmail(and(cmp(directory.FieldEmailType, "eq", "work"), cmp(directory.FieldEmailValue, "ew", "y.example"))), []string{"King"}},
+			{"value path on another type", anyEmail(and(cmp(directory.FieldEmailType, "eq", "home"), cmp(directory.FieldEmailValue, "pr", nil))), nil},
+			{"active", cmp(directory.FieldActive, "eq", true), []string{"Zola", "Marley", "King"}},
+			{"not active", cmp(directory.FieldActive, "eq", false), nil},
+			{"and/or precedence", or(cmp(directory.FieldUserName, "sw", "b"), and(cmp(directory.FieldUserName, "sw", "c"), attr("pr", nil, "title"))), []string{"Marley", "King"}},
+			{"meta.created", cmp(directory.FieldCreated, "gt", at("2000-01-01T00:00:00Z")), []string{"Zola", "Marley", "King"}},
+			{"manager (Entra's reference check)", attr("eq", "boss-id", scimEnterpriseURN, "manager", "value"), []string{"Marley"}},
+			{"meta.lastModified", cmp(directory.FieldModified, "lt", at("2000-01-01T00:00:00-07:00")), nil},
 		}
 		for _, tc := range tests {
 			page, err := d.SCIMListUsers(ctx, conn, directory.SCIMQuery{Filter: tc.f, StartIndex: 1, Count: 100})
@@ -560,9 +598,16 @@ func TestSCIMListUsersFiltersInSQL(t *testing.T) {
 				t.Errorf("%s: got %v (total %d), want %v", tc.name, got, page.Total, tc.want)
 			}
 		}
-		for _, f := range []*directory.SCIMFilter{cmp("password", "eq", "x"), cmp("phoneNumbers.value", "eq", "1"), cmp("active", "co", true), cmp("meta.created", "gt", "yesterday")} {
-			if _, err := d.SCIMListUsers(ctx, conn, directory.SCIMQuery{Filter: f, Count: 10}); !directory.IsSCIMFilterError(err) {
-				t.Errorf("filter %+v: err = %v, want a SCIMFilterError", f, err)
+		// Conditions the directory cannot run are ErrInvalid, never SQL:
+		// a value of the wrong type, a path that is not a name, a field
+		// groups have.
+		for _, f := range []*directory.SCIMCond{
+			cmp(directory.FieldActive, "eq", "False"), cmp(directory.FieldActive, "co", true),
+			cmp(directory.FieldCreated, "gt", "yesterday"), attr("eq", "x", "title' OR '1'='1"),
+			cmp(directory.FieldGroupMember, "eq", "x"), anyEmail(cmp(directory.FieldUserName, "eq", "x")),
+		} {
+			if _, err := d.SCIMListUsers(ctx, conn, directory.SCIMQuery{Filter: f, Count: 10}); !errors.Is(err, directory.ErrInvalid) {
+				t.Errorf("condition %+v: err = %v, want ErrInvalid", f, err)
 			}
 		}
 		// Paging: a stable order, totals on every page, and the other
@@ -584,7 +629,7 @@ func TestSCIMListUsersFiltersInSQL(t *testing.T) {
 		if err != nil || len(hinted.Users) != 1 || hinted.Users[0].ID != seen[2] || hinted.Total != 3 {
 			t.Errorf("page continued after an id: %+v, %v", hinted, err)
 		}
-		sorted, err := d.SCIMListUsers(ctx, conn, directory.SCIMQuery{SortBy: "name.familyName", Descending: true, StartIndex: 1, Count: 10})
+		sorted, err := d.SCIMListUsers(ctx, conn, directory.SCIMQuery{Sort: directory.SCIMSort{Field: directory.FieldAttr, Path: []string{"name", "familyName"}, Descending: true}, StartIndex: 1, Count: 10})
 		if err != nil || len(sorted.Users) != 3 || sorted.Users[0].ID != ids["Zola"] || sorted.Users[2].ID != ids["King"] {
 			t.Errorf("sortBy name.familyName descending: %v", err)
 		}
@@ -724,11 +769,11 @@ func TestSCIMGroups(t *testing.T) {
 		}
 
 		// Filters and paging on groups.
-		page, err := d.SCIMListGroups(ctx, conn, directory.SCIMQuery{Filter: &directory.SCIMFilter{Op: "eq", Attr: "displayName", Value: "ACME managers"}, StartIndex: 1, Count: 10}, true)
+		page, err := d.SCIMListGroups(ctx, conn, directory.SCIMQuery{Filter: &directory.SCIMCond{Op: "eq", Field: directory.FieldGroupName, Value: "ACME managers"}, StartIndex: 1, Count: 10}, true)
 		if err != nil || page.Total != 1 || page.Groups[0].ID != g.ID || len(page.Groups[0].Members) != 3 {
 			t.Errorf("filter displayName: %+v, %v", page, err)
 		}
-		page, err = d.SCIMListGroups(ctx, conn, directory.SCIMQuery{Filter: &directory.SCIMFilter{Op: "eq", Attr: "members.value", Value: users[0].ID}, StartIndex: 1, Count: 10}, false)
+		page, err = d.SCIMListGroups(ctx, conn, directory.SCIMQuery{Filter: &directory.SCIMCond{Op: "eq", Field: directory.FieldGroupMember, Value: users[0].ID}, StartIndex: 1, Count: 10}, false)
 		if err != nil || page.Total != 1 || page.Groups[0].Members != nil {
 			t.Errorf("filter members.value: %+v, %v", page, err)
 		}

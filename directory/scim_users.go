@@ -33,16 +33,39 @@ type SCIMUser struct {
 }
 
 // SCIMUserInput is a full user representation from the IdP (a POST, a PUT,
-// or the result of applying a PATCH), already normalised by the front
-// door: attribute names as the schema spells them, booleans as booleans,
-// read-only attributes and password dropped. Attrs holds every attribute
-// but userName, externalId and active.
+// or the result of applying a PATCH), already read by the SCIM door: it
+// knows the schema, picks the address that identifies the person and
+// their name, and keeps the rest of the resource in Attrs.
 type SCIMUserInput struct {
 	UserName   string
 	ExternalID *string
 	Active     bool
-	Attrs      map[string]any
+	// Email is the address that identifies the person ("" for none: such
+	// a user is kept but cannot be invited yet). It must be an address
+	// (see NormalizeEmail).
+	Email string
+	// Name is the person's display name and Locale their language, used
+	// when the IdP creates the person.
+	Name, Locale string
+	// Emails are the user's addresses as sent, kept so that lists can be
+	// filtered on them (the email fields of SCIMCond).
+	Emails []SCIMEmail
+	// Attrs holds every other attribute the IdP sent. It is stored as
+	// JSON and returned as it is (SCIMUser.Attrs); the directory reads
+	// nothing in it, though lists may filter on it (FieldAttr).
+	Attrs map[string]any
 }
+
+// SCIMEmail is one of a SCIM user's addresses.
+type SCIMEmail struct {
+	Value   string
+	Type    string
+	Display string
+	Primary bool
+}
+
+// maxSCIMEmails bounds the addresses kept per user.
+const maxSCIMEmails = 100
 
 // scimUserRow is the stored form of SCIMUser.
 type scimUserRow struct {
@@ -69,89 +92,6 @@ func (r *scimUserRow) public() SCIMUser {
 		Status: r.Status, Kind: r.Kind, Attrs: json.RawMessage(r.Attrs), Version: r.Version, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 }
 
-// scimEmail is one element of a user's "emails".
-type scimEmail struct {
-	Value   string
-	Type    string
-	Display string
-	Primary bool
-}
-
-// scimEmails reads "emails" out of normalised attributes.
-func scimEmails(attrs map[string]any) []scimEmail {
-	list, _ := attrs["emails"].([]any)
-	out := make([]scimEmail, 0, len(list))
-	for _, x := range list {
-		m, ok := x.(map[string]any)
-		if !ok {
-			continue
-		}
-		e := scimEmail{}
-		e.Value, _ = m["value"].(string)
-		e.Type, _ = m["type"].(string)
-		e.Display, _ = m["display"].(string)
-		e.Primary, _ = m["primary"].(bool)
-		if strings.TrimSpace(e.Value) != "" {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// personEmail picks the address that identifies the person: the primary
-// email, else the work one, else the first, else a userName that is an
-// email address. Values that are not addresses are skipped; "" means the
-// SCIM user has none (allowed: they simply cannot be invited yet).
-func personEmail(userName string, emails []scimEmail) string {
-	var cands []string
-	for _, e := range emails {
-		if e.Primary {
-			cands = append(cands, e.Value)
-		}
-	}
-	for _, e := range emails {
-		if strings.EqualFold(e.Type, "work") {
-			cands = append(cands, e.Value)
-		}
-	}
-	for _, e := range emails {
-		cands = append(cands, e.Value)
-	}
-	cands = append(cands, userName)
-	for _, c := range cands {
-		if n, err := NormalizeEmail(c); err == nil {
-			return n
-		}
-	}
-	return ""
-}
-
-// personName is the display name of the person: name.formatted, else
-// givenName familyName, else displayName.
-func personName(attrs map[string]any) string {
-	name, _ := attrs["name"].(map[string]any)
-	if f, _ := name["formatted"].(string); strings.TrimSpace(f) != "" {
-		return strings.TrimSpace(f)
-	}
-	given, _ := name["givenName"].(string)
-	family, _ := name["familyName"].(string)
-	if n := strings.TrimSpace(strings.TrimSpace(given) + " " + strings.TrimSpace(family)); n != "" {
-		return n
-	}
-	d, _ := attrs["displayName"].(string)
-	return strings.TrimSpace(d)
-}
-
-// personLocale is preferredLanguage, else locale.
-func personLocale(attrs map[string]any) string {
-	for _, k := range []string{"preferredLanguage", "locale"} {
-		if s, _ := attrs[k].(string); strings.TrimSpace(s) != "" {
-			return strings.TrimSpace(s)
-		}
-	}
-	return ""
-}
-
 // validateSCIMUserInput checks what the domain needs of a representation.
 func validateSCIMUserInput(in *SCIMUserInput) error {
 	in.UserName = strings.TrimSpace(in.UserName)
@@ -163,6 +103,16 @@ func validateSCIMUserInput(in *SCIMUserInput) error {
 	}
 	if in.ExternalID != nil && len(*in.ExternalID) > 512 {
 		return invalidf("externalId is longer than 512 characters")
+	}
+	if in.Email != "" {
+		email, err := NormalizeEmail(in.Email)
+		if err != nil {
+			return invalidf("the user's email %q: %v", in.Email, err)
+		}
+		in.Email = email
+	}
+	if len(in.Emails) > maxSCIMEmails {
+		return invalidf("at most %d emails per user", maxSCIMEmails)
 	}
 	if in.Attrs == nil {
 		in.Attrs = map[string]any{}
@@ -206,7 +156,7 @@ func (d *Directory) SCIMCreateUser(ctx context.Context, conn SCIMConnection, in 
 	if err := validateSCIMUserInput(&in); err != nil {
 		return SCIMUser{}, "", err
 	}
-	email := personEmail(in.UserName, scimEmails(in.Attrs))
+	email := in.Email
 	provision := func(in SCIMUserInput) (out SCIMUser, did string, err error) {
 		// Most creates only read once and insert: optimistic.go.
 		err = d.inTxOptimistic(ctx, conn.Actor(), conn.WorkspaceID, func(t *tx) error {
@@ -291,7 +241,7 @@ func (t *tx) scimProvision(ws *workspaceRow, conn SCIMConnection, in SCIMUserInp
 	if r != nil {
 		// The membership was inserted with its SCIM columns; only the
 		// email index is left.
-		err = t.scimWriteEmails(ws.ID, m.ID, scimEmails(in.Attrs))
+		err = t.scimWriteEmails(ws.ID, m.ID, in.Emails)
 	} else {
 		r, err = t.scimWriteUser(ws.ID, m.ID, in, fresh)
 	}
@@ -358,7 +308,7 @@ func (t *tx) scimGrant(ws *workspaceRow, conn SCIMConnection, m *scimMembership,
 	if err != nil {
 		return scimGrantResult{}, fmt.Errorf("%w: the connection's default role %q no longer exists", ErrInvalid, conn.DefaultRole)
 	}
-	name := personName(in.Attrs)
+	name := in.Name
 	if email == "" {
 		// Nobody to invite: the person holds a seat, invited, until an
 		// address arrives (scimUpdateEmail then applies the rules).
@@ -366,7 +316,7 @@ func (t *tx) scimGrant(ws *workspaceRow, conn SCIMConnection, m *scimMembership,
 			return scimGrantResult{}, err
 		}
 		if m == nil {
-			u, err := t.createUser("", name, "", personLocale(in.Attrs), ws.ID, "")
+			u, err := t.createUser("", name, "", in.Locale, ws.ID, "")
 			if err != nil {
 				return scimGrantResult{}, err
 			}
@@ -451,9 +401,9 @@ func (t *tx) scimCreateSuspended(ws *workspaceRow, conn SCIMConnection, m *scimM
 		var u *userRow
 		kind := KindInternal
 		if email != "" {
-			u, kind, err = t.ensureUser(ws, email, personName(in.Attrs), "", nil)
+			u, kind, err = t.ensureUser(ws, email, in.Name, "", nil)
 		} else {
-			u, err = t.createUser("", personName(in.Attrs), "", personLocale(in.Attrs), ws.ID, "")
+			u, err = t.createUser("", in.Name, "", in.Locale, ws.ID, "")
 		}
 		if err != nil {
 			return scimGrantResult{}, err
@@ -615,7 +565,7 @@ func (t *tx) scimWriteUser(workspaceID, membershipID string, in SCIMUserInput, f
 			return nil, fmt.Errorf("store SCIM emails: %w", err)
 		}
 	}
-	return &r, t.scimWriteEmails(workspaceID, membershipID, scimEmails(in.Attrs))
+	return &r, t.scimWriteEmails(workspaceID, membershipID, in.Emails)
 }
 
 // isUserNameClash reports whether err is the unique index on a
@@ -626,12 +576,9 @@ func isUserNameClash(err error) bool {
 }
 
 // scimWriteEmails indexes a user's emails, one row per element.
-func (t *tx) scimWriteEmails(workspaceID, membershipID string, emails []scimEmail) error {
+func (t *tx) scimWriteEmails(workspaceID, membershipID string, emails []SCIMEmail) error {
 	if len(emails) == 0 {
 		return nil
-	}
-	if len(emails) > 100 {
-		return invalidf("at most 100 emails per user")
 	}
 	var b strings.Builder
 	b.WriteString(`INSERT INTO scim_emails (membership_id, position, workspace_id, value, value_norm, type, is_primary, display) VALUES `)
@@ -693,7 +640,7 @@ func (t *tx) scimSetActive(ws *workspaceRow, conn SCIMConnection, r *scimUserRow
 		}
 		email := m.Email
 		if email == "" {
-			email = personEmail(in.UserName, scimEmails(in.Attrs))
+			email = in.Email
 		}
 		g, err := t.scimGrant(ws, conn, &scimMembership{ID: m.ID, UserID: m.UserID, Status: StatusRemoved, Kind: m.Kind}, in, email, nil)
 		if err != nil {
@@ -759,7 +706,7 @@ func (d *Directory) SCIMUpdateUser(ctx context.Context, conn SCIMConnection, id 
 			if err != nil {
 				return err
 			}
-			email = personEmail(in.UserName, scimEmails(in.Attrs))
+			email = in.Email
 			changes, err := t.scimUpdatePerson(ws, conn, cur, in, email)
 			if err != nil {
 				return err
@@ -819,7 +766,7 @@ func (t *tx) scimUpdatePerson(ws *workspaceRow, conn SCIMConnection, cur *scimUs
 	if !internal {
 		return nil, nil
 	}
-	name, locale := personName(in.Attrs), personLocale(in.Attrs)
+	name, locale := in.Name, in.Locale
 	if (name != "" && name != u.Name) || (locale != "" && locale != u.Locale) {
 		if name == "" {
 			name = u.Name
@@ -882,7 +829,7 @@ func (t *tx) scimUpdatePerson(ws *workspaceRow, conn SCIMConnection, cur *scimUs
 	if err != nil {
 		return nil, err
 	}
-	inv, err := t.inviteOne(ws, p, inviteSpec{email: email, name: personName(in.Attrs), role: role, teams: []string{}, sendEmail: conn.SendInvitations, source: SourceSCIM, inviter: p})
+	inv, err := t.inviteOne(ws, p, inviteSpec{email: email, name: in.Name, role: role, teams: []string{}, sendEmail: conn.SendInvitations, source: SourceSCIM, inviter: p})
 	if err != nil {
 		return nil, err
 	}
@@ -975,10 +922,9 @@ type SCIMMemberRef struct {
 // SCIMQuery selects and pages SCIM resources.
 type SCIMQuery struct {
 	// Filter narrows the result; nil matches every resource.
-	Filter *SCIMFilter
-	// SortBy is a canonical attribute name; "" orders by creation (id).
-	SortBy     string
-	Descending bool
+	Filter *SCIMCond
+	// Sort orders the result; the zero value orders by id (creation).
+	Sort SCIMSort
 	// StartIndex is 1-based.
 	StartIndex int
 	// Count is the page size; 0 asks only for the total.
@@ -1007,13 +953,13 @@ func (d *Directory) SCIMListUsers(ctx context.Context, conn SCIMConnection, q SC
 	b := &sqlBuilder{dialect: d.dialect, args: []any{conn.WorkspaceID}}
 	where := scimVisible
 	if q.Filter != nil {
-		cond, err := b.userFilter(q.Filter)
+		cond, err := b.userCond(q.Filter)
 		if err != nil {
 			return page, err
 		}
 		where += " AND (" + cond + ")"
 	}
-	order, err := b.userOrder(q.SortBy, q.Descending)
+	order, err := b.userOrder(q.Sort)
 	if err != nil {
 		return page, err
 	}
@@ -1050,7 +996,7 @@ func scimPageInto[T any](ctx context.Context, d *Directory, rows *[]T, cols, fro
 	args := append([]any(nil), whereArgs...)
 	var query string
 	switch {
-	case q.AfterID != "" && q.SortBy == "":
+	case q.AfterID != "" && q.Sort.Field == 0:
 		query = `SELECT ` + cols + ` FROM ` + from + ` WHERE ` + where + ` AND ` + idCol + ` > ? ORDER BY ` + order + ` LIMIT ?`
 		args = append(args, q.AfterID, q.Count)
 	case start > 1:

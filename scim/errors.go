@@ -49,8 +49,6 @@ func errorFor(err error) *scimError {
 		return errorf(http.StatusRequestEntityTooLarge, "", "the request body is larger than %d bytes", tooBig.Limit)
 	case errors.As(err, &seats):
 		return errorf(http.StatusForbidden, "", "seat limit reached: the workspace's limit is %d seats and %d are in use; the workspace's admins have been notified", seats.Limit, seats.Used)
-	case directory.IsSCIMFilterError(err):
-		return errorf(http.StatusBadRequest, "invalidFilter", "%s", cause(err))
 	case errors.Is(err, directory.ErrNotFound):
 		return errorf(http.StatusNotFound, "", "resource not found")
 	case errors.Is(err, directory.ErrConflict):

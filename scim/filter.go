@@ -6,8 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
-
-	"github.com/rosterhq/roster/directory"
 )
 
 // This file parses SCIM filters (RFC 7644 3.4.2.2) and PATCH paths
@@ -17,9 +15,24 @@ import (
 // Microsoft's `userName sw O` and `meta.Created gt 2015-10-10T14:38:21-07:00`),
 // a value path followed by a sub-attribute comparison
 // (`emails[type eq "work"].value eq "x"`, which its AST cannot even
-// represent), and nothing else needs it. The result is a
-// directory.SCIMFilter whose attributes are still as the client wrote them;
-// resolveFilter then checks them against the schema.
+// represent), and nothing else needs it. The result is a filter whose
+// attributes are still as the client wrote them; resolveFilter then checks
+// them against the schema, and compileFilter (query.go) turns a list's
+// filter into the directory's condition over the fields it keeps.
+
+// filter is a parsed SCIM filter.
+type filter struct {
+	// Op is "and", "or", "not", a comparison (eq ne co sw ew gt ge lt le
+	// pr) or "[]" for a value path.
+	Op string
+	// Left and Right are the operands of and/or; not and value paths use
+	// Left (for a value path, a filter on the sub-attributes of Attr).
+	Left, Right *filter
+	// Attr is the attribute of a comparison or a value path.
+	Attr string
+	// Value is the comparison value: string, bool, float64, int or nil.
+	Value any
+}
 
 // attrPath is an attribute reference as written: optional schema URN,
 // attribute name, optional sub-attribute.
@@ -79,7 +92,7 @@ type filterParser struct {
 }
 
 // parseFilter parses a whole filter expression.
-func parseFilter(s string) (*directory.SCIMFilter, error) {
+func parseFilter(s string) (*filter, error) {
 	p := &filterParser{s: s}
 	f, err := p.or()
 	if err != nil {
@@ -130,7 +143,7 @@ func (p *filterParser) char(c byte) bool {
 	return false
 }
 
-func (p *filterParser) or() (*directory.SCIMFilter, error) {
+func (p *filterParser) or() (*filter, error) {
 	left, err := p.and()
 	if err != nil {
 		return nil, err
@@ -140,12 +153,12 @@ func (p *filterParser) or() (*directory.SCIMFilter, error) {
 		if err != nil {
 			return nil, err
 		}
-		left = &directory.SCIMFilter{Op: "or", Left: left, Right: right}
+		left = &filter{Op: "or", Left: left, Right: right}
 	}
 	return left, nil
 }
 
-func (p *filterParser) and() (*directory.SCIMFilter, error) {
+func (p *filterParser) and() (*filter, error) {
 	left, err := p.unary()
 	if err != nil {
 		return nil, err
@@ -155,12 +168,12 @@ func (p *filterParser) and() (*directory.SCIMFilter, error) {
 		if err != nil {
 			return nil, err
 		}
-		left = &directory.SCIMFilter{Op: "and", Left: left, Right: right}
+		left = &filter{Op: "and", Left: left, Right: right}
 	}
 	return left, nil
 }
 
-func (p *filterParser) unary() (*directory.SCIMFilter, error) {
+func (p *filterParser) unary() (*filter, error) {
 	if p.keyword("not") {
 		if !p.char('(') {
 			return nil, fmt.Errorf("not must be followed by a parenthesised filter")
@@ -172,7 +185,7 @@ func (p *filterParser) unary() (*directory.SCIMFilter, error) {
 		if !p.char(')') {
 			return nil, fmt.Errorf("missing ) after not (…")
 		}
-		return &directory.SCIMFilter{Op: "not", Left: inner}, nil
+		return &filter{Op: "not", Left: inner}, nil
 	}
 	if p.char('(') {
 		inner, err := p.or()
@@ -205,7 +218,7 @@ func (p *filterParser) attrToken() (string, error) {
 
 var compareOps = map[string]bool{"eq": true, "ne": true, "co": true, "sw": true, "ew": true, "gt": true, "ge": true, "lt": true, "le": true, "pr": true}
 
-func (p *filterParser) attrExpr() (*directory.SCIMFilter, error) {
+func (p *filterParser) attrExpr() (*filter, error) {
 	tok, err := p.attrToken()
 	if err != nil {
 		return nil, err
@@ -221,7 +234,7 @@ func (p *filterParser) attrExpr() (*directory.SCIMFilter, error) {
 		if !p.char(']') {
 			return nil, fmt.Errorf("missing ] in value filter of %s", tok)
 		}
-		vp := &directory.SCIMFilter{Op: "[]", Attr: tok, Left: inner}
+		vp := &filter{Op: "[]", Attr: tok, Left: inner}
 		if p.pos < len(p.s) && p.s[p.pos] == '.' {
 			p.pos++
 			sub, err := p.attrToken()
@@ -232,7 +245,7 @@ func (p *filterParser) attrExpr() (*directory.SCIMFilter, error) {
 			if err != nil {
 				return nil, err
 			}
-			vp.Left = &directory.SCIMFilter{Op: "and", Left: inner, Right: cmp}
+			vp.Left = &filter{Op: "and", Left: inner, Right: cmp}
 		}
 		return vp, nil
 	}
@@ -240,7 +253,7 @@ func (p *filterParser) attrExpr() (*directory.SCIMFilter, error) {
 }
 
 // comparison reads "op value" (or "pr") after the attribute tok.
-func (p *filterParser) comparison(tok string) (*directory.SCIMFilter, error) {
+func (p *filterParser) comparison(tok string) (*filter, error) {
 	p.space()
 	start := p.pos
 	for p.pos < len(p.s) && isAlpha(rune(p.s[p.pos])) {
@@ -253,7 +266,7 @@ func (p *filterParser) comparison(tok string) (*directory.SCIMFilter, error) {
 		}
 		return nil, fmt.Errorf("unknown operator %q", p.s[start:p.pos])
 	}
-	f := &directory.SCIMFilter{Op: op, Attr: tok}
+	f := &filter{Op: op, Attr: tok}
 	if op == "pr" {
 		return f, nil
 	}
@@ -332,7 +345,7 @@ func looksNumeric(s string) bool {
 // attr[filter].sub. The filter's attributes are sub-attributes of attr.
 type patchPath struct {
 	attr   attrPath
-	filter *directory.SCIMFilter
+	filter *filter
 	sub    string
 }
 
@@ -379,13 +392,13 @@ func parsePatchPath(s string) (patchPath, error) {
 // resolveFilter checks a parsed filter against rt and rewrites its
 // attribute names to their canonical spelling; an unknown attribute is an
 // error (answered with invalidFilter).
-func resolveFilter(rt *resourceType, f *directory.SCIMFilter) (*directory.SCIMFilter, error) {
+func resolveFilter(rt *resourceType, f *filter) (*filter, error) {
 	return resolveFilterIn(rt, nil, f)
 }
 
 // resolveFilterIn resolves f; parent is the multi-valued attribute of an
 // enclosing value path, whose sub-attributes f names.
-func resolveFilterIn(rt *resourceType, parent *resolved, f *directory.SCIMFilter) (*directory.SCIMFilter, error) {
+func resolveFilterIn(rt *resourceType, parent *resolved, f *filter) (*filter, error) {
 	if f == nil {
 		return nil, nil
 	}
@@ -438,7 +451,7 @@ func resolveFilterIn(rt *resourceType, parent *resolved, f *directory.SCIMFilter
 // matches evaluates a value filter (attributes are sub-attributes of a
 // multi-valued attribute) against one element, for PATCH paths. Strings
 // compare case-insensitively unless the sub-attribute is caseExact.
-func matches(parent *attr, f *directory.SCIMFilter, elem map[string]any) bool {
+func matches(parent *attr, f *filter, elem map[string]any) bool {
 	if f == nil {
 		return true
 	}

@@ -284,7 +284,7 @@ func idRefs(v any) []directory.SCIMMemberRef {
 }
 
 // filterRefs reads the ids of value eq "a" or value eq "b".
-func filterRefs(f *directory.SCIMFilter) ([]directory.SCIMMemberRef, bool) {
+func filterRefs(f *filter) ([]directory.SCIMMemberRef, bool) {
 	switch f.Op {
 	case "or":
 		l, ok1 := filterRefs(f.Left)

@@ -113,7 +113,7 @@ func (p *pageHints) put(list string, start int, afterID string) {
 // prepare fills q from what earlier pages of the same list left behind:
 // where to continue (unsorted lists only) and the total.
 func (p *pageHints) prepare(list string, q *directory.SCIMQuery) {
-	if q.SortBy == "" {
+	if q.Sort.Field == 0 {
 		q.AfterID = p.get(list, q.StartIndex)
 	}
 	if q.StartIndex > 1 {
@@ -127,7 +127,7 @@ func (p *pageHints) record(list string, q directory.SCIMQuery, n int, lastID str
 	if n != q.Count || q.Count == 0 {
 		return
 	}
-	if q.SortBy == "" {
+	if q.Sort.Field == 0 {
 		p.put(list, q.StartIndex+q.Count, lastID)
 	}
 	p.setTotal(list, total)

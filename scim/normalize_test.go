@@ -3,14 +3,16 @@ package scim
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/directory"
 )
 
 // show prints a filter compactly for comparisons.
-func show(f *directory.SCIMFilter) string {
+func show(f *filter) string {
 	if f == nil {
 		return "<nil>"
 	}
@@ -243,4 +245,82 @@ func baseDocWithID() map[string]any {
 	d := baseDoc()
 	d["id"] = "u1"
 	return d
+}
+
+// showCond prints a compiled condition compactly for comparisons.
+func showCond(c *directory.SCIMCond) string {
+	switch c.Op {
+	case "and", "or":
+		return "(" + showCond(c.Left) + " " + c.Op + " " + showCond(c.Right) + ")"
+	case "not", "any":
+		return c.Op + "(" + showCond(c.Left) + ")"
+	}
+	s := fmt.Sprintf("field%d", c.Field)
+	if c.Field == directory.FieldAttr {
+		s = strings.Join(c.Path, "/")
+	}
+	if c.Op == "pr" {
+		return s + " pr"
+	}
+	if tv, ok := c.Value.(time.Time); ok {
+		return fmt.Sprintf("%s %s %s", s, c.Op, tv.Format(time.RFC3339))
+	}
+	return fmt.Sprintf("%s %s %#v", s, c.Op, c.Value)
+}
+
+// TestCompileFilters: what each attribute means to the directory, the
+// values read as the field's type (Entra's boolean strings included),
+// and what the directory cannot evaluate refused as invalidFilter.
+func TestCompileFilters(t *testing.T) {
+	f := func(n directory.SCIMField) string { return fmt.Sprintf("field%d", n) }
+	tests := []struct {
+		rt       *resourceType
+		in, want string
+	}{
+		{userType, `userName eq "A@b.example"`, f(directory.FieldUserName) + ` eq "A@b.example"`},
+		{userType, `active eq "False"`, f(directory.FieldActive) + ` eq false`},
+		{userType, `active ne true`, f(directory.FieldActive) + ` ne true`},
+		{userType, `meta.created gt 2015-10-10T14:38:21-07:00`, f(directory.FieldCreated) + ` gt 2015-10-10T21:38:21Z`},
+		{userType, `title eq 42`, `title eq "42"`},
+		{userType, `title eq null`, `title eq <nil>`},
+		{userType, `name.givenName pr`, `name/givenName pr`},
+		{userType, `manager eq "boss"`, urnEnterprise + `/manager/value eq "boss"`},
+		{userType, `emails co "@x."`, `any(` + f(directory.FieldEmailValue) + ` co "@x.")`},
+		{userType, `emails[type eq "work" and primary eq "true"]`, `any((` + f(directory.FieldEmailType) + ` eq "work" and ` + f(directory.FieldEmailPrimary) + ` eq true))`},
+		{userType, `not (externalId eq "e" or id eq "i")`, `not((` + f(directory.FieldExternalID) + ` eq "e" or ` + f(directory.FieldID) + ` eq "i"))`},
+		{groupType, `displayName eq "Team"`, f(directory.FieldGroupName) + ` eq "Team"`},
+		{groupType, `members[value eq "u1"]`, f(directory.FieldGroupMember) + ` eq "u1"`},
+		{groupType, `members.value eq "u1"`, f(directory.FieldGroupMember) + ` eq "u1"`},
+	}
+	for _, tc := range tests {
+		parsed, err := parseFilter(tc.in)
+		if err == nil {
+			parsed, err = resolveFilter(tc.rt, parsed)
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tc.in, err)
+			continue
+		}
+		c, err := compileFilter(tc.rt, parsed)
+		if err != nil {
+			t.Errorf("%s: %v", tc.in, err)
+			continue
+		}
+		if got := showCond(c); got != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", tc.in, got, tc.want)
+		}
+	}
+	for _, in := range []string{
+		`password eq "x"`, `phoneNumbers.value eq "1"`, `active co true`, `active eq "maybe"`,
+		`meta.created gt "yesterday"`, `meta.created co "2020"`, `title co null`,
+		`groups.value eq "g"`, `addresses[type eq "work"]`, `emails[type eq "work"].value eq "x"` + ` and emails[value[x eq "y"]]`,
+	} {
+		q := url.Values{"filter": {in}}
+		if _, err := listQuery(userType, q); err == nil || errorFor(err).scimType != "invalidFilter" {
+			t.Errorf("%s: err = %v, want invalidFilter", in, err)
+		}
+	}
+	if _, err := listQuery(groupType, url.Values{"filter": {`members.display eq "x"`}}); err == nil || errorFor(err).scimType != "invalidFilter" {
+		t.Errorf("members.display: err = %v, want invalidFilter", err)
+	}
 }

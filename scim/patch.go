@@ -4,8 +4,6 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
-
-	"github.com/rosterhq/roster/directory"
 )
 
 // rawOp is one PATCH operation as sent.
@@ -23,7 +21,7 @@ type rawOp struct {
 type patchOp struct {
 	op     string // add, replace, remove
 	target resolved
-	filter *directory.SCIMFilter
+	filter *filter
 	// filterSub is the sub-attribute after a value filter.
 	filterSub *attr
 	value     any
@@ -383,10 +381,10 @@ func applyFiltered(doc map[string]any, p patchOp) error {
 
 // elementFromFilter builds {type: "work"} from type eq "work" (and
 // conjunctions of such); other filters describe no single element.
-func elementFromFilter(f *directory.SCIMFilter) (map[string]any, bool) {
+func elementFromFilter(f *filter) (map[string]any, bool) {
 	el := map[string]any{}
-	var walk func(*directory.SCIMFilter) bool
-	walk = func(f *directory.SCIMFilter) bool {
+	var walk func(*filter) bool
+	walk = func(f *filter) bool {
 		switch f.Op {
 		case "and":
 			return walk(f.Left) && walk(f.Right)

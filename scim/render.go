@@ -73,6 +73,9 @@ func userInput(doc map[string]any, active *bool) (directory.SCIMUserInput, error
 	if strings.TrimSpace(in.UserName) == "" {
 		return in, errorfValue("userName is required")
 	}
+	in.Emails = emailsOf(doc)
+	in.Email = personEmail(in.UserName, in.Emails)
+	in.Name, in.Locale = personName(doc), personLocale(doc)
 	return in, nil
 }
 
@@ -125,7 +128,7 @@ type projection struct {
 
 type projItem struct {
 	r      resolved
-	filter *directory.SCIMFilter
+	filter *filter
 }
 
 // parseProjection reads attributes and excludedAttributes. Names that are

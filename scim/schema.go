@@ -4,15 +4,13 @@ import (
 	"strings"
 
 	"github.com/elimity-com/scim/schema"
-
-	"github.com/rosterhq/roster/directory"
 )
 
 // Schema URNs.
 const (
 	urnUser       = "urn:ietf:params:scim:schemas:core:2.0:User"
 	urnGroup      = "urn:ietf:params:scim:schemas:core:2.0:Group"
-	urnEnterprise = directory.EnterpriseURN
+	urnEnterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 	urnListResp   = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 	urnPatchOp    = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 	urnError      = "urn:ietf:params:scim:api:messages:2.0:Error"

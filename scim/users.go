@@ -14,21 +14,25 @@ func listQuery(rt *resourceType, q url.Values) (directory.SCIMQuery, error) {
 	var out directory.SCIMQuery
 	if raw := strings.TrimSpace(q.Get("filter")); raw != "" {
 		f, err := parseFilter(raw)
-		if err != nil {
-			return out, errorf(http.StatusBadRequest, "invalidFilter", "filter %q: %v", raw, err)
+		if err == nil {
+			f, err = resolveFilter(rt, f)
 		}
-		if out.Filter, err = resolveFilter(rt, f); err != nil {
+		if err == nil {
+			out.Filter, err = compileFilter(rt, f)
+		}
+		if err != nil {
 			return out, errorf(http.StatusBadRequest, "invalidFilter", "filter %q: %v", raw, err)
 		}
 	}
 	if s := strings.TrimSpace(q.Get("sortBy")); s != "" {
 		// An attribute that cannot be sorted on leaves the default
-		// order, which is stable (RFC 7644 3.4.2.3 lets the provider
-		// choose).
+		// order (sortKey).
 		if ap, err := splitAttrPath(s); err == nil {
-			if r, ok := rt.resolve(ap); ok && sortable(rt, r) {
-				out.SortBy = r.canonical()
-				out.Descending = strings.EqualFold(strings.TrimSpace(q.Get("sortOrder")), "descending")
+			if r, ok := rt.resolve(ap); ok {
+				if key, ok := sortKey(rt, r.canonical()); ok {
+					key.Descending = strings.EqualFold(strings.TrimSpace(q.Get("sortOrder")), "descending")
+					out.Sort = key
+				}
 			}
 		}
 	}
@@ -38,25 +42,6 @@ func listQuery(rt *resourceType, q url.Values) (directory.SCIMQuery, error) {
 	}
 	out.StartIndex, out.Count = start, count
 	return out, nil
-}
-
-// sortable lists what the directory can order by.
-func sortable(rt *resourceType, r resolved) bool {
-	name := r.canonical()
-	if rt == groupType {
-		switch name {
-		case "id", "externalId", "displayName", "meta.created", "meta.lastModified":
-			return true
-		}
-		return false
-	}
-	switch {
-	case name == "emails" || name == "emails.value", r.ext != nil && !r.top.complex(), r.ext != nil && r.sub != nil:
-		return true
-	case r.top.multi, r.top.complex() && r.sub == nil, r.top.typ == "boolean", r.top.name == "groups":
-		return false
-	}
-	return true
 }
 
 // searchValues turns a POST .search body (RFC 7644 3.4.3) into query
