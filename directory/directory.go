@@ -54,6 +54,8 @@ type Directory struct {
 	// scimAuth caches SCIM authentications (PostgreSQL; nil on SQLite;
 	// see scim_authcache.go).
 	scimAuth *scimAuthCache
+	// pages are the SCIM lists' paging hints (scim_paging.go).
+	pages *pageHints
 }
 
 // Open connects to the database named by databaseURL (see
@@ -81,6 +83,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Directory, er
 	if d.log == nil {
 		d.log = slog.Default()
 	}
+	d.pages = newPageHints(4096, d.now)
 	if opts.SCIMAuthCache {
 		if err := d.startSCIMAuthCache(ctx, databaseURL); err != nil {
 			db.Close()

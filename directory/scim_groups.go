@@ -253,7 +253,8 @@ func (d *Directory) SCIMListGroups(ctx context.Context, conn SCIMConnection, q S
 	if err != nil {
 		return page, err
 	}
-	total, err := scimPageInto(ctx, d, &page.Groups, scimGroupColumns, "teams g", where, b.args, order, "g.id", q)
+	total, err := scimPageInto(ctx, d, listKey(conn, "groups", q), &page.Groups, func(g SCIMGroup) string { return g.ID },
+		scimGroupColumns, "teams g", where, b.args, order, "g.id", q)
 	if err != nil {
 		return page, fmt.Errorf("list groups: %w", err)
 	}

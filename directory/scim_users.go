@@ -929,14 +929,14 @@ type SCIMQuery struct {
 	StartIndex int
 	// Count is the page size; 0 asks only for the total.
 	Count int
-	// AfterID, when set, continues after that id in the default order
+	// afterID, when set, continues after that id in the default order
 	// instead of skipping StartIndex-1 rows: a hint from the previous page
-	// that makes deep pages cost the same as the first.
-	AfterID string
-	// Total, when set, is the total an earlier page of the same list
+	// (scim_paging.go) that makes deep pages cost the same as the first.
+	afterID string
+	// total, when set, is the total an earlier page of the same list
 	// reported: a full page reuses it instead of counting again, so paging
 	// through a large list does not count it once per page.
-	Total *int
+	total *int
 }
 
 // SCIMUserPage is one page of users and the total that matched.
@@ -964,7 +964,8 @@ func (d *Directory) SCIMListUsers(ctx context.Context, conn SCIMConnection, q SC
 		return page, err
 	}
 	var rows []scimUserRow
-	total, err := scimPageInto(ctx, d, &rows, scimUserColumns, "memberships m", where, b.args, order, "m.id", q)
+	total, err := scimPageInto(ctx, d, listKey(conn, "users", q), &rows, func(r scimUserRow) string { return r.ID },
+		scimUserColumns, "memberships m", where, b.args, order, "m.id", q)
 	if err != nil {
 		return page, fmt.Errorf("list users: %w", err)
 	}
@@ -977,15 +978,30 @@ func (d *Directory) SCIMListUsers(ctx context.Context, conn SCIMConnection, q SC
 
 // scimPageInto runs the page query of a list into rows and returns the
 // total. cols, from and where make the query; idCol is the id column of
-// from, the last sort key and what AfterID continues after.
+// from, the last sort key and what afterID continues after.
 //
-// Deep pages: with an AfterID hint the page continues after that id (an
+// Deep pages: with an afterID hint the page continues after that id (an
 // index range scan); without one the rows to skip are skipped in a
 // subquery that reads only ids (an index-only scan), and only the page's
 // rows are read whole. The total: a page shorter than asked tells it by
-// itself; q.Total, from an earlier page of the same list, is reused for
+// itself; q.total, from an earlier page of the same list, is reused for
 // full pages; otherwise it is counted.
-func scimPageInto[T any](ctx context.Context, d *Directory, rows *[]T, cols, from, where string, whereArgs []any, order, idCol string, q SCIMQuery) (int, error) {
+//
+// list names the list for its paging hints (scim_paging.go), which
+// remember where this page ended and its total for the next page; id
+// reads a row's id.
+func scimPageInto[T any](ctx context.Context, d *Directory, list string, rows *[]T, id func(T) string,
+	cols, from, where string, whereArgs []any, order, idCol string, q SCIMQuery) (int, error) {
+	d.pages.prepare(list, &q)
+	total, err := scimPage(ctx, d, rows, cols, from, where, whereArgs, order, idCol, q)
+	if n := len(*rows); err == nil && n > 0 {
+		d.pages.record(list, q, n, id((*rows)[n-1]), total)
+	}
+	return total, err
+}
+
+// scimPage is scimPageInto once the hints are read.
+func scimPage[T any](ctx context.Context, d *Directory, rows *[]T, cols, from, where string, whereArgs []any, order, idCol string, q SCIMQuery) (int, error) {
 	start := max(q.StartIndex, 1)
 	countQ := `SELECT COUNT(*) FROM ` + from + ` WHERE ` + where
 	if q.Count <= 0 {
@@ -996,9 +1012,9 @@ func scimPageInto[T any](ctx context.Context, d *Directory, rows *[]T, cols, fro
 	args := append([]any(nil), whereArgs...)
 	var query string
 	switch {
-	case q.AfterID != "" && q.Sort.Field == 0:
+	case q.afterID != "" && q.Sort.Field == 0:
 		query = `SELECT ` + cols + ` FROM ` + from + ` WHERE ` + where + ` AND ` + idCol + ` > ? ORDER BY ` + order + ` LIMIT ?`
-		args = append(args, q.AfterID, q.Count)
+		args = append(args, q.afterID, q.Count)
 	case start > 1:
 		query = `SELECT ` + cols + ` FROM ` + from + ` WHERE ` + idCol + ` IN (SELECT ` + idCol + ` FROM ` + from + ` WHERE ` + where +
 			` ORDER BY ` + order + ` LIMIT ? OFFSET ?) ORDER BY ` + order
@@ -1014,8 +1030,8 @@ func scimPageInto[T any](ctx context.Context, d *Directory, rows *[]T, cols, fro
 	switch {
 	case n > 0 && n < q.Count, start == 1 && n == 0:
 		return start - 1 + n, nil
-	case q.Total != nil:
-		return *q.Total, nil
+	case q.total != nil:
+		return *q.total, nil
 	}
 	var total int
 	err := d.dbGet(ctx, &total, countQ, whereArgs...)

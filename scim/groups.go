@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,40 +8,18 @@ import (
 	"github.com/rosterhq/roster/directory"
 )
 
-func (h *Handler) listGroups(w http.ResponseWriter, r *request) error {
-	return h.groupList(w, r, r.URL.Query())
-}
-
-func (h *Handler) searchGroups(w http.ResponseWriter, r *request) error {
-	body, err := readJSON(r.Request)
-	if err != nil {
-		return err
-	}
-	return h.groupList(w, r, searchValues(body))
-}
-
-func (h *Handler) groupList(w http.ResponseWriter, r *request, q url.Values) error {
-	query, err := listQuery(groupType, q)
-	if err != nil {
-		return err
-	}
-	proj := parseProjection(groupType, q)
-	list := r.conn.ID + "\x00groups\x00" + q.Get("filter")
-	h.hints.prepare(list, &query)
+// listGroups reads a page of groups (with their members when the
+// projection wants them) and renders it.
+func (h *Handler) listGroups(r *request, query directory.SCIMQuery, proj projection) (int, []any, error) {
 	page, err := h.dir.SCIMListGroups(r.Context(), r.conn, query, proj.wants("members"))
 	if err != nil {
-		return err
-	}
-	if n := len(page.Groups); n > 0 {
-		h.hints.record(list, query, n, page.Groups[n-1].ID, page.Total)
+		return 0, nil, err
 	}
 	items := make([]any, len(page.Groups))
 	for i, g := range page.Groups {
 		items[i] = proj.apply(h.groupDoc(g))
 	}
-	r.did = fmt.Sprintf("listed %d of %d groups", len(items), page.Total)
-	writeJSON(w, http.StatusOK, newList(page.Total, query.StartIndex, items))
-	return nil
+	return page.Total, items, nil
 }
 
 // writeGroup answers with one group and its ETag.

@@ -2,6 +2,7 @@ package scim
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -62,13 +63,12 @@ type Handler struct {
 	maxBody int64
 	log     *slog.Logger
 	rec     *recorder
-	hints   *pageHints
 }
 
 // NewHandler returns the SCIM endpoint. Mount it with the SCIM root
 // stripped from the path (http.StripPrefix("/scim/v2", h)).
 func NewHandler(d *directory.Directory, opts Options) *Handler {
-	h := &Handler{dir: d, base: strings.TrimRight(opts.BaseURL, "/"), maxBody: opts.MaxBodyBytes, log: opts.Logger, hints: newPageHints(4096)}
+	h := &Handler{dir: d, base: strings.TrimRight(opts.BaseURL, "/"), maxBody: opts.MaxBodyBytes, log: opts.Logger}
 	if h.base == "" {
 		h.base = d.BaseURL() + "/scim/v2"
 	}
@@ -211,10 +211,10 @@ func (h *Handler) route(w http.ResponseWriter, r *request) error {
 	method := r.Method
 	switch strings.ToLower(segs[0]) {
 	case "users":
-		return h.resource(w, r, id, resourceOps{list: h.listUsers, create: h.createUser, search: h.searchUsers,
+		return h.resource(w, r, id, resourceOps{rt: userType, noun: "users", list: h.listUsers, create: h.createUser,
 			get: h.getUser, replace: h.replaceUser, patch: h.patchUser, deleteOne: h.deleteUser})
 	case "groups":
-		return h.resource(w, r, id, resourceOps{list: h.listGroups, create: h.createGroup, search: h.searchGroups,
+		return h.resource(w, r, id, resourceOps{rt: groupType, noun: "groups", list: h.listGroups, create: h.createGroup,
 			get: h.getGroup, replace: h.replaceGroup, patch: h.patchGroup, deleteOne: h.deleteGroup})
 	case "serviceproviderconfig", "serviceproviderconfigs", "serviceconfiguration":
 		if id != "" {
@@ -243,9 +243,14 @@ func (h *Handler) onlyGet(method string, fn func() error) error {
 }
 
 // resourceOps are the operations of one resource type, on the
-// collection (list, create, search) and on one resource.
+// collection (list and search, create) and on one resource.
 type resourceOps struct {
-	list, create, search           handlerFunc
+	rt *resourceType
+	// noun names the resources in the request log ("users").
+	noun string
+	// list reads one page and renders its resources, projected.
+	list                           func(r *request, q directory.SCIMQuery, proj projection) (total int, items []any, err error)
+	create                         handlerFunc
 	get, replace, patch, deleteOne func(w http.ResponseWriter, r *request, id string) error
 }
 
@@ -253,11 +258,15 @@ type resourceOps struct {
 func (h *Handler) resource(w http.ResponseWriter, r *request, id string, ops resourceOps) error {
 	switch {
 	case id == "" && r.Method == http.MethodGet:
-		return ops.list(w, r)
+		return h.list(w, r, ops, r.URL.Query())
 	case id == "" && r.Method == http.MethodPost:
 		return ops.create(w, r)
 	case id == ".search" && r.Method == http.MethodPost:
-		return ops.search(w, r)
+		body, err := readJSON(r.Request)
+		if err != nil {
+			return err
+		}
+		return h.list(w, r, ops, searchValues(body))
 	case id == "" || id == ".search":
 		return errorf(http.StatusMethodNotAllowed, "", "%s is not allowed on a collection", r.Method)
 	}
@@ -272,6 +281,22 @@ func (h *Handler) resource(w http.ResponseWriter, r *request, id string, ops res
 		return ops.deleteOne(w, r, id)
 	}
 	return errorf(http.StatusMethodNotAllowed, "", "%s is not allowed on a resource", r.Method)
+}
+
+// list answers a list (RFC 7644 3.4.2) or a search (3.4.3, its body as
+// query parameters) of a resource type.
+func (h *Handler) list(w http.ResponseWriter, r *request, ops resourceOps, q url.Values) error {
+	query, err := listQuery(ops.rt, q)
+	if err != nil {
+		return err
+	}
+	total, items, err := ops.list(r, query, parseProjection(ops.rt, q))
+	if err != nil {
+		return err
+	}
+	r.did = fmt.Sprintf("listed %d of %d %s", len(items), total, ops.noun)
+	writeJSON(w, http.StatusOK, newList(total, query.StartIndex, items))
+	return nil
 }
 
 // pageParams reads startIndex and count (RFC 7644 3.4.2.4): non-integers

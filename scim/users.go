@@ -67,40 +67,14 @@ func searchValues(body map[string]any) url.Values {
 	return q
 }
 
-func (h *Handler) listUsers(w http.ResponseWriter, r *request) error {
-	return h.userList(w, r, r.URL.Query())
-}
-
-func (h *Handler) searchUsers(w http.ResponseWriter, r *request) error {
-	body, err := readJSON(r.Request)
-	if err != nil {
-		return err
-	}
-	return h.userList(w, r, searchValues(body))
-}
-
-func (h *Handler) userList(w http.ResponseWriter, r *request, q url.Values) error {
-	query, err := listQuery(userType, q)
-	if err != nil {
-		return err
-	}
-	proj := parseProjection(userType, q)
-	list := r.conn.ID + "\x00users\x00" + q.Get("filter")
-	h.hints.prepare(list, &query)
+// listUsers reads a page of users and renders it.
+func (h *Handler) listUsers(r *request, query directory.SCIMQuery, proj projection) (int, []any, error) {
 	page, err := h.dir.SCIMListUsers(r.Context(), r.conn, query)
 	if err != nil {
-		return err
-	}
-	if n := len(page.Users); n > 0 {
-		h.hints.record(list, query, n, page.Users[n-1].ID, page.Total)
+		return 0, nil, err
 	}
 	items, err := h.renderUsers(r, page.Users, proj)
-	if err != nil {
-		return err
-	}
-	r.did = fmt.Sprintf("listed %d of %d users", len(items), page.Total)
-	writeJSON(w, http.StatusOK, newList(page.Total, query.StartIndex, items))
-	return nil
+	return page.Total, items, err
 }
 
 // renderUsers renders and projects users; their groups are read (one

@@ -1,10 +1,10 @@
-package scim
+package directory
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 	"time"
-
-	"github.com/rosterhq/roster/directory"
 )
 
 // pageHints remember where the previous page of a list ended, so the next
@@ -12,7 +12,9 @@ import (
 // page) continues after that id instead of skipping startIndex-1 rows:
 // paging through 100,000 users costs the same per page. A hint is only an
 // optimisation that another replica does not need: without one the
-// directory skips rows as the RFC describes.
+// directory skips rows as the RFC describes. They are kept per process,
+// so behind a load balancer a client paging through one replica gets the
+// most from them; what any page contains never depends on them.
 //
 // It also remembers each list's total from its first page, which later
 // pages of the same list report instead of counting again: paging is one
@@ -20,6 +22,7 @@ import (
 // of the work.
 type pageHints struct {
 	mu     sync.Mutex
+	now    func() time.Time
 	max    int
 	m      map[hintKey]hint
 	totals map[string]total
@@ -45,8 +48,8 @@ type hint struct {
 
 const hintTTL = 10 * time.Minute
 
-func newPageHints(max int) *pageHints {
-	return &pageHints{max: max, m: map[hintKey]hint{}, totals: map[string]total{}}
+func newPageHints(max int, now func() time.Time) *pageHints {
+	return &pageHints{max: max, now: now, m: map[hintKey]hint{}, totals: map[string]total{}}
 }
 
 // total returns the total recorded for list, if recent.
@@ -54,7 +57,7 @@ func (p *pageHints) total(list string) *int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	t, ok := p.totals[list]
-	if !ok || time.Since(t.at) > totalTTL {
+	if !ok || p.now().Sub(t.at) > totalTTL {
 		return nil
 	}
 	n := t.n
@@ -73,7 +76,7 @@ func (p *pageHints) setTotal(list string, n int) {
 			}
 		}
 	}
-	p.totals[list] = total{n: n, at: time.Now()}
+	p.totals[list] = total{n: n, at: p.now()}
 }
 
 // get returns the id the page at start of list continues after, or "".
@@ -89,7 +92,7 @@ func (p *pageHints) get(list string, start int) string {
 		return ""
 	}
 	delete(p.m, k) // one use: a repeated request skips rows again
-	if time.Since(h.at) > hintTTL {
+	if p.now().Sub(h.at) > hintTTL {
 		return ""
 	}
 	return h.afterID
@@ -100,30 +103,30 @@ func (p *pageHints) put(list string, start int, afterID string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.m) >= p.max {
-		now := time.Now()
+		now := p.now()
 		for k, h := range p.m {
 			if now.Sub(h.at) > hintTTL || len(p.m) >= p.max {
 				delete(p.m, k)
 			}
 		}
 	}
-	p.m[hintKey{list, start}] = hint{afterID: afterID, at: time.Now()}
+	p.m[hintKey{list, start}] = hint{afterID: afterID, at: p.now()}
 }
 
 // prepare fills q from what earlier pages of the same list left behind:
 // where to continue (unsorted lists only) and the total.
-func (p *pageHints) prepare(list string, q *directory.SCIMQuery) {
+func (p *pageHints) prepare(list string, q *SCIMQuery) {
 	if q.Sort.Field == 0 {
-		q.AfterID = p.get(list, q.StartIndex)
+		q.afterID = p.get(list, q.StartIndex)
 	}
 	if q.StartIndex > 1 {
-		q.Total = p.total(list)
+		q.total = p.total(list)
 	}
 }
 
 // record remembers a page of n items ending at lastID: only a full page
 // can be followed by another.
-func (p *pageHints) record(list string, q directory.SCIMQuery, n int, lastID string, total int) {
+func (p *pageHints) record(list string, q SCIMQuery, n int, lastID string, total int) {
 	if n != q.Count || q.Count == 0 {
 		return
 	}
@@ -131,4 +134,27 @@ func (p *pageHints) record(list string, q directory.SCIMQuery, n int, lastID str
 		p.put(list, q.StartIndex+q.Count, lastID)
 	}
 	p.setTotal(list, total)
+}
+
+// listKey names a list for its hints: the connection, the resource and
+// what selects and orders it, so that only pages of the same list share
+// them.
+func listKey(conn SCIMConnection, resource string, q SCIMQuery) string {
+	var b strings.Builder
+	b.WriteString(conn.ID + "\x00" + resource + "\x00")
+	writeCondKey(&b, q.Filter)
+	fmt.Fprintf(&b, "\x00%d %q %v", q.Sort.Field, q.Sort.Path, q.Sort.Descending)
+	return b.String()
+}
+
+func writeCondKey(b *strings.Builder, c *SCIMCond) {
+	if c == nil {
+		b.WriteString("-")
+		return
+	}
+	fmt.Fprintf(b, "(%s %d %q %T:%v ", c.Op, c.Field, c.Path, c.Value, c.Value)
+	writeCondKey(b, c.Left)
+	b.WriteString(" ")
+	writeCondKey(b, c.Right)
+	b.WriteString(")")
 }
