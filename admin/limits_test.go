@@ -73,3 +73,26 @@ func TestInviteeLimitsOnEveryPath(t *testing.T) {
 		e.must(e.do("PATCH", "/api/v1/workspaces/acme/members/"+m.ID, owner, map[string]any{"name": atLimit}), 200, nil)
 	})
 }
+
+// TestOIDCKindRefusedByDirectory: the API leaves the connection kind to
+// directory and points its refusal at the kind field.
+func TestOIDCKindRefusedByDirectory(t *testing.T) {
+	run(t, func(t *testing.T, e *env) {
+		acme := e.newTenant("acme")
+		owner := acme.keys["owner"]
+		path := "/api/v1/workspaces/acme/oidc-connections"
+		check := func(what string, r response) {
+			t.Helper()
+			if r.status != 422 {
+				t.Fatalf("%s: status %d: %s", what, r.status, r.body)
+			}
+			if p := r.problem(t); len(p.Errors) != 1 || p.Errors[0].Pointer != "#/kind" || !strings.Contains(p.Errors[0].Detail, "generic, google or entra") {
+				t.Errorf("%s: %+v", what, p.Errors)
+			}
+		}
+		check("create", e.do("POST", path, owner, map[string]any{"kind": "saml", "issuer": "https://idp.acme.example", "client_id": "a", "client_secret": "b"}))
+		var conn directory.OIDCConnection
+		e.must(e.do("POST", path, owner, map[string]any{"kind": "generic", "issuer": "https://idp.acme.example", "client_id": "a", "client_secret": "b"}), 201, &conn)
+		check("update", e.do("PATCH", path+"/"+conn.ID, owner, map[string]any{"kind": "saml"}))
+	})
+}

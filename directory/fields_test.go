@@ -98,3 +98,33 @@ func manyEntries(n int) map[string]string {
 	}
 	return m
 }
+
+// TestOIDCKindIsDirectorys: the connection kind is checked here, on create
+// and on update, and the refusal names the field.
+func TestOIDCKindIsDirectorys(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		box := testBox(t)
+		newWorkspace(t, d, "acme")
+		var fe *directory.FieldError
+		_, err := d.CreateOIDCConnection(ctx, op, "acme", box, directory.OIDCConnectionRequest{Kind: "saml", Issuer: "https://idp.acme.example", ClientID: "a", ClientSecret: "b"})
+		if !errors.As(err, &fe) || fe.Field != "kind" || !strings.Contains(fe.Detail, "generic, google or entra") {
+			t.Errorf("create with kind saml: %v", err)
+		}
+		c, err := d.CreateOIDCConnection(ctx, op, "acme", box, directory.OIDCConnectionRequest{Kind: " Generic ", Issuer: "https://idp.acme.example", ClientID: "a", ClientSecret: "b"})
+		if err != nil || c.Kind != directory.OIDCGeneric {
+			t.Fatalf("create with kind \" Generic \": %+v %v", c, err)
+		}
+		if _, err := d.UpdateOIDCConnection(ctx, op, "acme", c.ID, box, directory.OIDCConnectionUpdate{Kind: new("saml")}); !errors.As(err, &fe) || fe.Field != "kind" {
+			t.Errorf("update to kind saml: %v", err)
+		}
+		for _, k := range []string{directory.OIDCGeneric, directory.OIDCGoogle, directory.OIDCEntra} {
+			if !directory.ValidOIDCKind(k) {
+				t.Errorf("ValidOIDCKind(%q) = false", k)
+			}
+		}
+		if directory.ValidOIDCKind("saml") || directory.ValidOIDCKind("") {
+			t.Error("ValidOIDCKind accepts saml or nothing")
+		}
+	})
+}

@@ -435,10 +435,8 @@ func ParseProviders(data string) ([]Provider, error) {
 		if p.Kind == "" {
 			ps[i].Kind = directory.OIDCGeneric
 		}
-		switch ps[i].Kind {
-		case directory.OIDCGeneric, directory.OIDCGoogle, directory.OIDCEntra:
-		default:
-			return nil, fmt.Errorf("oidc provider %s: unknown kind %q", p.Key, p.Kind)
+		if !directory.ValidOIDCKind(ps[i].Kind) {
+			return nil, fmt.Errorf("oidc provider %s: unknown kind %q (generic, google or entra)", p.Key, p.Kind)
 		}
 		if ps[i].Kind == directory.OIDCGoogle && p.Issuer == "" {
 			ps[i].Issuer = "https://accounts.google.com"
