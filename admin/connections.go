@@ -249,7 +249,6 @@ func (a *API) createOIDCConnection(c *call) (int, any, error) {
 	var req required
 	req.string("client_id", b.ClientID)
 	req.string("client_secret", b.ClientSecret)
-	req.check(b.Kind == "" || b.Kind == directory.OIDCGeneric || b.Kind == directory.OIDCGoogle || b.Kind == directory.OIDCEntra, "kind", "must be generic, google or entra")
 	req.check(len(b.ClientSecret) <= 1000, "client_secret", "must be at most 1000 characters")
 	req.check(len(b.Domains) <= 100, "domains", "at most 100 domains")
 	if err := req.err(); err != nil {
@@ -281,7 +280,6 @@ func (a *API) updateOIDCConnection(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	var req required
-	req.check(b.Kind == nil || *b.Kind == directory.OIDCGeneric || *b.Kind == directory.OIDCGoogle || *b.Kind == directory.OIDCEntra, "kind", "must be generic, google or entra")
 	req.check(b.ClientID == nil || strings.TrimSpace(*b.ClientID) != "", "client_id", "cannot be empty (omit it to keep the current one)")
 	req.check(b.ClientSecret == nil || *b.ClientSecret != "", "client_secret", "cannot be empty (omit it to keep the current one)")
 	req.check(b.ClientSecret == nil || len(*b.ClientSecret) <= 1000, "client_secret", "must be at most 1000 characters")

@@ -2,6 +2,7 @@ package admin
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -80,9 +81,6 @@ func (a *API) invite(c *call) (int, any, error) {
 	req.check(n <= directory.MaxImportRows, "emails", fmt.Sprintf("at most %d addresses per request", directory.MaxImportRows))
 	for i, inv := range b.Invitees {
 		req.string(fmt.Sprintf("invitees/%d/email", i), inv.Email)
-		req.check(len(inv.Name) <= 200, fmt.Sprintf("invitees/%d/name", i), "must be at most 200 characters")
-		req.check(len(inv.Phone) <= 50, fmt.Sprintf("invitees/%d/phone", i), "must be at most 50 characters")
-		req.check(len(inv.Profile) <= 50, fmt.Sprintf("invitees/%d/profile", i), "must have at most 50 entries")
 	}
 	req.check(len(b.Teams) <= 100, "teams", "at most 100 teams")
 	req.check(len(b.Grants) == 0 || string(b.Grants) == "null" || b.Grants[0] == '[', "grants", "must be a JSON array")
@@ -101,12 +99,23 @@ func (a *API) invite(c *call) (int, any, error) {
 	}
 	outcomes, err := a.d.Invite(c.r.Context(), c.actor, c.ws, r)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, inviteeProblem(err, len(b.Emails))
 	}
 	return http.StatusOK, map[string]any{
 		"outcomes": outcomes,
 		"summary":  summarize(outcomes, func(o directory.InviteOutcome) directory.OutcomeStatus { return o.Status }),
 	}, nil
+}
+
+// inviteeProblem points directory's refusal of one invitee's details at
+// the body's invitees array: directory numbers the invitees it was given,
+// and the handler gave it the plain emails first.
+func inviteeProblem(err error, emails int) error {
+	var fe *directory.FieldError
+	if errors.As(err, &fe) && fe.Invitee >= emails {
+		return errValidation(fieldErr(fmt.Sprintf("invitees/%d/%s", fe.Invitee-emails, fe.Field), fe.Detail))
+	}
+	return err
 }
 
 func (a *API) resendInvitation(c *call) (int, any, error) {

@@ -67,10 +67,6 @@ func (a *API) updateMember(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	var req required
-	req.check(b.Name == nil || len(*b.Name) <= 200, "name", "must be at most 200 characters")
-	req.check(b.Name == nil || *b.Name != "", "name", "cannot be empty")
-	req.check(b.Phone == nil || len(*b.Phone) <= 50, "phone", "must be at most 50 characters")
-	req.check(b.Locale == nil || len(*b.Locale) <= 35, "locale", "must be a language tag such as en or pt-BR")
 	req.check(b.Name != nil || b.Phone != nil || b.Locale != nil, "", "send at least one of name, phone, locale")
 	if err := req.err(); err != nil {
 		return 0, nil, err

@@ -94,7 +94,10 @@ func problemFor(err error) *Problem {
 	}
 	detail := humanDetail(err)
 	var seat *directory.SeatLimitError
+	var field *directory.FieldError
 	switch {
+	case errors.As(err, &field):
+		return errValidation(fieldErr(field.Field, field.Detail))
 	case errors.As(err, &seat):
 		p := newProblem(http.StatusConflict, "seat-limit", "Seat limit reached",
 			detail+"; raise the seat limit, or remove or suspend someone first")

@@ -114,8 +114,8 @@ func importHeader(header []string) (map[string]int, map[int]string, error) {
 			col[c] = i
 			continue
 		}
-		if len(h) > 100 {
-			err = invalidf("column %d's name is longer than 100 characters", i+1)
+		if utf8.RuneCountInString(h) > MaxProfileKeyLength {
+			err = invalidf("column %d's name is longer than %d characters", i+1, MaxProfileKeyLength)
 			continue
 		}
 		if seenProfile[foldCase(h)] {
@@ -163,16 +163,8 @@ func importRecords(records [][]string, first int, col map[string]int, profileCol
 				}
 			}
 		}
-		switch {
-		case utf8.RuneCountInString(r.invitee.Name) > 200:
-			r.err = "name is longer than 200 characters"
-		case len(r.invitee.Phone) > 50:
-			r.err = "phone is longer than 50 characters"
-		}
-		for k, v := range r.invitee.Profile {
-			if len(v) > 1000 {
-				r.err = fmt.Sprintf("%s is longer than 1000 characters", k)
-			}
+		if err := checkInvitee(-1, r.invitee); err != nil {
+			r.err = errorText(err)
 		}
 		rows = append(rows, r)
 	}

@@ -132,7 +132,7 @@ type scimFields struct {
 // address, in order. Each address is its own transaction, so one bad
 // address (invalid, over the seat limit) never fails the others. The
 // returned error is for the request as a whole: no permission, unknown
-// role or team.
+// role or team, an invitee's details over the limits (a FieldError).
 func (d *Directory) Invite(ctx context.Context, actor Actor, workspace string, req InviteRequest) ([]InviteOutcome, error) {
 	invitees := slices.Clone(req.Invitees)
 	for _, a := range ParseAddressList(req.Text) {
@@ -149,6 +149,11 @@ func (d *Directory) Invite(ctx context.Context, actor Actor, workspace string, r
 	}
 	if len(req.Grants) > 0 && !json.Valid(req.Grants) {
 		return nil, invalidf("grants must be valid JSON")
+	}
+	for i, inv := range req.Invitees {
+		if err := checkInvitee(i, inv); err != nil {
+			return nil, err
+		}
 	}
 	sendEmail := req.SendEmail == nil || *req.SendEmail
 	var wsID string

@@ -471,9 +471,15 @@ type ProfileUpdate struct {
 
 // UpdateMemberProfile changes a member's name, phone or language. A
 // workspace may change only the language of an external member; their
-// profile belongs to their home workspace.
+// profile belongs to their home workspace. The name cannot be emptied.
 func (d *Directory) UpdateMemberProfile(ctx context.Context, actor Actor, workspace, membershipID string, u ProfileUpdate) (Member, error) {
 	var out Member
+	if u.Name != nil && strings.TrimSpace(*u.Name) == "" {
+		return out, fieldError("name", "name cannot be empty")
+	}
+	if err := checkPerson(deref(u.Name), deref(u.Phone), deref(u.Locale)); err != nil {
+		return out, err
+	}
 	err := d.inTx(ctx, actor, func(t *tx) error {
 		ws, err := t.workspace(workspace)
 		if err != nil {

@@ -23,6 +23,17 @@ const (
 	OIDCEntra   = "entra"
 )
 
+// ValidOIDCKind reports whether kind is one of the OIDC connection kinds
+// above. It is the one list: workspace connections are checked with it
+// here, server-wide providers from configuration by the oidc package.
+func ValidOIDCKind(kind string) bool {
+	switch kind {
+	case OIDCGeneric, OIDCGoogle, OIDCEntra:
+		return true
+	}
+	return false
+}
+
 // ServerProviderPrefix starts the connection key of a server-wide provider
 // (from configuration, not a workspace): "provider:<key>". Identities made
 // through one are keyed on it like any connection.
@@ -143,6 +154,9 @@ func validateOIDCSettings(req *OIDCConnectionRequest) error {
 	req.Issuer = strings.TrimSpace(req.Issuer)
 	req.ClientID = strings.TrimSpace(req.ClientID)
 	req.TenantID = strings.ToLower(strings.TrimSpace(req.TenantID))
+	if !ValidOIDCKind(req.Kind) {
+		return fieldError("kind", "kind must be generic, google or entra, not %q", req.Kind)
+	}
 	switch req.Kind {
 	case OIDCGeneric:
 	case OIDCGoogle:
@@ -172,8 +186,6 @@ func validateOIDCSettings(req *OIDCConnectionRequest) error {
 		if strings.Contains(req.Issuer, "{tenantid}") || !strings.Contains(strings.ToLower(req.Issuer), req.TenantID) {
 			return invalidf("the issuer of an entra connection must name its tenant %s", req.TenantID)
 		}
-	default:
-		return invalidf("unknown connection kind %q (generic, google or entra)", req.Kind)
 	}
 	u, err := url.Parse(req.Issuer)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {

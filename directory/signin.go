@@ -42,8 +42,9 @@ const (
 )
 
 // SignInRequest is an identity the relying party verified (signature,
-// issuer, audience, expiry, nonce, hd/tid already checked) and what the
-// person came for.
+// issuer, audience, expiry, nonce, Google's hd already checked; whether an
+// Entra tenant fits the connection is decided here) and what the person
+// came for.
 type SignInRequest struct {
 	// Connection is a workspace connection id, or ServerProviderPrefix+key
 	// for a server-wide provider.
@@ -62,6 +63,12 @@ type SignInRequest struct {
 	TenantID string
 	Name     string
 	Locale   string
+	// EmailDomainOwnerVerified is Entra's xms_edov claim as received: the
+	// tenant owns the email's domain. ProviderKind is the kind (OIDCEntra…)
+	// of a server-wide provider; a workspace connection's own kind counts.
+	// Directory decides what they mean (trustSignIn).
+	EmailDomainOwnerVerified bool
+	ProviderKind             string
 
 	// Invitation or JoinLink is the token of the link the person
 	// followed; neither for a plain login.
@@ -174,11 +181,8 @@ func (d *Directory) SignIn(ctx context.Context, req SignInRequest) (SignInResult
 
 // identify resolves the person behind an identity: by the linked identity
 // (connection, issuer, subject); else, on a workspace connection, by a
-// SCIM externalId; else by a trusted email. It decides whether the email
-// is trusted: email_verified for every provider, except that a workspace
-// connection vouches only for the workspace's verified domains and a
-// tenant-pinned Entra connection (which sends no email_verified) is
-// trusted exactly for those.
+// SCIM externalId; else by a trusted email. Whether the email is trusted,
+// and whether an Entra tenant may sign in at all, is trustSignIn's rule.
 func (d *Directory) identify(ctx context.Context, req SignInRequest) (signInUser, error) {
 	var who signInUser
 	err := d.readTx(ctx, System(), func(t *tx) error {
@@ -188,7 +192,6 @@ func (d *Directory) identify(ctx context.Context, req SignInRequest) (signInUser
 				email = e
 			}
 		}
-		trusted := email != "" && req.EmailVerified
 		if !strings.HasPrefix(req.Connection, ServerProviderPrefix) {
 			c, err := t.oidcConnection(req.Connection)
 			if err != nil {
@@ -197,28 +200,18 @@ func (d *Directory) identify(ctx context.Context, req SignInRequest) (signInUser
 			if c.Issuer != req.Issuer {
 				return fmt.Errorf("%w: issuer %s is not the connection's", ErrForbidden, req.Issuer)
 			}
-			if c.Kind == OIDCEntra && !strings.EqualFold(req.TenantID, c.TenantID) {
-				return fmt.Errorf("%w: tenant %s is not the connection's", ErrForbidden, req.TenantID)
-			}
 			who.conn = c
-			if email != "" {
-				dom, err := t.verifiedDomainOf(c.WorkspaceID, EmailDomain(email))
-				if err != nil {
-					return err
-				}
-				ours := dom != nil
-				if c.Kind == OIDCEntra {
-					trusted = ours
-				}
-				trusted = trusted && ours
-			}
+		}
+		trusted, err := t.trustSignIn(req, who.conn, email)
+		if err != nil {
+			return err
 		}
 		who.trusted = trusted
 		var linked struct {
 			ID     string `db:"id"`
 			UserID string `db:"user_id"`
 		}
-		err := t.get(&linked, `SELECT id, user_id FROM oidc_identities WHERE connection_id = ? AND issuer = ? AND subject = ?`, req.Connection, req.Issuer, req.Subject)
+		err = t.get(&linked, `SELECT id, user_id FROM oidc_identities WHERE connection_id = ? AND issuer = ? AND subject = ?`, req.Connection, req.Issuer, req.Subject)
 		switch {
 		case err == nil:
 			who.userID, who.identityID = linked.UserID, linked.ID

@@ -99,8 +99,8 @@ func (d *Directory) CompleteOnboarding(ctx context.Context, userID, workspace st
 	if name == "" {
 		return out, invalidf("please enter your name")
 	}
-	if len([]rune(name)) > 200 || len(o.Phone) > 64 || len(o.Locale) > 35 {
-		return out, invalidf("name, phone or language is too long")
+	if err := checkPerson(name, o.Phone, o.Locale); err != nil {
+		return out, err
 	}
 	err := d.inTx(ctx, Actor{Kind: ActorUser, ID: userID, Name: name, Source: "oidc"}, func(t *tx) error {
 		ws, err := t.workspace(workspace)

@@ -293,8 +293,9 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		ext = append([]string{v.claims.ObjectID}, ext...)
 	}
 	res, err := h.dir.SignIn(r.Context(), directory.SignInRequest{
-		Connection: c.key, Issuer: v.issuer, Subject: v.claims.Subject, Email: v.claims.Email, EmailVerified: v.emailOK,
-		ExternalIDs: ext, TenantID: v.claims.TenantID, Name: v.claims.displayName(), Locale: v.claims.Locale,
+		Connection: c.key, Issuer: v.issuer, Subject: v.claims.Subject, Email: v.claims.Email, EmailVerified: bool(v.claims.EmailVerified),
+		ExternalIDs: ext, TenantID: v.claims.TenantID, EmailDomainOwnerVerified: bool(v.claims.EmailDomainOwnerVerified), ProviderKind: c.kind,
+		Name: v.claims.displayName(), Locale: v.claims.Locale,
 		Invitation: txn.Invitation, JoinLink: txn.JoinLink, PreviousSession: cookieValue(r, sessionCookie), SessionTTL: h.ttl,
 	})
 	if err != nil {
@@ -339,6 +340,8 @@ func (h *Handler) directoryError(w http.ResponseWriter, r *http.Request, err err
 		status, title, msg = http.StatusForbidden, "This workspace is full", "It uses all of its seats. Its administrators have been told."
 	case errors.Is(err, directory.ErrEmailMismatch):
 		status, title, msg = http.StatusForbidden, "This invitation is for another address", "You signed in with a different email address than the one invited. Sign in with the invited address, or ask for an invitation to the address you use."
+	case errors.Is(err, directory.ErrWrongTenant):
+		status, title, msg = http.StatusForbidden, "Sign-in refused", wrongTenantMessage
 	case errors.Is(err, directory.ErrUnverifiedEmail):
 		status, title, msg = http.StatusForbidden, "Your email address is not verified", "Your identity provider did not confirm that this email address is yours, so it cannot be used to join. Ask your administrator."
 	case errors.Is(err, directory.ErrOrganizationSSO):

@@ -299,11 +299,14 @@ func refuse(message, format string, args ...any) error {
 	return &refusal{reason: fmt.Sprintf(format, args...), message: message}
 }
 
+// wrongTenantMessage explains a token of another Entra tenant than the
+// one a connection or provider is pinned to.
+const wrongTenantMessage = "This Microsoft account belongs to another organisation than the one this workspace uses."
+
 // verified is an identity after every check of the callback.
 type verified struct {
-	issuer  string
-	claims  claims
-	emailOK bool
+	issuer string
+	claims claims
 }
 
 // exchange finishes the code flow: code for tokens with the PKCE
@@ -357,32 +360,42 @@ func (h *Handler) exchange(ctx context.Context, c *connection, code string, txn 
 			h.log.Warn("oidc userinfo", "connection", c.key, "err", err)
 		}
 	}
-	v := &verified{issuer: idt.Issuer, claims: cl, emailOK: bool(cl.EmailVerified)}
-	if c.kind == directory.OIDCEntra && bool(cl.EmailDomainOwnerVerified) {
-		v.emailOK = true
-	}
-	return v, nil
+	return &verified{issuer: idt.Issuer, claims: cl}, nil
 }
 
 // verifyConnectionClaims applies the checks that depend on the kind of
-// provider: Entra's tenant (pinned, or matched against the {tenantid}
-// issuer of a multi-tenant provider) and Google's hosted domain, which
-// must be checked on the claim (hd= in the request is only a hint).
+// provider: Entra's tenant claim and Google's hosted domain, which must be
+// checked on the claim (hd= in the request is only a hint).
+//
+// Where the line with directory is drawn, for Entra: this package checks
+// that a token is genuine for the provider it came from, which is the
+// OIDC protocol, and passes the claims on (tid, iss, email, xms_edov).
+// That is: an Entra token names its tenant (tid); a multi-tenant
+// provider's issuer is the {tenantid} issuer filled with that tid (go-oidc
+// cannot check it, its issuer check is off for them); and a server-wide
+// provider, whose configuration only this package has, gets the tenant it
+// is configured for (pinned, or no personal accounts unless allowed).
+// Whether a workspace connection's token comes from the tenant it is
+// pinned to, and whether an Entra email is trusted at all, is the
+// product's rule, decided once by directory.SignIn.
 func verifyConnectionClaims(c *connection, cp *cachedProvider, issuer string, cl *claims) error {
 	switch c.kind {
 	case directory.OIDCEntra:
 		if cl.TenantID == "" {
 			return refuse("Your Microsoft account did not say which organisation it belongs to.", "entra token without tid")
 		}
-		if c.multiTenant {
+		switch {
+		case c.multiTenant:
 			if issuer != strings.Replace(cp.template, "{tenantid}", cl.TenantID, 1) {
 				return refuse("Your Microsoft account's organisation could not be verified.", "entra issuer %s does not match tenant %s", issuer, cl.TenantID)
 			}
 			if cl.TenantID == consumerTenant && !c.allowConsumer {
 				return refuse("Personal Microsoft accounts cannot sign in here; use your work account.", "entra consumer tenant refused")
 			}
-		} else if !strings.EqualFold(cl.TenantID, c.tenantID) || !strings.Contains(strings.ToLower(issuer), strings.ToLower(c.tenantID)) {
-			return refuse("This Microsoft account belongs to another organisation than the one this workspace uses.", "entra tenant %s, want %s", cl.TenantID, c.tenantID)
+		case strings.HasPrefix(c.key, directory.ServerProviderPrefix):
+			if !strings.EqualFold(cl.TenantID, c.tenantID) || !strings.Contains(strings.ToLower(issuer), strings.ToLower(c.tenantID)) {
+				return refuse(wrongTenantMessage, "entra tenant %s, want %s", cl.TenantID, c.tenantID)
+			}
 		}
 	case directory.OIDCGoogle:
 		if c.hostedDomain != "" && !strings.EqualFold(cl.HostedDomain, c.hostedDomain) {
@@ -435,10 +448,8 @@ func ParseProviders(data string) ([]Provider, error) {
 		if p.Kind == "" {
 			ps[i].Kind = directory.OIDCGeneric
 		}
-		switch ps[i].Kind {
-		case directory.OIDCGeneric, directory.OIDCGoogle, directory.OIDCEntra:
-		default:
-			return nil, fmt.Errorf("oidc provider %s: unknown kind %q", p.Key, p.Kind)
+		if !directory.ValidOIDCKind(ps[i].Kind) {
+			return nil, fmt.Errorf("oidc provider %s: unknown kind %q (generic, google or entra)", p.Key, p.Kind)
 		}
 		if ps[i].Kind == directory.OIDCGoogle && p.Issuer == "" {
 			ps[i].Issuer = "https://accounts.google.com"
