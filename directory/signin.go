@@ -554,16 +554,30 @@ func (t *tx) finishSignIn(res *SignInResult, who signInUser, req SignInRequest) 
 		wsID = res.Workspace.ID
 	}
 	if res.Member != nil && res.Member.Status == StatusActive {
+		// The outcome was decided on a membership read without a lock:
+		// lock the row now and check it is still active, so that a
+		// suspension or removal committed meanwhile is not outrun by this
+		// session (it revokes only the sessions it can see). Only the
+		// membership is locked, not the workspace (hence the subquery).
+		var onboarded struct {
+			Status string     `db:"status"`
+			At     *time.Time `db:"onboarded_at"`
+			Terms  string     `db:"terms_version"`
+			WS     string     `db:"ws_terms"`
+		}
+		if err := t.get(&onboarded, `SELECT m.status, m.onboarded_at, m.terms_version, (SELECT w.terms_version FROM workspaces w WHERE w.id = m.workspace_id) AS ws_terms
+			FROM memberships m WHERE m.id = ?`+t.forNoKeyUpdate(), res.Member.ID); err != nil {
+			return fmt.Errorf("onboarding state: %w", err)
+		}
+		switch onboarded.Status {
+		case StatusActive:
+		case StatusSuspended:
+			return ErrSuspended
+		default:
+			return fmt.Errorf("%w: the membership became %s during the sign-in", ErrConflict, onboarded.Status)
+		}
 		if err := t.emit(res.Member.WorkspaceID, "member.signed_in", "member", res.Member.ID, map[string]string{"user_id": res.UserID, "connection": req.Connection, "outcome": string(res.Outcome)}); err != nil {
 			return err
-		}
-		var onboarded struct {
-			At    *time.Time `db:"onboarded_at"`
-			Terms string     `db:"terms_version"`
-			WS    string     `db:"ws_terms"`
-		}
-		if err := t.get(&onboarded, `SELECT m.onboarded_at, m.terms_version, w.terms_version AS ws_terms FROM memberships m JOIN workspaces w ON w.id = m.workspace_id WHERE m.id = ?`, res.Member.ID); err != nil {
-			return fmt.Errorf("onboarding state: %w", err)
 		}
 		res.NeedsOnboarding = onboarded.At == nil || onboarded.Terms != onboarded.WS
 	}

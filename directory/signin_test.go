@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
@@ -272,4 +274,87 @@ func TestSignInFirstTimeRace(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestSignInSuspendedMeanwhile: a suspension that commits while a sign-in
+// is deciding is not outrun by the new session (the suspension revokes
+// only the sessions it can see). PostgreSQL only: SQLite's immediate
+// transactions never overlap.
+func TestSignInSuspendedMeanwhile(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		if d.Dialect() != directory.Postgres {
+			t.Skip("SQLite runs one writing transaction at a time")
+		}
+		ctx := context.Background()
+		acme, _ := newWorkspace(t, d, "acme")
+		verifyDomainForTest(t, d, acme.ID, "acme.example", directory.DomainAutoJoin, directory.RoleMember)
+		c, err := d.CreateOIDCConnection(ctx, op, "acme", testBox(t), directory.OIDCConnectionRequest{Issuer: "https://idp.acme.example", ClientID: "a", ClientSecret: "b"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := directory.SignInRequest{Connection: c.ID, Issuer: c.Issuer, Subject: "sub-ann", Email: "ann@acme.example", EmailVerified: true}
+		first, err := d.SignIn(ctx, req)
+		if err != nil || first.Member == nil {
+			t.Fatalf("first sign-in: %+v %v", first, err)
+		}
+
+		// A suspension, as changeStatus writes it, not committed yet.
+		susp, err := d.DB().BeginTxx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer susp.Rollback()
+		for _, q := range []string{`UPDATE memberships SET status = 'suspended' WHERE id = ?`, `DELETE FROM sessions WHERE user_id = ?`} {
+			arg := first.Member.ID
+			if strings.Contains(q, "sessions") {
+				arg = first.UserID
+			}
+			if _, err := susp.Exec(d.DB().Rebind(q), arg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := d.SignIn(ctx, req)
+			done <- err
+		}()
+		// The sign-in reads the membership as active (the suspension is
+		// not committed) and must then wait for the row; commit the
+		// suspension once it waits, or once it is over.
+		var signInErr error
+		finished := false
+		deadline := time.Now().Add(20 * time.Second)
+		for !finished && time.Now().Before(deadline) {
+			select {
+			case signInErr = <-done:
+				finished = true
+				continue
+			default:
+			}
+			var waiting int
+			if err := d.DB().Get(&waiting, `SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM memberships m WHERE m.id%'`); err != nil {
+				t.Fatal(err)
+			}
+			if waiting > 0 {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if err := susp.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if !finished {
+			signInErr = <-done
+		}
+		if !errors.Is(signInErr, directory.ErrSuspended) {
+			t.Errorf("sign-in during the suspension: err = %v, want ErrSuspended", signInErr)
+		}
+		var sessions int
+		if err := d.DB().Get(&sessions, d.DB().Rebind(`SELECT COUNT(*) FROM sessions WHERE user_id = ?`), first.UserID); err != nil {
+			t.Fatal(err)
+		}
+		if sessions != 0 {
+			t.Errorf("%d sessions survive the suspension", sessions)
+		}
+	})
 }
