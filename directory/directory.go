@@ -286,6 +286,22 @@ func (t *tx) forNoKeyUpdate() string {
 	return ""
 }
 
+// lockKey holds a lock on key until the transaction ends, for a decision
+// about rows that may not exist yet (there is no row to lock FOR UPDATE):
+// transactions locking the same key take turns. PostgreSQL takes an
+// advisory transaction lock on the key's hash (a collision only makes
+// strangers wait); SQLite's immediate transactions already hold the
+// write lock.
+func (t *tx) lockKey(key string) error {
+	if t.d.dialect != Postgres {
+		return nil
+	}
+	if _, err := t.exec(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, key); err != nil {
+		return fmt.Errorf("lock %s: %w", key, err)
+	}
+	return nil
+}
+
 // notFound turns sql.ErrNoRows into ErrNotFound with context.
 func notFound(err error, what string) error {
 	if errors.Is(err, sql.ErrNoRows) {

@@ -704,37 +704,45 @@ func (d *Directory) AcceptInvitation(ctx context.Context, token string, id Verif
 	var seatErr *SeatLimitError
 	var wsID string
 	err = d.inTx(ctx, Actor{Kind: ActorUser, Name: id.Name, Source: "oidc"}, func(t *tx) error {
-		var r invitationRow
-		if err := t.get(&r, `SELECT `+invitationColumns+` FROM invitations WHERE token_hash = ?`+t.forUpdate(), HashToken(token)); err != nil {
-			return notFound(err, "invitation")
-		}
-		wsID = r.WorkspaceID
-		switch {
-		case r.Status == InvitationAccepted:
-			return fmt.Errorf("invitation: %w", ErrUsed)
-		case r.Status == InvitationRevoked:
-			return fmt.Errorf("invitation: %w", ErrRevoked)
-		}
-		ws, err := t.workspace(r.WorkspaceID)
-		if err != nil {
-			return err
-		}
-		var userID string
-		if err := t.get(&userID, `SELECT user_id FROM memberships WHERE id = ?`, r.MembershipID); err != nil {
-			return fmt.Errorf("accept invitation: %w", err)
-		}
-		t.actor.ID = userID
-		m, err := t.acceptInvitationRow(ws, &r, email, id)
-		if err != nil {
-			return err
-		}
-		out = Acceptance{Member: *m, Workspace: ws.public(), Grants: json.RawMessage(r.Grants)}
-		return nil
+		var err error
+		out, wsID, err = t.acceptInvitation(token, email, id)
+		return err
 	})
 	if asSeatLimit(err, &seatErr) {
 		d.notifySeatLimit(ctx, Actor{Kind: ActorUser, Source: "oidc"}, wsID, seatErr, email, "invitation acceptance")
 	}
 	return out, err
+}
+
+// acceptInvitation is AcceptInvitation in the caller's transaction, for a
+// normalised email. It also returns the invitation's workspace id ("" for
+// an unknown token): for a seat-limit notice, and for a sign-in that
+// follows a link already used.
+func (t *tx) acceptInvitation(token, email string, id VerifiedIdentity) (Acceptance, string, error) {
+	var r invitationRow
+	if err := t.get(&r, `SELECT `+invitationColumns+` FROM invitations WHERE token_hash = ?`+t.forUpdate(), HashToken(token)); err != nil {
+		return Acceptance{}, "", notFound(err, "invitation")
+	}
+	switch {
+	case r.Status == InvitationAccepted:
+		return Acceptance{}, r.WorkspaceID, fmt.Errorf("invitation: %w", ErrUsed)
+	case r.Status == InvitationRevoked:
+		return Acceptance{}, r.WorkspaceID, fmt.Errorf("invitation: %w", ErrRevoked)
+	}
+	ws, err := t.workspace(r.WorkspaceID)
+	if err != nil {
+		return Acceptance{}, r.WorkspaceID, err
+	}
+	var userID string
+	if err := t.get(&userID, `SELECT user_id FROM memberships WHERE id = ?`, r.MembershipID); err != nil {
+		return Acceptance{}, r.WorkspaceID, fmt.Errorf("accept invitation: %w", err)
+	}
+	t.actor.ID = userID
+	m, err := t.acceptInvitationRow(ws, &r, email, id)
+	if err != nil {
+		return Acceptance{}, r.WorkspaceID, err
+	}
+	return Acceptance{Member: *m, Workspace: ws.public(), Grants: json.RawMessage(r.Grants)}, r.WorkspaceID, nil
 }
 
 // acceptInvitationRow accepts a pending invitation (already locked by the

@@ -447,30 +447,38 @@ func (d *Directory) UseJoinLink(ctx context.Context, token string, id VerifiedId
 	var seatErr *SeatLimitError
 	var wsID string
 	err = d.inTx(ctx, actor, func(t *tx) error {
-		var r joinLinkRow
-		if err := t.get(&r, `SELECT `+joinLinkColumns+` FROM join_links WHERE token_hash = ?`, HashToken(token)); err != nil {
-			return notFound(err, "join link")
-		}
-		wsID = r.WorkspaceID
-		if !r.usable() {
-			return fmt.Errorf("join link: %w", ErrRevoked)
-		}
-		ws, err := t.workspace(r.WorkspaceID)
-		if err != nil {
-			return err
-		}
-		linkID := r.ID
-		out, err = t.joinWorkspace(ws, email, id, joinPath{
-			direct: r.Mode == JoinModeDirect, role: r.Role, teams: decodeStrings(r.Teams),
-			source: SourceJoinLink, joinLinkID: &linkID, via: fmt.Sprintf("join link %q", r.Description),
-			notify: r.Notify, notifyPeople: decodeStrings(r.NotifyPeople),
-		})
+		var err error
+		out, wsID, err = t.useJoinLink(token, email, id)
 		return err
 	})
 	if asSeatLimit(err, &seatErr) {
 		d.notifySeatLimit(ctx, actor, wsID, seatErr, email, "join link")
 	}
 	return out, err
+}
+
+// useJoinLink is UseJoinLink in the caller's transaction, for a
+// normalised email. It also returns the link's workspace id ("" for an
+// unknown token), for a seat-limit notice.
+func (t *tx) useJoinLink(token, email string, id VerifiedIdentity) (JoinResult, string, error) {
+	var r joinLinkRow
+	if err := t.get(&r, `SELECT `+joinLinkColumns+` FROM join_links WHERE token_hash = ?`, HashToken(token)); err != nil {
+		return JoinResult{}, "", notFound(err, "join link")
+	}
+	if !r.usable() {
+		return JoinResult{}, r.WorkspaceID, fmt.Errorf("join link: %w", ErrRevoked)
+	}
+	ws, err := t.workspace(r.WorkspaceID)
+	if err != nil {
+		return JoinResult{}, r.WorkspaceID, err
+	}
+	linkID := r.ID
+	out, err := t.joinWorkspace(ws, email, id, joinPath{
+		direct: r.Mode == JoinModeDirect, role: r.Role, teams: decodeStrings(r.Teams),
+		source: SourceJoinLink, joinLinkID: &linkID, via: fmt.Sprintf("join link %q", r.Description),
+		notify: r.Notify, notifyPeople: decodeStrings(r.NotifyPeople),
+	})
+	return out, r.WorkspaceID, err
 }
 
 // notifyJoin emails the people a join link or domain names about a

@@ -312,31 +312,39 @@ func (d *Directory) JoinByDomain(ctx context.Context, workspace string, id Verif
 	var seatErr *SeatLimitError
 	var wsID string
 	err = d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
-		if err != nil {
-			return err
-		}
-		wsID = ws.ID
-		dom, err := t.verifiedDomainOf(ws.ID, EmailDomain(email))
-		if err != nil {
-			return err
-		}
-		if dom == nil {
-			return fmt.Errorf("%w: %s is not a verified domain of this workspace", ErrForbidden, EmailDomain(email))
-		}
-		name := dom.Domain
-		jp := joinPath{direct: dom.Policy == DomainAutoJoin, role: dom.DefaultRole, source: SourceDomain, domain: &name, viaID: dom.ID,
-			via: "domain " + dom.Domain, notify: JoinNotifyAllManagers}
-		if jp.direct {
-			jp.notify = JoinNotifyNobody
-		}
-		out, err = t.joinWorkspace(ws, email, id, jp)
+		var err error
+		out, wsID, err = t.joinByDomain(workspace, email, id)
 		return err
 	})
 	if asSeatLimit(err, &seatErr) {
 		d.notifySeatLimit(ctx, actor, wsID, seatErr, email, "domain auto-join")
 	}
 	return out, err
+}
+
+// joinByDomain is JoinByDomain in the caller's transaction, for a
+// normalised email. It also returns the workspace's id ("" when there is
+// no such workspace), for a seat-limit notice.
+func (t *tx) joinByDomain(workspace, email string, id VerifiedIdentity) (JoinResult, string, error) {
+	ws, err := t.workspace(workspace)
+	if err != nil {
+		return JoinResult{}, "", err
+	}
+	dom, err := t.verifiedDomainOf(ws.ID, EmailDomain(email))
+	if err != nil {
+		return JoinResult{}, ws.ID, err
+	}
+	if dom == nil {
+		return JoinResult{}, ws.ID, fmt.Errorf("%w: %s is not a verified domain of this workspace", ErrForbidden, EmailDomain(email))
+	}
+	name := dom.Domain
+	jp := joinPath{direct: dom.Policy == DomainAutoJoin, role: dom.DefaultRole, source: SourceDomain, domain: &name, viaID: dom.ID,
+		via: "domain " + dom.Domain, notify: JoinNotifyAllManagers}
+	if jp.direct {
+		jp.notify = JoinNotifyNobody
+	}
+	out, err := t.joinWorkspace(ws, email, id, jp)
+	return out, ws.ID, err
 }
 
 // authorizeJoinRequests resolves who may see and decide join requests:

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -116,39 +117,82 @@ type signInUser struct {
 // ErrSeatLimit, ErrEmailMismatch, ErrUnverifiedEmail, ErrUsed, ErrExpired,
 // ErrRevoked) for the front door to explain.
 //
-// It is the one call the OIDC callback makes. Identity linking, the
-// outcome and the session are separate transactions (the outcome reuses
-// AcceptInvitation, UseJoinLink and JoinByDomain); each is safe to repeat,
-// so a failure between them is repaired by signing in again.
+// It is the one call the OIDC callback makes, and one transaction:
+// identifying the person, the outcome (the rules of AcceptInvitation,
+// UseJoinLink and JoinByDomain) and the identity link and session commit
+// together or not at all. Parallel sign-ins of one identity (a callback
+// hit twice, two tabs) take turns: the first decides, the others find its
+// work done and are signed in.
 func (d *Directory) SignIn(ctx context.Context, req SignInRequest) (SignInResult, error) {
-	var res SignInResult
 	if req.Connection == "" || req.Issuer == "" || req.Subject == "" {
-		return res, invalidf("a sign-in needs a connection, an issuer and a subject")
+		return SignInResult{}, invalidf("a sign-in needs a connection, an issuer and a subject")
 	}
-	who, err := d.identify(ctx, req)
+	var res SignInResult
+	var seat seatNotice
+	err := d.inTx(ctx, Actor{Kind: ActorUser, Name: strings.TrimSpace(req.Name), Source: "oidc"}, func(t *tx) error {
+		var err error
+		res, err = t.signIn(req, &seat)
+		return err
+	})
+	var seatErr *SeatLimitError
+	if asSeatLimit(err, &seatErr) && seat.workspaceID != "" {
+		d.notifySeatLimit(ctx, seat.actor, seat.workspaceID, seatErr, seat.email, seat.source)
+	}
+	if err != nil {
+		return SignInResult{}, err
+	}
+	return res, nil
+}
+
+// seatNotice says what to tell a workspace's owners when a sign-in is
+// refused at the seat limit: notifySeatLimit runs after the refused
+// transaction has rolled back.
+type seatNotice struct {
+	actor       Actor
+	workspaceID string
+	email       string
+	source      string
+}
+
+// signIn is SignIn in the caller's transaction; seat is filled in before
+// each step that may claim a seat.
+func (t *tx) signIn(req SignInRequest, seat *seatNotice) (SignInResult, error) {
+	var res SignInResult
+	// Nothing may be decided on what a parallel first sign-in of the same
+	// identity has not committed yet: the identity, the user and the
+	// membership it creates do not exist to be locked, so the key is.
+	if err := t.lockKey(fmt.Sprintf("sign-in %q %q %q", req.Connection, req.Issuer, req.Subject)); err != nil {
+		return res, err
+	}
+	who, err := t.identify(req)
 	if err != nil {
 		return res, err
 	}
 	id := VerifiedIdentity{Email: who.email, Name: strings.TrimSpace(req.Name), Locale: strings.TrimSpace(req.Locale)}
-	needEmail := func() error {
+	// email is who.email normalised, for the link and domain rules.
+	needEmail := func() (string, error) {
 		if who.email == "" {
-			return ErrUnverifiedEmail
+			return "", ErrUnverifiedEmail
 		}
-		return nil
+		return NormalizeEmail(who.email)
 	}
+	user := Actor{Kind: ActorUser, Name: id.Name, Source: "oidc"}
 	switch {
 	case req.Invitation != "":
-		if err := needEmail(); err != nil {
+		email, err := needEmail()
+		if err != nil {
 			return res, err
 		}
-		acc, err := d.AcceptInvitation(ctx, req.Invitation, id)
+		t.actor = user
+		acc, wsID, err := t.acceptInvitation(req.Invitation, email, id)
+		*seat = seatNotice{actor: Actor{Kind: ActorUser, Source: "oidc"}, workspaceID: wsID, email: email, source: "invitation acceptance"}
 		if errors.Is(err, ErrUsed) {
 			// Following the link again after accepting it signs in.
-			return d.signInAgain(ctx, who, req, func(t *tx) (string, error) {
-				var wsID string
-				err := t.get(&wsID, `SELECT workspace_id FROM invitations WHERE token_hash = ?`, HashToken(req.Invitation))
-				return wsID, err
-			}, err)
+			res, err = t.signInAgain(who, wsID, err)
+			if err != nil {
+				return res, err
+			}
+			break
 		}
 		if err != nil {
 			return res, err
@@ -156,125 +200,121 @@ func (d *Directory) SignIn(ctx context.Context, req SignInRequest) (SignInResult
 		ws := acc.Workspace
 		res = SignInResult{Outcome: SignInAccepted, UserID: acc.Member.UserID, Email: acc.Member.Email, Workspace: &ws, Member: &acc.Member}
 	case req.JoinLink != "":
-		if err := needEmail(); err != nil {
-			return res, err
-		}
-		jr, err := d.UseJoinLink(ctx, req.JoinLink, id)
+		email, err := needEmail()
 		if err != nil {
 			return res, err
 		}
-		res, err = d.joinResult(ctx, jr)
+		t.actor = user
+		jr, wsID, err := t.useJoinLink(req.JoinLink, email, id)
+		*seat = seatNotice{actor: user, workspaceID: wsID, email: email, source: "join link"}
 		if err != nil {
+			return res, err
+		}
+		if res, err = t.joinResult(jr); err != nil {
 			return res, err
 		}
 	default:
-		res, err = d.signInLogin(ctx, who, id)
-		if err != nil {
+		if res, err = t.signInLogin(who, id, seat); err != nil {
 			return res, err
 		}
 	}
-	err = d.inTx(ctx, Actor{Kind: ActorUser, ID: res.UserID, Source: "oidc"}, func(t *tx) error {
-		return t.finishSignIn(&res, who, req)
-	})
-	return res, err
+	t.actor = Actor{Kind: ActorUser, ID: res.UserID, Source: "oidc"}
+	return res, t.finishSignIn(&res, who, req)
 }
 
 // identify resolves the person behind an identity: by the linked identity
 // (connection, issuer, subject); else, on a workspace connection, by a
 // SCIM externalId; else by a trusted email. Whether the email is trusted,
 // and whether an Entra tenant may sign in at all, is trustSignIn's rule.
-func (d *Directory) identify(ctx context.Context, req SignInRequest) (signInUser, error) {
+func (t *tx) identify(req SignInRequest) (signInUser, error) {
 	var who signInUser
-	err := d.readTx(ctx, System(), func(t *tx) error {
-		email := ""
-		if req.Email != "" {
-			if e, err := NormalizeEmail(req.Email); err == nil {
-				email = e
-			}
+	email := ""
+	if req.Email != "" {
+		if e, err := NormalizeEmail(req.Email); err == nil {
+			email = e
 		}
-		if !strings.HasPrefix(req.Connection, ServerProviderPrefix) {
-			c, err := t.oidcConnection(req.Connection)
-			if err != nil {
-				return err
-			}
-			if c.Issuer != req.Issuer {
-				return fmt.Errorf("%w: issuer %s is not the connection's", ErrForbidden, req.Issuer)
-			}
-			who.conn = c
-		}
-		trusted, err := t.trustSignIn(req, who.conn, email)
+	}
+	if !strings.HasPrefix(req.Connection, ServerProviderPrefix) {
+		c, err := t.oidcConnection(req.Connection)
 		if err != nil {
-			return err
+			return who, err
 		}
-		who.trusted = trusted
-		var linked struct {
-			ID     string `db:"id"`
-			UserID string `db:"user_id"`
+		if c.Issuer != req.Issuer {
+			return who, fmt.Errorf("%w: issuer %s is not the connection's", ErrForbidden, req.Issuer)
 		}
-		err = t.get(&linked, `SELECT id, user_id FROM oidc_identities WHERE connection_id = ? AND issuer = ? AND subject = ?`, req.Connection, req.Issuer, req.Subject)
-		switch {
-		case err == nil:
-			who.userID, who.identityID = linked.UserID, linked.ID
-		case !isNotFound(notFound(err, "")):
-			return fmt.Errorf("find identity: %w", err)
-		}
-		if who.userID == "" && who.conn != nil {
-			for _, ext := range req.ExternalIDs {
-				if ext == "" {
-					continue
-				}
-				var userID string
-				err := t.get(&userID, `SELECT user_id FROM memberships WHERE workspace_id = ? AND external_id = ? AND status <> 'removed' ORDER BY created_at LIMIT 1`, who.conn.WorkspaceID, ext)
-				if err == nil {
-					who.userID = userID
-					break
-				} else if !isNotFound(notFound(err, "")) {
-					return fmt.Errorf("find provisioned member: %w", err)
-				}
+		who.conn = c
+	}
+	trusted, err := t.trustSignIn(req, who.conn, email)
+	if err != nil {
+		return who, err
+	}
+	who.trusted = trusted
+	var linked struct {
+		ID     string `db:"id"`
+		UserID string `db:"user_id"`
+	}
+	err = t.get(&linked, `SELECT id, user_id FROM oidc_identities WHERE connection_id = ? AND issuer = ? AND subject = ?`, req.Connection, req.Issuer, req.Subject)
+	switch {
+	case err == nil:
+		who.userID, who.identityID = linked.UserID, linked.ID
+	case !isNotFound(notFound(err, "")):
+		return who, fmt.Errorf("find identity: %w", err)
+	}
+	if who.userID == "" && who.conn != nil {
+		for _, ext := range req.ExternalIDs {
+			if ext == "" {
+				continue
+			}
+			var userID string
+			err := t.get(&userID, `SELECT user_id FROM memberships WHERE workspace_id = ? AND external_id = ? AND status <> 'removed' ORDER BY created_at LIMIT 1`, who.conn.WorkspaceID, ext)
+			if err == nil {
+				who.userID = userID
+				break
+			} else if !isNotFound(notFound(err, "")) {
+				return who, fmt.Errorf("find provisioned member: %w", err)
 			}
 		}
-		if who.userID == "" && trusted {
-			u, err := t.userByEmail(email)
+	}
+	if who.userID == "" && trusted {
+		u, err := t.userByEmail(email)
+		if err != nil {
+			return who, err
+		}
+		if u != nil {
+			who.userID = u.ID
+		}
+	}
+	if who.conn == nil {
+		// A server-wide provider never speaks for a domain that a
+		// workspace routes to its own provider, neither by the claimed
+		// address nor by the linked person's.
+		for _, addr := range []string{email, t.storedEmail(who.userID)} {
+			if addr == "" {
+				continue
+			}
+			routed, err := t.domainRouted(EmailDomain(addr))
 			if err != nil {
-				return err
+				return who, err
 			}
-			if u != nil {
-				who.userID = u.ID
-			}
-		}
-		if who.conn == nil {
-			// A server-wide provider never speaks for a domain that a
-			// workspace routes to its own provider, neither by the claimed
-			// address nor by the linked person's.
-			for _, addr := range []string{email, t.storedEmail(who.userID)} {
-				if addr == "" {
-					continue
-				}
-				routed, err := t.domainRouted(EmailDomain(addr))
-				if err != nil {
-					return err
-				}
-				if routed {
-					return ErrOrganizationSSO
-				}
+			if routed {
+				return who, ErrOrganizationSSO
 			}
 		}
-		if who.userID != "" {
-			var stored *string
-			if err := t.get(&stored, `SELECT email_norm FROM users WHERE id = ?`, who.userID); err != nil {
-				return fmt.Errorf("load user: %w", err)
-			}
-			if stored != nil {
-				// A linked person acts with the address the directory
-				// knows, which was trusted when it was linked.
-				who.email = *stored
-			}
-		} else if trusted {
-			who.email = email
+	}
+	if who.userID != "" {
+		var stored *string
+		if err := t.get(&stored, `SELECT email_norm FROM users WHERE id = ?`, who.userID); err != nil {
+			return who, fmt.Errorf("load user: %w", err)
 		}
-		return nil
-	})
-	return who, err
+		if stored != nil {
+			// A linked person acts with the address the directory
+			// knows, which was trusted when it was linked.
+			who.email = *stored
+		}
+	} else if trusted {
+		who.email = email
+	}
+	return who, nil
 }
 
 // storedEmail is a user's address, "" for none (or no user).
@@ -313,21 +353,15 @@ func (t *tx) domainRouted(domain string) (bool, error) {
 // signInLogin is a sign-in without a link: the connection's workspace (or,
 // through a server-wide provider, the workspace that verified the email's
 // domain) decides; otherwise a person with workspaces is simply signed in.
-func (d *Directory) signInLogin(ctx context.Context, who signInUser, id VerifiedIdentity) (SignInResult, error) {
+func (t *tx) signInLogin(who signInUser, id VerifiedIdentity, seat *seatNotice) (SignInResult, error) {
 	var res SignInResult
 	wsID := ""
 	if who.conn != nil {
 		wsID = who.conn.WorkspaceID
 	} else if who.trusted && who.email != "" {
-		err := d.readTx(ctx, System(), func(t *tx) error {
-			err := t.get(&wsID, `SELECT workspace_id FROM domains WHERE domain = ? AND verified_at IS NOT NULL`, EmailDomain(who.email))
-			if err != nil && !isNotFound(notFound(err, "")) {
-				return fmt.Errorf("find domain: %w", err)
-			}
-			return nil
-		})
-		if err != nil {
-			return res, err
+		err := t.get(&wsID, `SELECT workspace_id FROM domains WHERE domain = ? AND verified_at IS NOT NULL`, EmailDomain(who.email))
+		if err != nil && !isNotFound(notFound(err, "")) {
+			return res, fmt.Errorf("find domain: %w", err)
 		}
 	}
 	if wsID == "" {
@@ -338,62 +372,56 @@ func (d *Directory) signInLogin(ctx context.Context, who signInUser, id Verified
 	}
 	// An existing membership decides first: active signs in, suspended is
 	// refused, a pending invitation is accepted.
-	var seatErr *SeatLimitError
-	var decided bool
-	actor := Actor{Kind: ActorUser, ID: who.userID, Name: id.Name, Source: "oidc"}
-	err := d.inTx(ctx, actor, func(t *tx) error {
-		if who.userID == "" {
-			return nil
-		}
+	if who.userID != "" {
+		t.actor = Actor{Kind: ActorUser, ID: who.userID, Name: id.Name, Source: "oidc"}
+		*seat = seatNotice{actor: t.actor, workspaceID: wsID, email: who.email, source: "invitation acceptance"}
 		ws, err := t.workspace(wsID)
 		if err != nil {
-			return err
+			return res, err
 		}
 		m, err := t.membershipOf(ws.ID, who.userID)
-		if err != nil || m == nil {
-			return err
+		if err != nil {
+			return res, err
 		}
 		var mem *Member
-		switch m.Status {
-		case StatusSuspended:
-			return ErrSuspended
-		case StatusActive:
+		outcome := SignInMember
+		switch {
+		case m == nil:
+		case m.Status == StatusSuspended:
+			return res, ErrSuspended
+		case m.Status == StatusActive:
 			if mem, err = t.member(ws.ID, m.ID); err != nil {
-				return err
+				return res, err
 			}
-			res.Outcome = SignInMember
-		case StatusInvited:
+		case m.Status == StatusInvited:
 			if who.email == "" {
-				return ErrUnverifiedEmail
+				return res, ErrUnverifiedEmail
 			}
-			mem, err = t.acceptPendingInvitation(ws, m.ID, who.email, id)
-			if err != nil || mem == nil {
-				return err
+			if mem, err = t.acceptPendingInvitation(ws, m.ID, who.email, id); err != nil {
+				return res, err
 			}
-			res.Outcome = SignInAccepted
-		default:
-			return nil
+			outcome = SignInAccepted
 		}
-		pub := ws.public()
-		res.UserID, res.Email, res.Workspace, res.Member = who.userID, mem.Email, &pub, mem
-		decided = true
-		return nil
-	})
-	if asSeatLimit(err, &seatErr) {
-		d.notifySeatLimit(ctx, actor, wsID, seatErr, who.email, "invitation acceptance")
-	}
-	if err != nil || decided {
-		return res, err
+		if mem != nil {
+			pub := ws.public()
+			return SignInResult{Outcome: outcome, UserID: who.userID, Email: mem.Email, Workspace: &pub, Member: mem}, nil
+		}
 	}
 	// No membership: the domain's policy decides.
 	if who.email == "" {
 		return res, ErrUnverifiedEmail
 	}
-	jr, err := d.JoinByDomain(ctx, wsID, id)
+	email, err := NormalizeEmail(who.email)
 	if err != nil {
 		return res, err
 	}
-	return d.joinResult(ctx, jr)
+	t.actor = Actor{Kind: ActorUser, Name: id.Name, Source: "oidc"}
+	jr, wsID, err := t.joinByDomain(wsID, email, id)
+	*seat = seatNotice{actor: t.actor, workspaceID: wsID, email: email, source: "domain auto-join"}
+	if err != nil {
+		return res, err
+	}
+	return t.joinResult(jr)
 }
 
 // acceptPendingInvitation accepts the open invitation of an invited
@@ -411,51 +439,38 @@ func (t *tx) acceptPendingInvitation(ws *workspaceRow, membershipID, email strin
 	return t.acceptInvitationRow(ws, &r, email, id)
 }
 
-// signInAgain turns a used invitation into a sign-in when the person is
-// already an active member of its workspace; otherwise cause stands.
-func (d *Directory) signInAgain(ctx context.Context, who signInUser, req SignInRequest, workspaceOf func(t *tx) (string, error), cause error) (SignInResult, error) {
+// signInAgain turns a used invitation of workspace wsID into a sign-in
+// when the person is already an active member of it; otherwise cause
+// stands.
+func (t *tx) signInAgain(who signInUser, wsID string, cause error) (SignInResult, error) {
 	var res SignInResult
-	if who.userID == "" {
+	if who.userID == "" || wsID == "" {
 		return res, cause
 	}
-	err := d.readTx(ctx, System(), func(t *tx) error {
-		wsID, err := workspaceOf(t)
-		if err != nil {
-			return cause
-		}
-		ws, err := t.workspace(wsID)
-		if err != nil {
-			return err
-		}
-		m, err := t.membershipOf(ws.ID, who.userID)
-		if err != nil {
-			return err
-		}
-		if m == nil || m.Status != StatusActive {
-			if m != nil && m.Status == StatusSuspended {
-				return ErrSuspended
-			}
-			return cause
-		}
-		mem, err := t.member(ws.ID, m.ID)
-		if err != nil {
-			return err
-		}
-		pub := ws.public()
-		res = SignInResult{Outcome: SignInMember, UserID: who.userID, Email: mem.Email, Workspace: &pub, Member: mem}
-		return nil
-	})
+	ws, err := t.workspace(wsID)
 	if err != nil {
 		return res, err
 	}
-	err = d.inTx(ctx, Actor{Kind: ActorUser, ID: res.UserID, Source: "oidc"}, func(t *tx) error {
-		return t.finishSignIn(&res, who, req)
-	})
-	return res, err
+	m, err := t.membershipOf(ws.ID, who.userID)
+	if err != nil {
+		return res, err
+	}
+	if m == nil || m.Status != StatusActive {
+		if m != nil && m.Status == StatusSuspended {
+			return res, ErrSuspended
+		}
+		return res, cause
+	}
+	mem, err := t.member(ws.ID, m.ID)
+	if err != nil {
+		return res, err
+	}
+	pub := ws.public()
+	return SignInResult{Outcome: SignInMember, UserID: who.userID, Email: mem.Email, Workspace: &pub, Member: mem}, nil
 }
 
 // joinResult turns a join outcome into a sign-in result.
-func (d *Directory) joinResult(ctx context.Context, jr JoinResult) (SignInResult, error) {
+func (t *tx) joinResult(jr JoinResult) (SignInResult, error) {
 	var res SignInResult
 	switch {
 	case jr.Member != nil:
@@ -481,16 +496,13 @@ func (d *Directory) joinResult(ctx context.Context, jr JoinResult) (SignInResult
 	} else {
 		wsID = jr.Request.WorkspaceID
 	}
-	err := d.readTx(ctx, System(), func(t *tx) error {
-		ws, err := t.workspace(wsID)
-		if err != nil {
-			return err
-		}
-		pub := ws.public()
-		res.Workspace = &pub
-		return nil
-	})
-	return res, err
+	ws, err := t.workspace(wsID)
+	if err != nil {
+		return res, err
+	}
+	pub := ws.public()
+	res.Workspace = &pub
+	return res, nil
 }
 
 // finishSignIn links the identity to the user (first sign-in), records the
@@ -500,41 +512,65 @@ func (t *tx) finishSignIn(res *SignInResult, who signInUser, req SignInRequest) 
 		return fmt.Errorf("sign in: %w", ErrNoAccount)
 	}
 	identityID := who.identityID
-	email := ""
-	if who.email != "" {
-		email = who.email
-	}
-	if identityID == "" {
-		identityID = newID()
-		_, err := t.exec(`INSERT INTO oidc_identities (id, connection_id, issuer, subject, user_id, email, created_at, last_sign_in_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			identityID, req.Connection, req.Issuer, req.Subject, res.UserID, email, t.now, t.now)
-		if isUniqueViolation(err) {
-			// A parallel first sign-in linked it; use that link.
-			if err := t.get(&identityID, `SELECT id FROM oidc_identities WHERE connection_id = ? AND issuer = ? AND subject = ? AND user_id = ?`,
-				req.Connection, req.Issuer, req.Subject, res.UserID); err != nil {
+	linked := identityID != ""
+	if !linked {
+		err := t.get(&identityID, `INSERT INTO oidc_identities (id, connection_id, issuer, subject, user_id, email, created_at, last_sign_in_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (connection_id, issuer, subject) DO NOTHING RETURNING id`,
+			newID(), req.Connection, req.Issuer, req.Subject, res.UserID, who.email, t.now, t.now)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			// Linked since identify looked: use that link if it is this
+			// person's. Nothing failed, so the transaction can still read.
+			var winner struct {
+				ID     string `db:"id"`
+				UserID string `db:"user_id"`
+			}
+			if err := t.get(&winner, `SELECT id, user_id FROM oidc_identities WHERE connection_id = ? AND issuer = ? AND subject = ?`,
+				req.Connection, req.Issuer, req.Subject); err != nil {
+				return fmt.Errorf("find linked identity: %w", err)
+			}
+			if winner.UserID != res.UserID {
 				return fmt.Errorf("%w: this identity is linked to another person", ErrConflict)
 			}
-		} else if err != nil {
+			identityID, linked = winner.ID, true
+		case err != nil:
 			return fmt.Errorf("link identity: %w", err)
 		}
-	} else if _, err := t.exec(`UPDATE oidc_identities SET last_sign_in_at = ? WHERE id = ?`, t.now, identityID); err != nil {
-		return fmt.Errorf("record sign-in: %w", err)
+	}
+	if linked {
+		if _, err := t.exec(`UPDATE oidc_identities SET last_sign_in_at = ? WHERE id = ?`, t.now, identityID); err != nil {
+			return fmt.Errorf("record sign-in: %w", err)
+		}
 	}
 	wsID := ""
 	if res.Workspace != nil {
 		wsID = res.Workspace.ID
 	}
 	if res.Member != nil && res.Member.Status == StatusActive {
+		// The outcome was decided on a membership read without a lock:
+		// lock the row now and check it is still active, so that a
+		// suspension or removal committed meanwhile is not outrun by this
+		// session (it revokes only the sessions it can see). Only the
+		// membership is locked, not the workspace (hence the subquery).
+		var onboarded struct {
+			Status string     `db:"status"`
+			At     *time.Time `db:"onboarded_at"`
+			Terms  string     `db:"terms_version"`
+			WS     string     `db:"ws_terms"`
+		}
+		if err := t.get(&onboarded, `SELECT m.status, m.onboarded_at, m.terms_version, (SELECT w.terms_version FROM workspaces w WHERE w.id = m.workspace_id) AS ws_terms
+			FROM memberships m WHERE m.id = ?`+t.forNoKeyUpdate(), res.Member.ID); err != nil {
+			return fmt.Errorf("onboarding state: %w", err)
+		}
+		switch onboarded.Status {
+		case StatusActive:
+		case StatusSuspended:
+			return ErrSuspended
+		default:
+			return fmt.Errorf("%w: the membership became %s during the sign-in", ErrConflict, onboarded.Status)
+		}
 		if err := t.emit(res.Member.WorkspaceID, "member.signed_in", "member", res.Member.ID, map[string]string{"user_id": res.UserID, "connection": req.Connection, "outcome": string(res.Outcome)}); err != nil {
 			return err
-		}
-		var onboarded struct {
-			At    *time.Time `db:"onboarded_at"`
-			Terms string     `db:"terms_version"`
-			WS    string     `db:"ws_terms"`
-		}
-		if err := t.get(&onboarded, `SELECT m.onboarded_at, m.terms_version, w.terms_version AS ws_terms FROM memberships m JOIN workspaces w ON w.id = m.workspace_id WHERE m.id = ?`, res.Member.ID); err != nil {
-			return fmt.Errorf("onboarding state: %w", err)
 		}
 		res.NeedsOnboarding = onboarded.At == nil || onboarded.Terms != onboarded.WS
 	}

@@ -2,8 +2,12 @@ package directory_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
@@ -135,6 +139,222 @@ func TestSignInGenericConnectionTrust(t *testing.T) {
 		srv.Subject, srv.Email = "y", "bo@acme.example"
 		if _, err := d.SignIn(ctx, srv); !errors.Is(err, directory.ErrOrganizationSSO) {
 			t.Errorf("routed domain through a server provider: err = %v", err)
+		}
+	})
+}
+
+// TestSignInFirstTimeRace: parallel first sign-ins of one new identity (a
+// double-clicked callback, two tabs) all succeed as one person: one
+// identity, one active membership, the invitation accepted once, one
+// member.activated; the first is the outcome, the others sign in.
+func TestSignInFirstTimeRace(t *testing.T) {
+	const n = 12
+	tests := []struct {
+		name     string
+		policy   string // the domain's policy
+		invite   bool   // a pending invitation waits for the person
+		link     string // "invitation" or "join" to follow that link
+		outcome  directory.SignInOutcome
+		accepted int // invitation.accepted events
+	}{
+		{name: "invitation link", policy: directory.DomainRequest, invite: true, link: "invitation", outcome: directory.SignInAccepted, accepted: 1},
+		{name: "pending invitation", policy: directory.DomainRequest, invite: true, outcome: directory.SignInAccepted, accepted: 1},
+		{name: "auto-join domain", policy: directory.DomainAutoJoin, outcome: directory.SignInJoined},
+		{name: "direct join link", policy: directory.DomainRequest, link: "join", outcome: directory.SignInJoined},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+				ctx := context.Background()
+				acme, owner := newWorkspace(t, d, "acme")
+				verifyDomainForTest(t, d, acme.ID, "acme.example", tc.policy, directory.RoleMember)
+				c, err := d.CreateOIDCConnection(ctx, op, "acme", testBox(t), directory.OIDCConnectionRequest{Issuer: "https://idp.acme.example", ClientID: "a", ClientSecret: "b"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				req := directory.SignInRequest{Connection: c.ID, Issuer: c.Issuer, Subject: "sub-ann", Email: "ann@acme.example", EmailVerified: true, Name: "Ann"}
+				if tc.invite {
+					out, err := d.Invite(ctx, owner, "acme", directory.InviteRequest{Text: "ann@acme.example", Role: directory.RoleMember})
+					if err != nil || out[0].Status != directory.OutcomeInvited {
+						t.Fatalf("invite: %+v %v", out, err)
+					}
+					if tc.link == "invitation" {
+						req.Invitation = out[0].Token
+					}
+				}
+				if tc.link == "join" {
+					_, token, _, err := d.CreateJoinLink(ctx, owner, "acme", directory.JoinLinkRequest{Description: "all", Mode: directory.JoinModeDirect, Notify: directory.JoinNotifyNobody})
+					if err != nil {
+						t.Fatal(err)
+					}
+					req.JoinLink = token
+				}
+
+				// Released together: no sleeps, a closed channel.
+				start := make(chan struct{})
+				var wg sync.WaitGroup
+				results := make([]directory.SignInResult, n)
+				errs := make([]error, n)
+				for i := range n {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						<-start
+						results[i], errs[i] = d.SignIn(ctx, req)
+					}()
+				}
+				close(start)
+				wg.Wait()
+
+				outcomes := map[directory.SignInOutcome]int{}
+				tokens := map[string]bool{}
+				userID := ""
+				for i, err := range errs {
+					if err != nil {
+						t.Errorf("sign-in %d: %v", i, err)
+						continue
+					}
+					r := results[i]
+					outcomes[r.Outcome]++
+					tokens[r.SessionToken] = true
+					if userID == "" {
+						userID = r.UserID
+					} else if r.UserID != userID {
+						t.Errorf("sign-in %d is user %s, another is %s", i, r.UserID, userID)
+					}
+				}
+				if t.Failed() {
+					t.FailNow()
+				}
+				if outcomes[tc.outcome] != 1 || outcomes[directory.SignInMember] != n-1 || len(tokens) != n {
+					t.Errorf("outcomes %v, %d distinct sessions; want one %s and %d %s", outcomes, len(tokens), tc.outcome, n-1, directory.SignInMember)
+				}
+				count := func(what, query string, args ...any) int {
+					t.Helper()
+					var c int
+					if err := d.DB().Get(&c, d.DB().Rebind(query), args...); err != nil {
+						t.Fatalf("count %s: %v", what, err)
+					}
+					return c
+				}
+				if got := count("identities", `SELECT COUNT(*) FROM oidc_identities WHERE connection_id = ? AND issuer = ? AND subject = ?`, c.ID, c.Issuer, "sub-ann"); got != 1 {
+					t.Errorf("%d identities, want 1", got)
+				}
+				if got := count("memberships", `SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? AND u.email_norm = ? AND m.status = 'active'`, acme.ID, "ann@acme.example"); got != 1 {
+					t.Errorf("%d active memberships, want 1", got)
+				}
+				if got := count("sessions", `SELECT COUNT(*) FROM sessions WHERE user_id = ?`, userID); got != n {
+					t.Errorf("%d sessions, want %d", got, n)
+				}
+				if tc.invite {
+					if got := count("invitations", `SELECT COUNT(*) FROM invitations WHERE workspace_id = ? AND email_norm = ? AND status = 'accepted' AND accepted_at IS NOT NULL`, acme.ID, "ann@acme.example"); got != 1 {
+						t.Errorf("%d accepted invitations, want 1", got)
+					}
+				}
+				events, err := d.ListEvents(ctx, op, "acme", 0, 1000)
+				if err != nil {
+					t.Fatal(err)
+				}
+				seen := map[string]int{}
+				for _, e := range events {
+					var p struct {
+						UserID string `json:"user_id"`
+						Email  string `json:"email"`
+					}
+					if err := json.Unmarshal(e.Payload, &p); err != nil {
+						t.Fatal(err)
+					}
+					if p.UserID == userID || p.Email == "ann@acme.example" {
+						seen[e.Type]++
+					}
+				}
+				if seen["member.activated"] != 1 || seen["invitation.accepted"] != tc.accepted || seen["member.signed_in"] != n {
+					t.Errorf("events %v; want one member.activated, %d invitation.accepted, %d member.signed_in", seen, tc.accepted, n)
+				}
+			})
+		})
+	}
+}
+
+// TestSignInSuspendedMeanwhile: a suspension that commits while a sign-in
+// is deciding is not outrun by the new session (the suspension revokes
+// only the sessions it can see). PostgreSQL only: SQLite's immediate
+// transactions never overlap.
+func TestSignInSuspendedMeanwhile(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		if d.Dialect() != directory.Postgres {
+			t.Skip("SQLite runs one writing transaction at a time")
+		}
+		ctx := context.Background()
+		acme, _ := newWorkspace(t, d, "acme")
+		verifyDomainForTest(t, d, acme.ID, "acme.example", directory.DomainAutoJoin, directory.RoleMember)
+		c, err := d.CreateOIDCConnection(ctx, op, "acme", testBox(t), directory.OIDCConnectionRequest{Issuer: "https://idp.acme.example", ClientID: "a", ClientSecret: "b"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		req := directory.SignInRequest{Connection: c.ID, Issuer: c.Issuer, Subject: "sub-ann", Email: "ann@acme.example", EmailVerified: true}
+		first, err := d.SignIn(ctx, req)
+		if err != nil || first.Member == nil {
+			t.Fatalf("first sign-in: %+v %v", first, err)
+		}
+
+		// A suspension, as changeStatus writes it, not committed yet.
+		susp, err := d.DB().BeginTxx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer susp.Rollback()
+		for _, q := range []string{`UPDATE memberships SET status = 'suspended' WHERE id = ?`, `DELETE FROM sessions WHERE user_id = ?`} {
+			arg := first.Member.ID
+			if strings.Contains(q, "sessions") {
+				arg = first.UserID
+			}
+			if _, err := susp.Exec(d.DB().Rebind(q), arg); err != nil {
+				t.Fatal(err)
+			}
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := d.SignIn(ctx, req)
+			done <- err
+		}()
+		// The sign-in reads the membership as active (the suspension is
+		// not committed) and must then wait for the row; commit the
+		// suspension once it waits, or once it is over.
+		var signInErr error
+		finished := false
+		deadline := time.Now().Add(20 * time.Second)
+		for !finished && time.Now().Before(deadline) {
+			select {
+			case signInErr = <-done:
+				finished = true
+				continue
+			default:
+			}
+			var waiting int
+			if err := d.DB().Get(&waiting, `SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FROM memberships m WHERE m.id%'`); err != nil {
+				t.Fatal(err)
+			}
+			if waiting > 0 {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		if err := susp.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		if !finished {
+			signInErr = <-done
+		}
+		if !errors.Is(signInErr, directory.ErrSuspended) {
+			t.Errorf("sign-in during the suspension: err = %v, want ErrSuspended", signInErr)
+		}
+		var sessions int
+		if err := d.DB().Get(&sessions, d.DB().Rebind(`SELECT COUNT(*) FROM sessions WHERE user_id = ?`), first.UserID); err != nil {
+			t.Fatal(err)
+		}
+		if sessions != 0 {
+			t.Errorf("%d sessions survive the suspension", sessions)
 		}
 	})
 }
