@@ -43,7 +43,7 @@ type deferredInsert struct {
 // events statement that carries held-back inserts reads them).
 func (t *tx) insert(conflict func(error) error, query string, args ...any) error {
 	table := insertTable(query)
-	if t.d.dialect != Postgres {
+	if !t.d.flavor.IsPostgres() {
 		_, err := t.exec(query, args...)
 		return insertError(table, conflict, err)
 	}

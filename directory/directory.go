@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/rosterhq/roster/directory/internal/sqldb"
 )
 
 // TXTResolver looks up DNS TXT records. net.Resolver satisfies it; tests
@@ -41,8 +42,9 @@ type Options struct {
 // state another replica would need, and is the only code that writes to
 // the database.
 type Directory struct {
-	db       *sqlx.DB
-	dialect  Dialect
+	db *sqldb.DB
+	// flavor is db.Flavor: what differs between the databases.
+	flavor   *sqldb.Flavor
 	baseURL  string
 	now      func() time.Time
 	resolver TXTResolver
@@ -62,15 +64,11 @@ type Directory struct {
 // ParseDatabaseURL), applies the embedded migrations and returns a
 // Directory over it.
 func Open(ctx context.Context, databaseURL string, opts Options) (*Directory, error) {
-	db, dialect, err := openDB(ctx, databaseURL)
+	db, err := sqldb.Open(ctx, databaseURL)
 	if err != nil {
 		return nil, err
 	}
-	if err := migrate(ctx, db.DB, dialect); err != nil {
-		db.Close()
-		return nil, err
-	}
-	d := &Directory{db: db, dialect: dialect, baseURL: strings.TrimRight(opts.BaseURL, "/"), now: opts.Now, resolver: opts.Resolver, log: opts.Logger}
+	d := &Directory{db: db, flavor: db.Flavor, baseURL: strings.TrimRight(opts.BaseURL, "/"), now: opts.Now, resolver: opts.Resolver, log: opts.Logger}
 	if d.baseURL == "" {
 		d.baseURL = "http://127.0.0.1:8080"
 	}
@@ -96,12 +94,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Directory, er
 // Migrate applies the embedded migrations to databaseURL and closes it; it
 // is what `roster migrate` runs.
 func Migrate(ctx context.Context, databaseURL string) error {
-	db, dialect, err := openDB(ctx, databaseURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return migrate(ctx, db.DB, dialect)
+	return sqldb.Migrate(ctx, databaseURL)
 }
 
 // Close stops the SCIM authentication cache's listener and closes the
@@ -112,7 +105,7 @@ func (d *Directory) Close() error {
 }
 
 // Dialect reports which database the Directory runs on.
-func (d *Directory) Dialect() Dialect { return d.dialect }
+func (d *Directory) Dialect() Dialect { return Dialect(d.flavor.String()) }
 
 // BaseURL is the public URL links are built from.
 func (d *Directory) BaseURL() string { return d.baseURL }
@@ -122,7 +115,7 @@ func (d *Directory) Ping(ctx context.Context) error { return d.db.PingContext(ct
 
 // DB exposes the pool for read-only diagnostics and tests; writes go
 // through Directory operations.
-func (d *Directory) DB() *sqlx.DB { return d.db }
+func (d *Directory) DB() *sqlx.DB { return d.db.DB }
 
 // tx is one operation's transaction: the queries it runs (always written
 // with ? placeholders), the clock reading it uses throughout, and the
@@ -268,35 +261,22 @@ func (t *tx) selectRun(dest any, query string, args ...any) error {
 	return t.SelectContext(t.ctx, dest, q, args...)
 }
 
-// forUpdate is the row-lock suffix: PostgreSQL needs it; SQLite's
-// immediate transactions already hold the write lock.
-func (t *tx) forUpdate() string {
-	if t.d.dialect == Postgres {
-		return " FOR UPDATE"
-	}
-	return ""
-}
+// forUpdate is the row-lock suffix (sqldb.Flavor: SQLite's immediate
+// transactions already hold the write lock).
+func (t *tx) forUpdate() string { return t.d.flavor.ForUpdate() }
 
 // forNoKeyUpdate locks a row against other writers without blocking
 // inserts of rows that reference it.
-func (t *tx) forNoKeyUpdate() string {
-	if t.d.dialect == Postgres {
-		return " FOR NO KEY UPDATE"
-	}
-	return ""
-}
+func (t *tx) forNoKeyUpdate() string { return t.d.flavor.ForNoKeyUpdate() }
 
 // lockKey holds a lock on key until the transaction ends, for a decision
-// about rows that may not exist yet (there is no row to lock FOR UPDATE):
-// transactions locking the same key take turns. PostgreSQL takes an
-// advisory transaction lock on the key's hash (a collision only makes
-// strangers wait); SQLite's immediate transactions already hold the
-// write lock.
+// about rows that may not exist yet (sqldb.Flavor.KeyLock).
 func (t *tx) lockKey(key string) error {
-	if t.d.dialect != Postgres {
+	q := t.d.flavor.KeyLock()
+	if q == "" {
 		return nil
 	}
-	if _, err := t.exec(`SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`, key); err != nil {
+	if _, err := t.exec(q, key); err != nil {
 		return fmt.Errorf("lock %s: %w", key, err)
 	}
 	return nil

@@ -84,7 +84,7 @@ func (t *tx) flushEvents() error {
 	}
 	evs := t.events
 	t.events = nil
-	if t.d.dialect == Postgres && len(evs) <= eventsPerInsert && oneWorkspace(evs) {
+	if t.d.flavor.IsPostgres() && len(evs) <= eventsPerInsert && oneWorkspace(evs) {
 		// The common case (one operation, one workspace) inserts the
 		// events and reads the workspace's webhooks in one round trip.
 		hooks, err := t.insertEventsFindHooks(evs)

@@ -113,7 +113,7 @@ func (d *Directory) Feed(ctx context.Context, actor Actor, workspace, cursor str
 			Payload string `db:"payload"`
 		}
 		const cols = `id, workspace_id, type, actor_kind, actor_id, source, subject_kind, subject_id, payload, created_at`
-		if d.dialect == Postgres {
+		if d.flavor.SnapshotFeed() {
 			err = t.selectRows(&rows, `SELECT tx_id::text AS tx, `+cols+` FROM events
 				WHERE workspace_id = ? AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) AND (tx_id, id) > (CAST(? AS xid8), ?)
 				ORDER BY tx_id, id LIMIT ?`, ws.ID, strconv.FormatUint(pos.TxID, 10), pos.ID, limit+1)
@@ -149,7 +149,7 @@ func (t *tx) feedHead(workspaceID string) (feedPosition, error) {
 		ID   int64  `db:"id"`
 	}
 	var err error
-	if t.d.dialect == Postgres {
+	if t.d.flavor.SnapshotFeed() {
 		err = t.selectRows(&rows, `SELECT tx_id::text AS tx, id FROM events WHERE workspace_id = ? AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
 			ORDER BY tx_id DESC, id DESC LIMIT 1`, workspaceID)
 	} else {

@@ -388,7 +388,7 @@ func (t *tx) inviteOne(ws *workspaceRow, p principal, s inviteSpec) (InviteOutco
 		if s.scim != nil {
 			userName := s.scim.userName
 			err = t.insert(func(err error) error {
-				if isUserNameClash(err) {
+				if t.d.violates(err, "memberships_scim_user_name") {
 					return fmt.Errorf("%w: userName %q is already taken in this workspace", ErrConflict, userName)
 				}
 				return nil

@@ -86,8 +86,8 @@ func (r *joinRequestRow) public() JoinRequest {
 // joinRequest loads one request of a workspace.
 func (t *tx) joinRequest(workspaceID, requestID string, lock bool) (*joinRequestRow, error) {
 	q := joinRequestSelect + ` WHERE r.workspace_id = ? AND r.id = ?`
-	if lock && t.d.dialect == Postgres {
-		q += ` FOR UPDATE OF r`
+	if lock {
+		q += t.d.flavor.ForUpdateOf("r")
 	}
 	var r joinRequestRow
 	if err := t.get(&r, q, workspaceID, requestID); err != nil {

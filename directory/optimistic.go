@@ -106,7 +106,7 @@ func (o *optimism) pause(paused *map[string]time.Time, workspaceID string, now t
 // transaction; workspaceID is the workspace fn writes to.
 func (d *Directory) inTxOptimistic(ctx context.Context, actor Actor, workspaceID string, fn func(t *tx) error) error {
 	o := &d.optimism
-	if run, guess := o.modes(workspaceID, time.Now()); d.dialect == Postgres && run {
+	if run, guess := o.modes(workspaceID, time.Now()); d.flavor.IsPostgres() && run {
 		t := &tx{d: d, ctx: ctx, now: d.now().UTC().Truncate(time.Microsecond), actor: actor, optimistic: true, guessing: guess}
 		err := fn(t)
 		if err == nil {

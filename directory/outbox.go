@@ -97,10 +97,7 @@ func (t *tx) enqueueEmail(workspaceID string, req EmailRequest) error {
 // happen, and a transaction around each step would double its round trips.
 // The earliest due are claimed first, and come back in id order.
 func (d *Directory) ClaimOutbox(ctx context.Context, kind string, limit int, lease time.Duration) ([]OutboxMessage, error) {
-	lock := ""
-	if d.dialect == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
+	lock := d.flavor.SkipLocked()
 	now := d.now().UTC()
 	var rows []struct {
 		OutboxMessage

@@ -89,7 +89,7 @@ func (c *scimAuthCache) on() bool { return c.connected && c.listening && !c.clos
 // startSCIMAuthCache starts the listener on PostgreSQL and waits (briefly)
 // until it LISTENs; on SQLite it leaves the cache nil.
 func (d *Directory) startSCIMAuthCache(ctx context.Context, databaseURL string) error {
-	if d.dialect != Postgres {
+	if !d.flavor.IsPostgres() {
 		return nil
 	}
 	dsn, err := listenerDSN(databaseURL)

@@ -231,7 +231,7 @@ func (t *tx) scimPersonAt(workspaceID, email, emailDomain string) (scimPerson, e
 	// the membership is a LATERAL subquery that locks its row; SQLite has
 	// no LATERAL and needs no lock (its writers are serialised).
 	members := `LEFT JOIN memberships m ON m.user_id = u.id AND m.workspace_id = ?`
-	if t.d.dialect == Postgres {
+	if t.d.flavor.RowLocks() {
 		members = `LEFT JOIN LATERAL (SELECT id, status, kind, scim_user_name_norm FROM memberships
 			WHERE user_id = u.id AND workspace_id = ? FOR UPDATE) m ON TRUE`
 	}

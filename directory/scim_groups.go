@@ -240,7 +240,7 @@ type SCIMGroupPage struct {
 // with the members of the page's groups when asked (one more query).
 func (d *Directory) SCIMListGroups(ctx context.Context, conn SCIMConnection, q SCIMQuery, members bool) (SCIMGroupPage, error) {
 	page := SCIMGroupPage{Groups: []SCIMGroup{}}
-	b := &sqlBuilder{dialect: d.dialect, args: []any{conn.WorkspaceID}}
+	b := &sqlBuilder{flavor: d.flavor, args: []any{conn.WorkspaceID}}
 	where := `g.workspace_id = ?`
 	if q.Filter != nil {
 		cond, err := b.groupCond(q.Filter)

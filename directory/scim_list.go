@@ -79,7 +79,7 @@ type SCIMUserPage struct {
 // lookup that fits one page is one query; a full page adds a count.
 func (d *Directory) SCIMListUsers(ctx context.Context, conn SCIMConnection, q SCIMQuery) (SCIMUserPage, error) {
 	page := SCIMUserPage{Users: []SCIMUser{}}
-	b := &sqlBuilder{dialect: d.dialect, args: []any{conn.WorkspaceID}}
+	b := &sqlBuilder{flavor: d.flavor, args: []any{conn.WorkspaceID}}
 	where := scimVisible
 	if q.Filter != nil {
 		cond, err := b.userCond(q.Filter)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rosterhq/roster/directory/internal/sqldb"
 	"modernc.org/sqlite"
 )
 
@@ -135,22 +136,13 @@ var scimGroupFieldColumns = map[SCIMField]scimColumn{
 // expressions come from the maps above, attribute paths are checked to be
 // plain names, and every value is a bound argument.
 type sqlBuilder struct {
-	dialect Dialect
-	args    []any
+	flavor *sqldb.Flavor
+	args   []any
 }
 
 func (b *sqlBuilder) arg(v any) string {
 	b.args = append(b.args, v)
 	return "?"
-}
-
-// fold is the SQL folding of a string expression for case-insensitive
-// comparisons.
-func (b *sqlBuilder) fold(expr string) string {
-	if b.dialect == SQLite {
-		return "roster_fold(" + expr + ")"
-	}
-	return "lower(" + expr + ")"
 }
 
 // jsonText extracts a string at path from m.scim_attrs. The keys become
@@ -164,15 +156,7 @@ func (b *sqlBuilder) jsonText(path []string) (string, error) {
 			return "", invalidf("%q is not an attribute name", k)
 		}
 	}
-	if b.dialect == SQLite {
-		var p strings.Builder
-		p.WriteString("$")
-		for _, k := range path {
-			p.WriteString(`."` + k + `"`)
-		}
-		return "json_extract(m.scim_attrs, '" + p.String() + "')", nil
-	}
-	return "(m.scim_attrs::jsonb #>> '{" + `"` + strings.Join(path, `","`) + `"` + "}')", nil
+	return b.flavor.JSONText("m.scim_attrs", path), nil
 }
 
 // logical handles and/or/not for any resource; leaf does the rest.
@@ -310,7 +294,7 @@ func (b *sqlBuilder) compare(col scimColumn, c *SCIMCond) (string, error) {
 	if col.kind == kindFolded {
 		s = foldCase(s)
 		if !col.folded {
-			expr = b.fold(expr)
+			expr = b.flavor.Fold(expr)
 		}
 	}
 	switch c.Op {
@@ -354,7 +338,7 @@ func (b *sqlBuilder) userOrder(s SCIMSort) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		expr = b.fold(text)
+		expr = b.flavor.Fold(text)
 	default:
 		col, ok := scimUserFieldColumns[s.Field]
 		if !ok {

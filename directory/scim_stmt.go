@@ -36,7 +36,7 @@ const (
 // pool; it waits briefly for one, so a transaction holding a connection
 // can never deadlock waiting for another.
 func (d *Directory) prepared(ctx context.Context, query string) *sqlx.Stmt {
-	if d.dialect != Postgres {
+	if !d.flavor.IsPostgres() {
 		return nil
 	}
 	c := &d.stmts

@@ -306,13 +306,6 @@ func (t *tx) scimWriteUser(workspaceID, membershipID string, in SCIMUserInput, f
 	return &r, t.scimWriteEmails(workspaceID, membershipID, in.Emails)
 }
 
-// isUserNameClash reports whether err is the unique index on a
-// workspace's SCIM userNames refusing a row (PostgreSQL names the index,
-// SQLite the column).
-func isUserNameClash(err error) bool {
-	return isUniqueViolation(err) && strings.Contains(err.Error(), "scim_user_name")
-}
-
 // scimWriteEmails indexes a user's emails, one row per element.
 func (t *tx) scimWriteEmails(workspaceID, membershipID string, emails []SCIMEmail) error {
 	if len(emails) == 0 {

@@ -19,10 +19,10 @@ import (
 // field of Flavor, so this file is the list of them:
 //
 //   - Row locks. PostgreSQL locks rows (FOR UPDATE, FOR NO KEY UPDATE,
-//     FOR UPDATE OF t, SKIP LOCKED for work queues); SQLite runs one
-//     writer at a time (immediate transactions take the write lock at
-//     BEGIN), needs no lock clause and accepts none. The clauses are ""
-//     on SQLite.
+//     FOR UPDATE OF t, SKIP LOCKED for work queues, advisory locks on a
+//     key); SQLite runs one writer at a time (immediate transactions take
+//     the write lock at BEGIN), needs no lock clause and accepts none. The
+//     clauses are "" on SQLite.
 //   - Unicode case folding. SQLite's lower() folds ASCII only, so SQLite
 //     gets a roster_fold() function with Go's folding (registered by the
 //     directory); PostgreSQL's lower() folds Unicode.
@@ -75,6 +75,24 @@ func (f *Flavor) ForUpdateOf(table string) string { return f.lock(" FOR UPDATE O
 // SkipLocked locks the rows read and skips those another transaction
 // holds: how replicas claim work from one queue.
 func (f *Flavor) SkipLocked() string { return f.lock(" FOR UPDATE SKIP LOCKED") }
+
+// RowLocks reports whether the database locks rows (and a query must ask
+// for the locks it needs); false on SQLite, where the transaction holds
+// the database's write lock.
+func (f *Flavor) RowLocks() bool { return f.rowLocks }
+
+// KeyLock is a statement that holds a lock on a key (its one argument)
+// until the transaction ends, for a decision about rows that may not
+// exist yet, so that there is no row to lock: transactions locking the
+// same key take turns. On PostgreSQL it is an advisory transaction lock
+// on the key's hash (a collision only makes strangers wait); "" on
+// SQLite, whose transaction already holds the write lock.
+func (f *Flavor) KeyLock() string {
+	if f.rowLocks {
+		return `SELECT pg_advisory_xact_lock(hashtextextended(?, 0))`
+	}
+	return ""
+}
 
 func (f *Flavor) lock(clause string) string {
 	if f.rowLocks {
