@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/directory/directorytest"
 )
 
 func TestAuthentication(t *testing.T) {
@@ -303,34 +303,12 @@ func TestWorkspaceRolesAndSettings(t *testing.T) {
 	})
 }
 
-// waitFeed waits until the feed shows every committed event of a tenant:
-// on PostgreSQL it shows a transaction's events once every older
-// transaction in the cluster has ended, and other tests run alongside.
-func waitFeed(t *testing.T, e *env, tn *tenant) {
-	t.Helper()
-	var want int
-	if err := e.d.DB().Get(&want, e.d.DB().Rebind(`SELECT COUNT(*) FROM events WHERE workspace_id = ?`), tn.ws.ID); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		page, err := e.d.Feed(context.Background(), directory.Operator(), tn.ws.ID, "", 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page.Events) >= want || time.Now().After(deadline) {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestKeyScopedEventFeed(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
 		acme := e.newTenant("acme")
 		other := e.newTenant("other")
 		e.member(other, "x@other.example", "member")
-		waitFeed(t, e, acme)
+		directorytest.WaitFeed(t, e.d, acme.ws.ID)
 		var page directory.EventPage
 		e.must(e.do("GET", "/api/v1/events?limit=1000", acme.keys["member"], nil), 200, &page)
 		if len(page.Events) == 0 {
@@ -347,7 +325,7 @@ func TestKeyScopedEventFeed(t *testing.T) {
 			t.Errorf("the two feeds differ: %d vs %d", len(same.Events), len(page.Events))
 		}
 		e.member(acme, "y@acme.example", "member")
-		waitFeed(t, e, acme)
+		directorytest.WaitFeed(t, e.d, acme.ws.ID)
 		var next directory.EventPage
 		e.must(e.do("GET", "/api/v1/events?after="+page.NextCursor, acme.keys["member"], nil), 200, &next)
 		if len(next.Events) == 0 || next.Events[0].ID <= page.Events[len(page.Events)-1].ID {

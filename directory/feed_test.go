@@ -23,7 +23,7 @@ func TestFeedPagesAndCursors(t *testing.T) {
 			join(t, d, owner, ws.Slug, fmt.Sprintf("p%d@acme.example", i), directory.RoleMember)
 		}
 		join(t, d, otherOwner, other.Slug, "x@other.example", directory.RoleMember)
-		waitFeed(t, d, owner, ws)
+		directorytest.WaitFeed(t, d, ws.ID)
 
 		all, err := d.Feed(ctx, owner, ws.Slug, "", 1000)
 		if err != nil {
@@ -80,7 +80,7 @@ func TestFeedPagesAndCursors(t *testing.T) {
 			t.Errorf("latest = %+v, %v; want cursor %q", latest, err, cursor)
 		}
 		join(t, d, owner, ws.Slug, "new@acme.example", directory.RoleMember)
-		waitFeed(t, d, owner, ws)
+		directorytest.WaitFeed(t, d, ws.ID)
 		next, err := d.Feed(ctx, owner, ws.Slug, latest.NextCursor, 10)
 		if err != nil || len(next.Events) == 0 || next.Events[0].Type != "invitation.created" {
 			t.Errorf("after latest = %+v, %v", next, err)
@@ -102,31 +102,6 @@ func TestFeedPagesAndCursors(t *testing.T) {
 			t.Errorf("collaborator reads the feed: err = %v, want ErrForbidden", err)
 		}
 	})
-}
-
-// waitFeed waits until the feed shows every committed event of ws. On
-// PostgreSQL it shows a transaction's events once every older transaction
-// in the cluster has ended, and other tests' transactions run alongside.
-func waitFeed(t *testing.T, d *directory.Directory, actor directory.Actor, ws directory.Workspace) {
-	t.Helper()
-	var want int
-	if err := d.DB().Get(&want, d.DB().Rebind(`SELECT COUNT(*) FROM events WHERE workspace_id = ?`), ws.ID); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		page, err := d.Feed(context.Background(), actor, ws.Slug, "", 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page.Events) >= want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the feed shows %d of %d events after 30s", len(page.Events), want)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // TestFeedConcurrentWriters pages through the feed while many writers

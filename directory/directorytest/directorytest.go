@@ -150,6 +150,42 @@ func Open(t testing.TB, backend directory.Dialect, opts directory.Options) *dire
 	return d
 }
 
+// WaitFeed waits until the event feed shows every committed event of the
+// workspace, and fails the test if it does not within 30 seconds. On
+// PostgreSQL the feed shows a transaction's events once every older
+// transaction in the cluster has ended, and other tests' transactions run
+// alongside.
+func WaitFeed(t testing.TB, d *directory.Directory, workspaceID string) {
+	t.Helper()
+	ctx := context.Background()
+	var want int
+	if err := d.DB().GetContext(ctx, &want, d.DB().Rebind(`SELECT COUNT(*) FROM events WHERE workspace_id = ?`), workspaceID); err != nil {
+		t.Fatalf("count the events of workspace %s: %v", workspaceID, err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		shown, cursor := 0, ""
+		for {
+			page, err := d.Feed(ctx, directory.Operator(), workspaceID, cursor, 1000)
+			if err != nil {
+				t.Fatalf("read the feed of workspace %s: %v", workspaceID, err)
+			}
+			shown += len(page.Events)
+			cursor = page.NextCursor
+			if !page.HasMore {
+				break
+			}
+		}
+		if shown >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the feed of workspace %s shows %d of its %d events after 30s", workspaceID, shown, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // Clock is a settable clock for Options.Now, safe for concurrent use.
 type Clock struct {
 	mu sync.Mutex
