@@ -55,17 +55,21 @@ func TestAuthentication(t *testing.T) {
 		if r.status != 401 {
 			t.Errorf("revoked key: status %d", r.status)
 		}
-		// A key may revoke itself even without connections.manage.
-		var self struct {
-			APIKey directory.APIKey `json:"api_key"`
-		}
+		// A key may revoke itself even without connections.manage, and is
+		// refused from then on.
 		var created struct {
 			APIKey directory.APIKey `json:"api_key"`
 			Token  string
 		}
 		e.must(e.do("POST", "/api/v1/workspaces/acme/api-keys", acme.keys["admin"], map[string]any{"name": "ci", "role": "member"}), 201, &created)
-		_ = self
+		e.must(e.do("GET", "/api/v1/workspaces/acme/members", created.Token, nil), 200, nil)
 		e.must(e.do("DELETE", "/api/v1/workspaces/acme/api-keys/"+created.APIKey.ID, created.Token, nil), 204, nil)
+		if r := e.do("GET", "/api/v1/workspaces/acme/members", created.Token, nil); r.status != 401 {
+			t.Errorf("self-revoked key: status %d, want 401", r.status)
+		}
+		if r := e.do("DELETE", "/api/v1/workspaces/acme/api-keys/"+created.APIKey.ID, created.Token, nil); r.status != 401 {
+			t.Errorf("self-revoked key revokes itself again: status %d, want 401", r.status)
+		}
 		// Workspace keys are not the operator.
 		p := e.do("GET", "/api/v1/workspaces", acme.keys["owner"], nil)
 		if p.status != 403 || p.problem(t).Type != admin.ProblemTypeBase+"forbidden" {
