@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/directory/directorytest"
 )
 
 func TestAuthentication(t *testing.T) {
@@ -55,17 +55,21 @@ func TestAuthentication(t *testing.T) {
 		if r.status != 401 {
 			t.Errorf("revoked key: status %d", r.status)
 		}
-		// A key may revoke itself even without connections.manage.
-		var self struct {
-			APIKey directory.APIKey `json:"api_key"`
-		}
+		// A key may revoke itself even without connections.manage, and is
+		// refused from then on.
 		var created struct {
 			APIKey directory.APIKey `json:"api_key"`
 			Token  string
 		}
 		e.must(e.do("POST", "/api/v1/workspaces/acme/api-keys", acme.keys["admin"], map[string]any{"name": "ci", "role": "member"}), 201, &created)
-		_ = self
+		e.must(e.do("GET", "/api/v1/workspaces/acme/members", created.Token, nil), 200, nil)
 		e.must(e.do("DELETE", "/api/v1/workspaces/acme/api-keys/"+created.APIKey.ID, created.Token, nil), 204, nil)
+		if r := e.do("GET", "/api/v1/workspaces/acme/members", created.Token, nil); r.status != 401 {
+			t.Errorf("self-revoked key: status %d, want 401", r.status)
+		}
+		if r := e.do("DELETE", "/api/v1/workspaces/acme/api-keys/"+created.APIKey.ID, created.Token, nil); r.status != 401 {
+			t.Errorf("self-revoked key revokes itself again: status %d, want 401", r.status)
+		}
 		// Workspace keys are not the operator.
 		p := e.do("GET", "/api/v1/workspaces", acme.keys["owner"], nil)
 		if p.status != 403 || p.problem(t).Type != admin.ProblemTypeBase+"forbidden" {
@@ -303,34 +307,12 @@ func TestWorkspaceRolesAndSettings(t *testing.T) {
 	})
 }
 
-// waitFeed waits until the feed shows every committed event of a tenant:
-// on PostgreSQL it shows a transaction's events once every older
-// transaction in the cluster has ended, and other tests run alongside.
-func waitFeed(t *testing.T, e *env, tn *tenant) {
-	t.Helper()
-	var want int
-	if err := e.d.DB().Get(&want, e.d.DB().Rebind(`SELECT COUNT(*) FROM events WHERE workspace_id = ?`), tn.ws.ID); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		page, err := e.d.Feed(context.Background(), directory.Operator(), tn.ws.ID, "", 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page.Events) >= want || time.Now().After(deadline) {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 func TestKeyScopedEventFeed(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
 		acme := e.newTenant("acme")
 		other := e.newTenant("other")
 		e.member(other, "x@other.example", "member")
-		waitFeed(t, e, acme)
+		directorytest.WaitFeed(t, e.d, acme.ws.ID)
 		var page directory.EventPage
 		e.must(e.do("GET", "/api/v1/events?limit=1000", acme.keys["member"], nil), 200, &page)
 		if len(page.Events) == 0 {
@@ -347,7 +329,7 @@ func TestKeyScopedEventFeed(t *testing.T) {
 			t.Errorf("the two feeds differ: %d vs %d", len(same.Events), len(page.Events))
 		}
 		e.member(acme, "y@acme.example", "member")
-		waitFeed(t, e, acme)
+		directorytest.WaitFeed(t, e.d, acme.ws.ID)
 		var next directory.EventPage
 		e.must(e.do("GET", "/api/v1/events?after="+page.NextCursor, acme.keys["member"], nil), 200, &next)
 		if len(next.Events) == 0 || next.Events[0].ID <= page.Events[len(page.Events)-1].ID {

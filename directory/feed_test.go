@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -23,7 +24,7 @@ func TestFeedPagesAndCursors(t *testing.T) {
 			join(t, d, owner, ws.Slug, fmt.Sprintf("p%d@acme.example", i), directory.RoleMember)
 		}
 		join(t, d, otherOwner, other.Slug, "x@other.example", directory.RoleMember)
-		waitFeed(t, d, owner, ws)
+		directorytest.WaitFeed(t, d, ws.ID)
 
 		all, err := d.Feed(ctx, owner, ws.Slug, "", 1000)
 		if err != nil {
@@ -80,7 +81,7 @@ func TestFeedPagesAndCursors(t *testing.T) {
 			t.Errorf("latest = %+v, %v; want cursor %q", latest, err, cursor)
 		}
 		join(t, d, owner, ws.Slug, "new@acme.example", directory.RoleMember)
-		waitFeed(t, d, owner, ws)
+		directorytest.WaitFeed(t, d, ws.ID)
 		next, err := d.Feed(ctx, owner, ws.Slug, latest.NextCursor, 10)
 		if err != nil || len(next.Events) == 0 || next.Events[0].Type != "invitation.created" {
 			t.Errorf("after latest = %+v, %v", next, err)
@@ -102,31 +103,6 @@ func TestFeedPagesAndCursors(t *testing.T) {
 			t.Errorf("collaborator reads the feed: err = %v, want ErrForbidden", err)
 		}
 	})
-}
-
-// waitFeed waits until the feed shows every committed event of ws. On
-// PostgreSQL it shows a transaction's events once every older transaction
-// in the cluster has ended, and other tests' transactions run alongside.
-func waitFeed(t *testing.T, d *directory.Directory, actor directory.Actor, ws directory.Workspace) {
-	t.Helper()
-	var want int
-	if err := d.DB().Get(&want, d.DB().Rebind(`SELECT COUNT(*) FROM events WHERE workspace_id = ?`), ws.ID); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		page, err := d.Feed(context.Background(), actor, ws.Slug, "", 1000)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(page.Events) >= want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the feed shows %d of %d events after 30s", len(page.Events), want)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // TestFeedConcurrentWriters pages through the feed while many writers
@@ -211,14 +187,120 @@ func TestFeedConcurrentWriters(t *testing.T) {
 		if len(seen) != len(ids) {
 			t.Errorf("reader saw %d distinct events, the table has %d", len(seen), len(ids))
 		}
-		outOfIDOrder := 0
-		for i := 1; i < len(order); i++ {
-			if order[i] < order[i-1] {
-				outOfIDOrder++
-			}
-		}
-		t.Logf("%s: %d events read once each; %d came after an event with a higher id", d.Dialect(), len(ids), outOfIDOrder)
 	})
+}
+
+// TestFeedLateCommits holds a transaction open on PostgreSQL while another
+// commits events, in the two cases an id-ordered feed gets wrong, and
+// checks that the feed waits for the held transaction instead of moving
+// past it, then gives every event once, in (transaction, id) order. The
+// held transaction writes its event either before the other commits (a
+// late commit of a lower id) or after (an older transaction's higher id,
+// which the feed then gives before the other's lower ids).
+func TestFeedLateCommits(t *testing.T) {
+	tests := []struct {
+		name string
+		// heldWritesFirst: the held transaction inserts its event before
+		// the other transaction runs; otherwise it only takes its
+		// transaction id then, and inserts after the other has committed.
+		heldWritesFirst bool
+	}{
+		{"late commit of a lower event id", true},
+		{"older transaction writes a higher event id", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+				if d.Dialect() == directory.SQLite {
+					t.Skip("SQLite has one writer at a time: no transaction commits behind another's event")
+				}
+				ctx := context.Background()
+				ws, owner := newWorkspace(t, d, "acme")
+				directorytest.WaitFeed(t, d, ws.ID)
+				start, err := d.Feed(ctx, owner, ws.Slug, directory.FeedLatest, 10)
+				if err != nil {
+					t.Fatal(err)
+				}
+
+				var before int64
+				if err := d.DB().GetContext(ctx, &before, d.DB().Rebind(`SELECT MAX(id) FROM events WHERE workspace_id = ?`), ws.ID); err != nil {
+					t.Fatal(err)
+				}
+				held, err := d.DB().BeginTxx(ctx, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer held.Rollback()
+				var heldID int64
+				writeHeld := func() {
+					t.Helper()
+					if err := held.GetContext(ctx, &heldID, held.Rebind(`INSERT INTO events (workspace_id, type, actor_kind, actor_id, source, subject_kind, subject_id, payload, created_at)
+						VALUES (?, 'test.held', 'system', '', 'test', 'test', 'held', '{}', ?) RETURNING id`), ws.ID, time.Now().UTC()); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if tt.heldWritesFirst {
+					writeHeld()
+				} else if _, err := held.ExecContext(ctx, `SELECT pg_current_xact_id()`); err != nil {
+					t.Fatal(err)
+				}
+
+				// Another transaction commits events behind the held one's
+				// transaction id.
+				if _, err := d.Invite(ctx, owner, ws.Slug, directory.InviteRequest{Text: "late@acme.example", Role: directory.RoleMember, SendEmail: new(bool)}); err != nil {
+					t.Fatal(err)
+				}
+				// (The held event is not committed, so it is not among them.)
+				var others []int64
+				if err := d.DB().SelectContext(ctx, &others, d.DB().Rebind(`SELECT id FROM events WHERE workspace_id = ? AND id > ? ORDER BY id`), ws.ID, before); err != nil || len(others) == 0 {
+					t.Fatalf("the other transaction's events: %v, %v", others, err)
+				}
+
+				// While the held transaction is open the committed events
+				// wait behind it: the feed, and "latest", stay where they
+				// were.
+				page, err := d.Feed(ctx, owner, ws.Slug, start.NextCursor, 100)
+				if err != nil || len(page.Events) != 0 || page.NextCursor != start.NextCursor {
+					t.Fatalf("feed while an older transaction is open = %d events, cursor %q (want none, %q), %v", len(page.Events), page.NextCursor, start.NextCursor, err)
+				}
+				if latest, err := d.Feed(ctx, owner, ws.Slug, directory.FeedLatest, 10); err != nil || latest.NextCursor != start.NextCursor {
+					t.Fatalf("latest while an older transaction is open = %q, want %q, %v", latest.NextCursor, start.NextCursor, err)
+				}
+
+				if !tt.heldWritesFirst {
+					writeHeld()
+				}
+				if err := held.Commit(); err != nil {
+					t.Fatal(err)
+				}
+				if tt.heldWritesFirst && heldID > others[0] || !tt.heldWritesFirst && heldID < others[len(others)-1] {
+					t.Fatalf("setup: held event %d, the other transaction's %v", heldID, others)
+				}
+
+				// Then every event comes once, the held transaction's first,
+				// one page at a time.
+				directorytest.WaitFeed(t, d, ws.ID)
+				want := append([]int64{heldID}, others...)
+				var got []int64
+				for cursor := start.NextCursor; ; {
+					page, err := d.Feed(ctx, owner, ws.Slug, cursor, 1)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, e := range page.Events {
+						got = append(got, e.ID)
+					}
+					cursor = page.NextCursor
+					if !page.HasMore {
+						break
+					}
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("feed after the held transaction = %v, want %v", got, want)
+				}
+			})
+		})
+	}
 }
 
 // slowEventWrite inserts an event the way a long transaction does: the id

@@ -656,16 +656,12 @@ func (d *Directory) InvitationByToken(ctx context.Context, token string) (Invita
 	var v InvitationView
 	err := d.readTx(ctx, System(), func(t *tx) error {
 		var r invitationRow
-		if err := t.get(&r, `SELECT `+invitationColumns+` FROM invitations WHERE token_hash = ?`, HashToken(token)); err != nil {
-			return notFound(err, "invitation")
-		}
-		ws, err := t.workspace(r.WorkspaceID)
-		if err != nil {
+		if err := t.byToken(&r, "invitations", invitationColumns, "invitation", token, false); err != nil {
 			return err
 		}
-		role, err := t.role(ws.ID, r.Role)
+		ws, role, err := t.linkTarget(r.WorkspaceID, r.Role)
 		if err != nil {
-			role = Role{Key: r.Role, Name: r.Role}
+			return err
 		}
 		pub := r.public(t.now)
 		v = InvitationView{InvitationID: r.ID, WorkspaceID: ws.ID, WorkspaceName: ws.Name, WorkspaceSlug: ws.Slug, Email: r.Email, Role: r.Role, RoleName: role.Name,
@@ -720,8 +716,8 @@ func (d *Directory) AcceptInvitation(ctx context.Context, token string, id Verif
 // follows a link already used.
 func (t *tx) acceptInvitation(token, email string, id VerifiedIdentity) (Acceptance, string, error) {
 	var r invitationRow
-	if err := t.get(&r, `SELECT `+invitationColumns+` FROM invitations WHERE token_hash = ?`+t.forUpdate(), HashToken(token)); err != nil {
-		return Acceptance{}, "", notFound(err, "invitation")
+	if err := t.byToken(&r, "invitations", invitationColumns, "invitation", token, true); err != nil {
+		return Acceptance{}, "", err
 	}
 	switch {
 	case r.Status == InvitationAccepted:

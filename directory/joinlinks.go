@@ -402,16 +402,12 @@ func (d *Directory) JoinLinkByToken(ctx context.Context, token string) (JoinLink
 	var v JoinLinkView
 	err := d.readTx(ctx, System(), func(t *tx) error {
 		var r joinLinkRow
-		if err := t.get(&r, `SELECT `+joinLinkColumns+` FROM join_links WHERE token_hash = ?`, HashToken(token)); err != nil {
-			return notFound(err, "join link")
-		}
-		ws, err := t.workspace(r.WorkspaceID)
-		if err != nil {
+		if err := t.byToken(&r, "join_links", joinLinkColumns, "join link", token, false); err != nil {
 			return err
 		}
-		role, err := t.role(ws.ID, r.Role)
+		ws, role, err := t.linkTarget(r.WorkspaceID, r.Role)
 		if err != nil {
-			role = Role{Key: r.Role, Name: r.Role}
+			return err
 		}
 		v = JoinLinkView{LinkID: r.ID, WorkspaceID: ws.ID, WorkspaceName: ws.Name, WorkspaceSlug: ws.Slug, Description: r.Description,
 			Role: r.Role, RoleName: role.Name, Mode: r.Mode, Active: r.usable()}
@@ -462,8 +458,8 @@ func (d *Directory) UseJoinLink(ctx context.Context, token string, id VerifiedId
 // unknown token), for a seat-limit notice.
 func (t *tx) useJoinLink(token, email string, id VerifiedIdentity) (JoinResult, string, error) {
 	var r joinLinkRow
-	if err := t.get(&r, `SELECT `+joinLinkColumns+` FROM join_links WHERE token_hash = ?`, HashToken(token)); err != nil {
-		return JoinResult{}, "", notFound(err, "join link")
+	if err := t.byToken(&r, "join_links", joinLinkColumns, "join link", token, false); err != nil {
+		return JoinResult{}, "", err
 	}
 	if !r.usable() {
 		return JoinResult{}, r.WorkspaceID, fmt.Errorf("join link: %w", ErrRevoked)

@@ -617,3 +617,29 @@ func TestJoinLinkSeatLimitConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// TestJoinLinkPageOutlivesItsRole: a join link may name a custom role that
+// is deleted later (nobody holds it yet); its page then shows the role's
+// key instead of failing.
+func TestJoinLinkPageOutlivesItsRole(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		ws, owner := newWorkspace(t, d, "acme")
+		if _, err := d.SaveCustomRole(ctx, owner, ws.Slug, directory.CustomRoleRequest{Key: "recruiter", Name: "Recruiter", Permissions: []directory.Permission{directory.PermMembersRead}}); err != nil {
+			t.Fatal(err)
+		}
+		_, token, _, err := d.CreateJoinLink(ctx, owner, ws.Slug, directory.JoinLinkRequest{Description: "Recruiting", Role: "recruiter"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if view, err := d.JoinLinkByToken(ctx, token); err != nil || view.Role != "recruiter" || view.RoleName != "Recruiter" {
+			t.Fatalf("view = %+v, %v", view, err)
+		}
+		if err := d.DeleteCustomRole(ctx, owner, ws.Slug, "recruiter"); err != nil {
+			t.Fatal(err)
+		}
+		if view, err := d.JoinLinkByToken(ctx, token); err != nil || view.Role != "recruiter" || view.RoleName != "recruiter" || view.WorkspaceSlug != ws.Slug {
+			t.Errorf("view after the role is deleted = %+v, %v", view, err)
+		}
+	})
+}

@@ -35,6 +35,35 @@ func HashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// byToken loads into row the row of table (invitations or join_links)
+// that a link token names, locked for the rest of the transaction when
+// lock is set. The token is the capability, kept as its hash; an unknown
+// token is ErrNotFound for what.
+func (t *tx) byToken(row any, table, columns, what, token string, lock bool) error {
+	q := `SELECT ` + columns + ` FROM ` + table + ` WHERE token_hash = ?`
+	if lock {
+		q += t.forUpdate()
+	}
+	if err := t.get(row, q, HashToken(token)); err != nil {
+		return notFound(err, what)
+	}
+	return nil
+}
+
+// linkTarget is the workspace a link leads to and the role it grants, as
+// the link's page shows them: a role deleted since shows as its key.
+func (t *tx) linkTarget(workspaceID, roleKey string) (*workspaceRow, Role, error) {
+	ws, err := t.workspace(workspaceID)
+	if err != nil {
+		return nil, Role{}, err
+	}
+	role, err := t.role(ws.ID, roleKey)
+	if err != nil {
+		role = Role{Key: roleKey, Name: roleKey}
+	}
+	return ws, role, nil
+}
+
 type netResolver struct{}
 
 func (netResolver) LookupTXT(ctx context.Context, name string) ([]string, error) {

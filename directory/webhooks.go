@@ -190,10 +190,15 @@ func (d *Directory) CreateWebhook(ctx context.Context, actor Actor, workspace st
 	return out, err
 }
 
-// webhook loads one webhook of a workspace.
-func (t *tx) webhook(workspaceID, id string) (*webhookRow, error) {
+// managedWebhook loads one webhook of a workspace whose webhooks the actor
+// may manage (connections.manage).
+func (t *tx) managedWebhook(workspace, id string) (*webhookRow, error) {
+	ws, _, err := t.authorized(workspace, PermConnectionsManage)
+	if err != nil {
+		return nil, err
+	}
 	var r webhookRow
-	if err := t.get(&r, `SELECT `+webhookColumns+` FROM webhooks WHERE workspace_id = ? AND id = ?`, workspaceID, id); err != nil {
+	if err := t.get(&r, `SELECT `+webhookColumns+` FROM webhooks WHERE workspace_id = ? AND id = ?`, ws.ID, id); err != nil {
 		return nil, notFound(err, "webhook "+id)
 	}
 	return &r, nil
@@ -204,11 +209,7 @@ func (t *tx) webhook(workspaceID, id string) (*webhookRow, error) {
 func (d *Directory) UpdateWebhook(ctx context.Context, actor Actor, workspace, id string, u WebhookUpdate) (Webhook, error) {
 	var out Webhook
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, _, err := t.authorized(workspace, PermConnectionsManage)
-		if err != nil {
-			return err
-		}
-		row, err := t.webhook(ws.ID, id)
+		row, err := t.managedWebhook(workspace, id)
 		if err != nil {
 			return err
 		}
@@ -252,7 +253,7 @@ func (d *Directory) UpdateWebhook(ctx context.Context, actor Actor, workspace, i
 			return fmt.Errorf("update webhook: %w", err)
 		}
 		out = row.public()
-		return t.emit(ws.ID, "webhook.updated", "webhook", row.ID, changed)
+		return t.emit(row.WorkspaceID, "webhook.updated", "webhook", row.ID, changed)
 	})
 	return out, err
 }
@@ -261,11 +262,7 @@ func (d *Directory) UpdateWebhook(ctx context.Context, actor Actor, workspace, i
 // queued for it are dropped.
 func (d *Directory) DeleteWebhook(ctx context.Context, actor Actor, workspace, id string) error {
 	return d.inTx(ctx, actor, func(t *tx) error {
-		ws, _, err := t.authorized(workspace, PermConnectionsManage)
-		if err != nil {
-			return err
-		}
-		row, err := t.webhook(ws.ID, id)
+		row, err := t.managedWebhook(workspace, id)
 		if err != nil {
 			return err
 		}
@@ -275,7 +272,7 @@ func (d *Directory) DeleteWebhook(ctx context.Context, actor Actor, workspace, i
 		if _, err := t.exec(`UPDATE outbox SET status = 'failed', last_error = 'webhook deleted' WHERE kind = ? AND target_id = ? AND status = 'pending'`, OutboxWebhook, row.ID); err != nil {
 			return fmt.Errorf("drop queued deliveries: %w", err)
 		}
-		return t.emit(ws.ID, "webhook.deleted", "webhook", row.ID, map[string]string{"url": row.URL})
+		return t.emit(row.WorkspaceID, "webhook.deleted", "webhook", row.ID, map[string]string{"url": row.URL})
 	})
 }
 
@@ -283,11 +280,7 @@ func (d *Directory) DeleteWebhook(ctx context.Context, actor Actor, workspace, i
 func (d *Directory) GetWebhook(ctx context.Context, actor Actor, workspace, id string) (Webhook, error) {
 	var out Webhook
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, _, err := t.authorized(workspace, PermConnectionsManage)
-		if err != nil {
-			return err
-		}
-		row, err := t.webhook(ws.ID, id)
+		row, err := t.managedWebhook(workspace, id)
 		if err != nil {
 			return err
 		}
@@ -360,18 +353,14 @@ func (t *tx) enqueueWebhooks(evs []Event, hooks map[string][]webhookRef) error {
 func (d *Directory) PingWebhook(ctx context.Context, actor Actor, workspace, id string) (Event, error) {
 	var ev Event
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, _, err := t.authorized(workspace, PermConnectionsManage)
+		row, err := t.managedWebhook(workspace, id)
 		if err != nil {
 			return err
 		}
-		row, err := t.webhook(ws.ID, id)
-		if err != nil {
+		if ev, err = t.appendEvent(row.WorkspaceID, PingEvent, "webhook", row.ID, map[string]string{"url": row.URL}); err != nil {
 			return err
 		}
-		if ev, err = t.appendEvent(ws.ID, PingEvent, "webhook", row.ID, map[string]string{"url": row.URL}); err != nil {
-			return err
-		}
-		return t.enqueue(ws.ID, OutboxWebhook, row.ID, ev)
+		return t.enqueue(row.WorkspaceID, OutboxWebhook, row.ID, ev)
 	})
 	return ev, err
 }
@@ -453,15 +442,12 @@ func (d *Directory) ListWebhookDeliveries(ctx context.Context, actor Actor, work
 	}
 	out := []WebhookDelivery{}
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, _, err := t.authorized(workspace, PermConnectionsManage)
+		row, err := t.managedWebhook(workspace, id)
 		if err != nil {
 			return err
 		}
-		if _, err := t.webhook(ws.ID, id); err != nil {
-			return err
-		}
 		q := `SELECT id, status, last_error, payload, created_at, sent_at FROM outbox WHERE kind = ? AND target_id = ? AND workspace_id = ?`
-		args := []any{OutboxWebhook, id, ws.ID}
+		args := []any{OutboxWebhook, id, row.WorkspaceID}
 		switch status {
 		case "":
 		case "pending", "sent", "failed":
@@ -519,11 +505,7 @@ func (d *Directory) ListWebhookDeliveries(ctx context.Context, actor Actor, work
 func (d *Directory) RedeliverWebhook(ctx context.Context, actor Actor, workspace, id string) (int, error) {
 	var n int
 	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, _, err := t.authorized(workspace, PermConnectionsManage)
-		if err != nil {
-			return err
-		}
-		row, err := t.webhook(ws.ID, id)
+		row, err := t.managedWebhook(workspace, id)
 		if err != nil {
 			return err
 		}
@@ -534,7 +516,7 @@ func (d *Directory) RedeliverWebhook(ctx context.Context, actor Actor, workspace
 		}
 		affected, _ := res.RowsAffected()
 		n = int(affected)
-		return t.emit(ws.ID, "webhook.redelivered", "webhook", row.ID, map[string]int{"deliveries": n})
+		return t.emit(row.WorkspaceID, "webhook.redelivered", "webhook", row.ID, map[string]int{"deliveries": n})
 	})
 	return n, err
 }

@@ -19,9 +19,19 @@ import (
 // KeySize is the length of a key in bytes.
 const KeySize = 32
 
-// ErrOpen is returned for anything that does not open: tampered, sealed
-// with an unknown key, or for another purpose.
+// ErrOpen is returned for anything that does not open. The error is one of
+// two kinds, both matching ErrOpen with errors.Is: ErrMalformed or
+// ErrAuthentication.
 var ErrOpen = errors.New("seal: cannot open")
+
+// ErrMalformed is a value that is not something Seal produced: not
+// URL-safe base64, or too short to hold a nonce and a tag.
+var ErrMalformed = fmt.Errorf("%w: malformed sealed value", ErrOpen)
+
+// ErrAuthentication is a well-formed value that no key of the Box
+// authenticates: tampered with, sealed with an unknown key, or sealed for
+// another purpose.
+var ErrAuthentication = fmt.Errorf("%w: authentication failed", ErrOpen)
 
 // Box seals with its first key and opens with any of its keys, so a key can
 // be rotated: put the new key first and keep the old ones until everything
@@ -132,20 +142,20 @@ func (b *Box) Seal(plaintext []byte, purpose string) string {
 }
 
 // Open decrypts what Seal produced for the same purpose with any key of
-// the Box.
+// the Box. What does not open is ErrMalformed or ErrAuthentication.
 func (b *Box) Open(sealed, purpose string) ([]byte, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(sealed)
 	if err != nil {
-		return nil, ErrOpen
+		return nil, ErrMalformed
 	}
 	for _, aead := range b.aeads {
 		n := aead.NonceSize()
 		if len(raw) < n+aead.Overhead() {
-			return nil, ErrOpen
+			return nil, ErrMalformed
 		}
 		if out, err := aead.Open(nil, raw[:n], raw[n:], []byte(purpose)); err == nil {
 			return out, nil
 		}
 	}
-	return nil, ErrOpen
+	return nil, ErrAuthentication
 }

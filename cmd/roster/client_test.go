@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -297,10 +296,16 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 			mustRun(t, 0, "", "teams", "remove", team.ID, jane)
 			res = mustRun(t, 0, "", "domains", "add", "acme.example", "-o", "json")
 			var dom directory.Domain
-			json.Unmarshal([]byte(res.stdout), &dom)
+			if err := json.Unmarshal([]byte(res.stdout), &dom); err != nil {
+				t.Fatalf("domains add -o json: %v\n%s", err, res.stdout)
+			}
+			if dom.ID == "" || dom.Domain != "acme.example" || dom.Verified || dom.VerifiedAt != nil || dom.Policy != directory.DomainRequest ||
+				dom.DefaultRole != directory.RoleMember || dom.TXTName != "_roster-challenge.acme.example" || dom.TXTValue == "" {
+				t.Errorf("domains add -o json = %+v", dom)
+			}
 			res = mustRun(t, 0, "", "domains", "list")
-			if !strings.Contains(res.stdout, "_roster-challenge.acme.example") {
-				t.Errorf("domains list:\n%s", res.stdout)
+			if !strings.Contains(res.stdout, dom.ID) || !strings.Contains(res.stdout, "_roster-challenge.acme.example "+dom.TXTValue) {
+				t.Errorf("domains list does not show domain %s with its TXT record %q:\n%s", dom.ID, dom.TXTValue, res.stdout)
 			}
 			res = mustRun(t, 0, "", "invitations", "list", "--status", "pending", "-o", "json")
 			var invs []directory.Invitation
@@ -424,7 +429,6 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 			if !strings.Contains(res.stderr, "Not permitted") {
 				t.Errorf("member key suspends: %s", res.stderr)
 			}
-			fmt.Fprint(io.Discard, dom)
 		})
 	}
 }

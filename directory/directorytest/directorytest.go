@@ -2,15 +2,21 @@
 // backend for tests: SQLite always, PostgreSQL when ROSTER_TEST_DATABASE_URL
 // is set (CI always sets it). Each test gets its own SQLite file or its own
 // PostgreSQL schema, so tests run in parallel without seeing each other.
+// Without the variable the PostgreSQL leg is skipped out loud: one line per
+// test binary on stderr and a skipped "postgres" subtest per Run; with it
+// set, a PostgreSQL that cannot be reached fails every test that needs it.
 package directorytest
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -24,12 +30,42 @@ import (
 // EnvDatabaseURL names the variable that enables the PostgreSQL leg.
 const EnvDatabaseURL = "ROSTER_TEST_DATABASE_URL"
 
-// Backends lists the backends tests run on.
+// Backends lists the backends tests run on. Without EnvDatabaseURL it is
+// SQLite alone, and the first call in a test binary says so on stderr.
 func Backends() []directory.Dialect {
 	if os.Getenv(EnvDatabaseURL) != "" {
 		return []directory.Dialect{directory.SQLite, directory.Postgres}
 	}
+	pkg := callerPackage()
+	announceSkip.Do(func() {
+		fmt.Fprintf(os.Stderr, "SKIP PostgreSQL leg of %s: %s is not set, its tests ran on SQLite only (CI sets it)\n", pkg, EnvDatabaseURL)
+	})
 	return []directory.Dialect{directory.SQLite}
+}
+
+// announceSkip says once per test binary that the PostgreSQL leg is off.
+var announceSkip sync.Once
+
+// callerPackage is the import path of the test package that called into
+// directorytest ("github.com/rosterhq/roster/admin").
+func callerPackage() string {
+	pcs := make([]uintptr, 32)
+	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs)])
+	for {
+		f, more := frames.Next()
+		// A function name is the import path, a dot, then the name:
+		// "github.com/rosterhq/roster/directory_test.TestFeed.func1".
+		slash := strings.LastIndex(f.Function, "/")
+		if dot := strings.Index(f.Function[slash+1:], "."); dot >= 0 {
+			pkg := strings.TrimSuffix(f.Function[:slash+1+dot], "_test")
+			if pkg != "github.com/rosterhq/roster/directory/directorytest" {
+				return pkg
+			}
+		}
+		if !more {
+			return "this package"
+		}
+	}
 }
 
 // Run runs fn as a subtest on each backend with a fresh Directory.
@@ -39,12 +75,18 @@ func Run(t *testing.T, fn func(t *testing.T, d *directory.Directory)) {
 }
 
 // RunWith is Run with Directory options (a clock, a resolver, a base URL).
+// A backend that is off is a skipped subtest, so `go test -v` and test
+// reports count what did not run.
 func RunWith(t *testing.T, opts directory.Options, fn func(t *testing.T, d *directory.Directory)) {
 	t.Helper()
-	for _, b := range Backends() {
+	backends := Backends()
+	for _, b := range backends {
 		t.Run(string(b), func(t *testing.T) {
 			fn(t, Open(t, b, opts))
 		})
+	}
+	if len(backends) == 1 {
+		t.Run(string(directory.Postgres), func(t *testing.T) { t.SkipNow() })
 	}
 }
 
@@ -106,6 +148,42 @@ func Open(t testing.TB, backend directory.Dialect, opts directory.Options) *dire
 	}
 	t.Cleanup(func() { d.Close() })
 	return d
+}
+
+// WaitFeed waits until the event feed shows every committed event of the
+// workspace, and fails the test if it does not within 30 seconds. On
+// PostgreSQL the feed shows a transaction's events once every older
+// transaction in the cluster has ended, and other tests' transactions run
+// alongside.
+func WaitFeed(t testing.TB, d *directory.Directory, workspaceID string) {
+	t.Helper()
+	ctx := context.Background()
+	var want int
+	if err := d.DB().GetContext(ctx, &want, d.DB().Rebind(`SELECT COUNT(*) FROM events WHERE workspace_id = ?`), workspaceID); err != nil {
+		t.Fatalf("count the events of workspace %s: %v", workspaceID, err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		shown, cursor := 0, ""
+		for {
+			page, err := d.Feed(ctx, directory.Operator(), workspaceID, cursor, 1000)
+			if err != nil {
+				t.Fatalf("read the feed of workspace %s: %v", workspaceID, err)
+			}
+			shown += len(page.Events)
+			cursor = page.NextCursor
+			if !page.HasMore {
+				break
+			}
+		}
+		if shown >= want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the feed of workspace %s shows %d of its %d events after 30s", workspaceID, shown, want)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // Clock is a settable clock for Options.Now, safe for concurrent use.
