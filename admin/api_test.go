@@ -309,7 +309,7 @@ func TestWorkspaceRolesAndSettings(t *testing.T) {
 func waitFeed(t *testing.T, e *env, tn *tenant) {
 	t.Helper()
 	var want int
-	if err := e.d.DB().Get(&want, e.d.DB().Rebind(`SELECT COUNT(*) FROM events WHERE workspace_id = ?`), tn.ws.ID); err != nil {
+	if err := e.db().Get(&want, e.db().Rebind(`SELECT COUNT(*) FROM events WHERE workspace_id = ?`), tn.ws.ID); err != nil {
 		t.Fatal(err)
 	}
 	deadline := time.Now().Add(30 * time.Second)

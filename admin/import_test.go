@@ -102,7 +102,7 @@ func TestImportFiles(t *testing.T) {
 			t.Errorf("xlsx outcomes:\n%s", got)
 		}
 		var profile string
-		if err := e.d.DB().Get(&profile, e.d.DB().Rebind(`SELECT profile FROM users WHERE email_norm = ?`), "xia@acme.example"); err != nil {
+		if err := e.db().Get(&profile, e.db().Rebind(`SELECT profile FROM users WHERE email_norm = ?`), "xia@acme.example"); err != nil {
 			t.Fatal(err)
 		}
 		var prof map[string]string
