@@ -40,6 +40,9 @@ func (t *tx) emit(workspaceID, typ, subjectKind, subjectID string, payload any) 
 
 // newEvent builds an event of the transaction's actor, not yet stored.
 func (t *tx) newEvent(workspaceID, typ, subjectKind, subjectID string, payload any) (Event, error) {
+	if err := checkPayload(typ, payload); err != nil {
+		return Event{}, err
+	}
 	body := []byte("{}")
 	if payload != nil {
 		var err error

@@ -219,7 +219,7 @@ func (d *Directory) CreateJoinLink(ctx context.Context, actor Actor, workspace s
 			return fmt.Errorf("create join link: %w", err)
 		}
 		out = r.public()
-		return t.emit(ws.ID, "join_link.created", "join_link", r.ID, out)
+		return t.emit(ws.ID, "join_link.created", "join_link", r.ID, joinLinkPayload(out))
 	})
 	if err != nil {
 		return JoinLink{}, "", "", err
@@ -289,7 +289,7 @@ func (d *Directory) UpdateJoinLink(ctx context.Context, actor Actor, workspace, 
 			return fmt.Errorf("update join link: %w", err)
 		}
 		out = r.public()
-		return t.emit(ws.ID, "join_link.updated", "join_link", r.ID, out)
+		return t.emit(ws.ID, "join_link.updated", "join_link", r.ID, joinLinkPayload(out))
 	})
 	return out, err
 }

@@ -214,7 +214,7 @@ func (t *tx) fileJoinRequest(ws *workspaceRow, u *userRow, role string, jp joinP
 		return JoinResult{}, fmt.Errorf("file join request: %w", err)
 	}
 	req := r.public()
-	if err := t.emit(ws.ID, "join_request.created", "join_request", r.ID, req); err != nil {
+	if err := t.emit(ws.ID, "join_request.created", "join_request", r.ID, joinRequestPayload(req)); err != nil {
 		return JoinResult{}, err
 	}
 	name := u.Name

@@ -511,7 +511,7 @@ func (d *Directory) UpdateMemberProfile(ctx context.Context, actor Actor, worksp
 				return fmt.Errorf("update profile: %w", err)
 			}
 		}
-		if err := t.emit(ws.ID, "member.updated", "member", m.ID, u); err != nil {
+		if err := t.emit(ws.ID, "member.updated", "member", m.ID, profilePayload(u)); err != nil {
 			return err
 		}
 		n, err := t.member(ws.ID, m.ID)

@@ -203,7 +203,7 @@ func (d *Directory) SaveCustomRole(ctx context.Context, actor Actor, workspace s
 			}
 		}
 		out = Role{Key: req.Key, Name: strings.TrimSpace(req.Name), Permissions: perms, Rank: req.Rank}
-		return t.emit(ws.ID, typ, "role", req.Key, out)
+		return t.emit(ws.ID, typ, "role", req.Key, rolePayload(out))
 	})
 	return out, err
 }

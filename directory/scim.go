@@ -208,7 +208,7 @@ func (d *Directory) CreateSCIMConnection(ctx context.Context, actor Actor, works
 			return fmt.Errorf("create SCIM connection: %w", err)
 		}
 		out = c
-		return t.emit(ws.ID, "scim.connection_created", "scim_connection", c.ID, c)
+		return t.emit(ws.ID, "scim.connection_created", "scim_connection", c.ID, scimConnectionPayload(c))
 	})
 	return out, err
 }
@@ -262,7 +262,7 @@ func (d *Directory) UpdateSCIMConnection(ctx context.Context, actor Actor, works
 			return fmt.Errorf("update SCIM connection: %w", err)
 		}
 		out = c
-		return t.emit(ws.ID, "scim.connection_updated", "scim_connection", c.ID, c)
+		return t.emit(ws.ID, "scim.connection_updated", "scim_connection", c.ID, scimConnectionPayload(c))
 	})
 	return out, err
 }

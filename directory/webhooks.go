@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rosterhq/roster/event"
 )
 
 // WebhookSecretPurpose is the seal purpose of webhook secrets: front doors
@@ -185,7 +187,7 @@ func (d *Directory) CreateWebhook(ctx context.Context, actor Actor, workspace st
 			return fmt.Errorf("create webhook: %w", err)
 		}
 		out = row.public()
-		return t.emit(ws.ID, "webhook.created", "webhook", row.ID, out)
+		return t.emit(ws.ID, "webhook.created", "webhook", row.ID, webhookPayload(out))
 	})
 	return out, err
 }
@@ -348,7 +350,7 @@ func (t *tx) enqueueWebhooks(evs []Event, hooks map[string][]webhookRef) error {
 		}
 		for _, h := range hs {
 			if matchEventType(decodeStrings(h.EventTypes), ev.Type) {
-				items = append(items, outboxItem{workspaceID: ev.WorkspaceID, kind: OutboxWebhook, targetID: h.ID, payload: ev})
+				items = append(items, outboxItem{workspaceID: ev.WorkspaceID, kind: OutboxWebhook, targetID: h.ID, payload: envelope(ev)})
 			}
 		}
 	}
@@ -371,7 +373,7 @@ func (d *Directory) PingWebhook(ctx context.Context, actor Actor, workspace, id 
 		if ev, err = t.appendEvent(ws.ID, PingEvent, "webhook", row.ID, map[string]string{"url": row.URL}); err != nil {
 			return err
 		}
-		return t.enqueue(ws.ID, OutboxWebhook, row.ID, ev)
+		return t.enqueue(ws.ID, OutboxWebhook, row.ID, envelope(ev))
 	})
 	return ev, err
 }
@@ -487,7 +489,7 @@ func (d *Directory) ListWebhookDeliveries(ctx context.Context, actor Actor, work
 		ids := make([]int64, len(rows))
 		byID := map[int64]int{}
 		for i, r := range rows {
-			var ev Event
+			var ev event.Envelope
 			json.Unmarshal([]byte(r.Payload), &ev)
 			out = append(out, WebhookDelivery{ID: r.ID, EventID: ev.ID, EventType: ev.Type, Status: r.Status, LastError: r.LastError,
 				CreatedAt: r.CreatedAt, SentAt: r.SentAt, Attempts: []WebhookAttempt{}})

@@ -141,7 +141,7 @@ func (d *Directory) CreateWorkspace(ctx context.Context, actor Actor, req Create
 			return fmt.Errorf("create workspace: %w", err)
 		}
 		ws = row.public()
-		if err := t.emit(row.ID, "workspace.created", "workspace", row.ID, ws); err != nil {
+		if err := t.emit(row.ID, "workspace.created", "workspace", row.ID, workspacePayload(ws)); err != nil {
 			return err
 		}
 		p := principal{actor: actor, role: builtinRoles[RoleOwner]}
@@ -281,7 +281,7 @@ func (d *Directory) UpdateWorkspaceSettings(ctx context.Context, actor Actor, wo
 			return fmt.Errorf("update workspace: %w", err)
 		}
 		out = ws.public()
-		return t.emit(ws.ID, "workspace.updated", "workspace", ws.ID, out)
+		return t.emit(ws.ID, "workspace.updated", "workspace", ws.ID, workspacePayload(out))
 	})
 	return out, err
 }
