@@ -148,7 +148,7 @@ func (e *env) newTenant(slug string) *tenant {
 		Workspace struct {
 			ID, Slug string
 		}
-		OwnerInvitation directory.InviteOutcome `json:"owner_invitation"`
+		OwnerInvitation admin.InviteOutcome `json:"owner_invitation"`
 	}
 	e.must(e.do("POST", "/api/v1/workspaces", operatorKey, map[string]any{"name": "Work " + slug, "slug": slug, "owner_email": "owner@" + slug + ".example"}), 201, &created)
 	token := created.OwnerInvitation.Link[strings.LastIndex(created.OwnerInvitation.Link, "/")+1:]

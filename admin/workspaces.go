@@ -18,48 +18,16 @@ func (a *API) workspaceRoutes() []route {
 	}
 }
 
-// workspaceJSON is a workspace on the wire: durations in hours rather than
-// Go's nanoseconds.
-type workspaceJSON struct {
-	ID                 string     `json:"id"`
-	Slug               string     `json:"slug"`
-	Name               string     `json:"name"`
-	SeatLimit          *int       `json:"seat_limit"`
-	TrialEndsAt        *time.Time `json:"trial_ends_at"`
-	InviteRoles        []string   `json:"invite_roles"`
-	InvitationTTLHours int        `json:"invitation_ttl_hours"`
-	TermsVersion       string     `json:"terms_version"`
-	CreatedAt          time.Time  `json:"created_at"`
-	UpdatedAt          time.Time  `json:"updated_at"`
-}
-
-func toWorkspaceJSON(w directory.Workspace) workspaceJSON {
-	roles := w.InviteRoles
-	if roles == nil {
-		roles = []string{}
-	}
-	return workspaceJSON{ID: w.ID, Slug: w.Slug, Name: w.Name, SeatLimit: w.SeatLimit, TrialEndsAt: w.TrialEndsAt, InviteRoles: roles,
-		InvitationTTLHours: int(w.InvitationTTL / time.Hour), TermsVersion: w.TermsVersion, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
-}
-
 func (a *API) listWorkspaces(c *call) (int, any, error) {
 	list, err := a.d.ListWorkspaces(c.r.Context(), c.actor)
 	if err != nil {
 		return 0, nil, err
 	}
-	out := make([]workspaceJSON, len(list))
-	for i, w := range list {
-		out[i] = toWorkspaceJSON(w)
+	out := listOf(list, WorkspaceOf)
+	if out == nil {
+		out = []Workspace{}
 	}
-	return http.StatusOK, map[string]any{"workspaces": out}, nil
-}
-
-type createWorkspaceBody struct {
-	Name       string `json:"name"`
-	Slug       string `json:"slug"`
-	OwnerEmail string `json:"owner_email"`
-	OwnerName  string `json:"owner_name"`
-	SeatLimit  *int   `json:"seat_limit"`
+	return http.StatusOK, WorkspaceList{Workspaces: out}, nil
 }
 
 func (a *API) createWorkspace(c *call) (int, any, error) {
@@ -78,7 +46,7 @@ func (a *API) createWorkspace(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, map[string]any{"workspace": toWorkspaceJSON(ws), "owner_invitation": owner}, nil
+	return http.StatusCreated, WorkspaceCreated{Workspace: WorkspaceOf(ws), OwnerInvitation: InviteOutcomeOf(owner)}, nil
 }
 
 func (a *API) getWorkspace(c *call) (int, any, error) {
@@ -86,16 +54,7 @@ func (a *API) getWorkspace(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, toWorkspaceJSON(ws), nil
-}
-
-type updateWorkspaceBody struct {
-	Name               *string             `json:"name"`
-	SeatLimit          optional[int]       `json:"seat_limit"`
-	TrialEndsAt        optional[time.Time] `json:"trial_ends_at"`
-	InviteRoles        []string            `json:"invite_roles"`
-	InvitationTTLHours *int                `json:"invitation_ttl_hours"`
-	TermsVersion       *string             `json:"terms_version"`
+	return http.StatusOK, WorkspaceOf(ws), nil
 }
 
 func (a *API) updateWorkspace(c *call) (int, any, error) {
@@ -129,7 +88,7 @@ func (a *API) updateWorkspace(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, toWorkspaceJSON(ws), nil
+	return http.StatusOK, WorkspaceOf(ws), nil
 }
 
 func (a *API) getSeats(c *call) (int, any, error) {
@@ -137,11 +96,7 @@ func (a *API) getSeats(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, s, nil
-}
-
-type setSeatsBody struct {
-	Limit optional[int] `json:"limit"`
+	return http.StatusOK, SeatsOf(s), nil
 }
 
 func (a *API) setSeats(c *call) (int, any, error) {
