@@ -520,6 +520,7 @@ type JoinRequestList struct {
 type SCIMConnection struct {
 	ID               string            `json:"id"`
 	WorkspaceID      string            `json:"workspace_id"`
+	WorkspaceSlug    string            `json:"workspace_slug"`
 	Endpoint         string            `json:"endpoint"`
 	Profile          string            `json:"profile"`
 	DefaultRole      string            `json:"default_role"`
@@ -539,7 +540,7 @@ func SCIMConnectionOf(c directory.SCIMConnection, endpoint string) SCIMConnectio
 	if roles == nil {
 		roles = map[string]string{}
 	}
-	return SCIMConnection{ID: c.ID, WorkspaceID: c.WorkspaceID, Endpoint: endpoint, Profile: c.Profile, DefaultRole: c.DefaultRole,
+	return SCIMConnection{ID: c.ID, WorkspaceID: c.WorkspaceID, WorkspaceSlug: c.WorkspaceSlug, Endpoint: endpoint, Profile: c.Profile, DefaultRole: c.DefaultRole,
 		SendInvitations: c.SendInvitations, Activation: c.Activation, SeatPolicy: c.SeatPolicy, TeamRoles: roles,
 		LogRetentionDays: int(c.LogRetention / (24 * time.Hour)), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }

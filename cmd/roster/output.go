@@ -55,6 +55,20 @@ func printOutput(cmd *cobra.Command, o *outputFlag, v any, text func(w io.Writer
 	return text(w)
 }
 
+// wireList converts a list of directory values to the admin API's wire
+// type for -o json, so a command on the database prints what the same
+// command on a server prints; nil stays nil.
+func wireList[T, W any](xs []T, f func(T) W) []W {
+	if xs == nil {
+		return nil
+	}
+	out := make([]W, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}
+
 // writeJSON writes v as indented JSON and a newline.
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
