@@ -261,13 +261,13 @@ func TestWorkspaceRolesAndSettings(t *testing.T) {
 		acme := e.newTenant("acme")
 		owner := acme.keys["owner"]
 		var ws struct {
-			Name               string
-			InviteRoles        []string `json:"invite_roles"`
-			InvitationTTLHours int      `json:"invitation_ttl_hours"`
-			SeatLimit          *int     `json:"seat_limit"`
+			Name                 string
+			InviteRoles          []string `json:"invite_roles"`
+			InvitationTTLSeconds int64    `json:"invitation_ttl_seconds"`
+			SeatLimit            *int     `json:"seat_limit"`
 		}
-		e.must(e.do("PATCH", "/api/v1/workspaces/acme", owner, map[string]any{"name": "Acme Inc", "invite_roles": []string{"admin", "manager"}, "invitation_ttl_hours": 48, "seat_limit": 10}), 200, &ws)
-		if ws.Name != "Acme Inc" || strings.Join(ws.InviteRoles, ",") != "owner,admin,manager" || ws.InvitationTTLHours != 48 || ws.SeatLimit == nil || *ws.SeatLimit != 10 {
+		e.must(e.do("PATCH", "/api/v1/workspaces/acme", owner, map[string]any{"name": "Acme Inc", "invite_roles": []string{"admin", "manager"}, "invitation_ttl_seconds": 48 * 3600, "seat_limit": 10}), 200, &ws)
+		if ws.Name != "Acme Inc" || strings.Join(ws.InviteRoles, ",") != "owner,admin,manager" || ws.InvitationTTLSeconds != 48*3600 || ws.SeatLimit == nil || *ws.SeatLimit != 10 {
 			t.Errorf("workspace = %+v", ws)
 		}
 		// Managers may now invite.
@@ -276,7 +276,7 @@ func TestWorkspaceRolesAndSettings(t *testing.T) {
 		if ws.SeatLimit != nil {
 			t.Errorf("seat limit = %v", *ws.SeatLimit)
 		}
-		if r := e.do("PATCH", "/api/v1/workspaces/acme", owner, map[string]any{"invitation_ttl_hours": 0}); r.status != 422 {
+		if r := e.do("PATCH", "/api/v1/workspaces/acme", owner, map[string]any{"invitation_ttl_seconds": 0}); r.status != 422 {
 			t.Errorf("ttl 0: %d", r.status)
 		}
 

@@ -59,13 +59,14 @@ func (a *API) listSCIMConnections(c *call) (int, any, error) {
 
 func (b scimConnectionBody) request() (directory.SCIMConnectionRequest, error) {
 	var req required
-	req.check(b.LogRetentionDays >= 0 && b.LogRetentionDays <= 3650, "log_retention_days", "must be from 1 to 3650 (omit it to keep the current or default 30)")
+	req.check(b.LogRetentionSeconds == 0 || (b.LogRetentionSeconds >= 3600 && b.LogRetentionSeconds <= 400*86400), "log_retention_seconds",
+		"must be a number of seconds from 3600 (1 hour) to 34560000 (400 days); omit it to keep the current value (30 days at first)")
 	req.check(len(b.TeamRoles) <= 500, "team_roles", "at most 500 mappings")
 	if err := req.err(); err != nil {
 		return directory.SCIMConnectionRequest{}, err
 	}
 	return directory.SCIMConnectionRequest{Profile: b.Profile, DefaultRole: b.DefaultRole, SendInvitations: b.SendInvitations, Activation: b.Activation,
-		SeatPolicy: b.SeatPolicy, TeamRoles: b.TeamRoles, LogRetention: time.Duration(b.LogRetentionDays) * 24 * time.Hour}, nil
+		SeatPolicy: b.SeatPolicy, TeamRoles: b.TeamRoles, LogRetention: time.Duration(b.LogRetentionSeconds) * time.Second}, nil
 }
 
 func (a *API) createSCIMConnection(c *call) (int, any, error) {
@@ -133,7 +134,8 @@ func (a *API) createSCIMToken(c *call) (int, any, error) {
 		}
 	}
 	var req required
-	req.check(b.ExpiresInDays >= 0 && b.ExpiresInDays <= 3650, "expires_in_days", "must be from 1 to 3650 (omit it for no expiry)")
+	req.check(b.ExpiresInSeconds == 0 || (b.ExpiresInSeconds >= 60 && b.ExpiresInSeconds <= 3650*86400), "expires_in_seconds",
+		"must be a number of seconds from 60 to 315360000 (3650 days); omit it for no expiry")
 	req.check(len(b.Description) <= 200, "description", "must be at most 200 characters")
 	if err := req.err(); err != nil {
 		return 0, nil, err
@@ -141,7 +143,7 @@ func (a *API) createSCIMToken(c *call) (int, any, error) {
 	if _, err := a.scimConnection(c); err != nil {
 		return 0, nil, err
 	}
-	tok, secret, err := a.d.CreateSCIMToken(c.r.Context(), c.actor, c.ws, directory.SCIMTokenRequest{Description: b.Description, ExpiresIn: time.Duration(b.ExpiresInDays) * 24 * time.Hour})
+	tok, secret, err := a.d.CreateSCIMToken(c.r.Context(), c.actor, c.ws, directory.SCIMTokenRequest{Description: b.Description, ExpiresIn: time.Duration(b.ExpiresInSeconds) * time.Second})
 	if err != nil {
 		return 0, nil, err
 	}

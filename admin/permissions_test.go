@@ -391,13 +391,13 @@ func operations() []operation {
 			return "GET", ws + "/scim-connections/" + f.scimConnection(), nil
 		}},
 		{"update SCIM connection", admins, 200, func(f *fixture) (string, string, any) {
-			return "PATCH", ws + "/scim-connections/" + f.scimConnection(), map[string]any{"send_invitations": false, "log_retention_days": 7}
+			return "PATCH", ws + "/scim-connections/" + f.scimConnection(), map[string]any{"send_invitations": false, "log_retention_seconds": 7 * 86400}
 		}},
 		{"list SCIM tokens", admins, 200, func(f *fixture) (string, string, any) {
 			return "GET", ws + "/scim-connections/" + f.scimConnection() + "/tokens", nil
 		}},
 		{"create SCIM token", admins, 201, func(f *fixture) (string, string, any) {
-			return "POST", ws + "/scim-connections/" + f.scimConnection() + "/tokens", map[string]any{"description": "entra", "expires_in_days": 365}
+			return "POST", ws + "/scim-connections/" + f.scimConnection() + "/tokens", map[string]any{"description": "entra", "expires_in_seconds": 365 * 86400}
 		}},
 		{"revoke SCIM token", admins, 204, func(f *fixture) (string, string, any) {
 			conn, tok := f.scimToken()

@@ -14,6 +14,14 @@ import (
 // types and prints them for -o json, from a server or from the database
 // alike.
 
+// Durations are whole seconds on the wire, in fields named …_seconds, in
+// answers and requests alike (not Go's nanoseconds, nor hours here and
+// days there). Request-log timings, which a second is too coarse for,
+// name their unit instead: duration_ms, duration_ns.
+
+// seconds is d in whole seconds, the unit of durations on the wire.
+func seconds(d time.Duration) int64 { return int64(d / time.Second) }
+
 // listOf converts a list; nil stays nil, as it was marshalled before.
 func listOf[T, W any](xs []T, f func(T) W) []W {
 	if xs == nil {
@@ -28,16 +36,17 @@ func listOf[T, W any](xs []T, f func(T) W) []W {
 
 // Workspace is a workspace's settings.
 type Workspace struct {
-	ID                 string     `json:"id"`
-	Slug               string     `json:"slug"`
-	Name               string     `json:"name"`
-	SeatLimit          *int       `json:"seat_limit"`
-	TrialEndsAt        *time.Time `json:"trial_ends_at"`
-	InviteRoles        []string   `json:"invite_roles"`
-	InvitationTTLHours int        `json:"invitation_ttl_hours"`
-	TermsVersion       string     `json:"terms_version"`
-	CreatedAt          time.Time  `json:"created_at"`
-	UpdatedAt          time.Time  `json:"updated_at"`
+	ID          string     `json:"id"`
+	Slug        string     `json:"slug"`
+	Name        string     `json:"name"`
+	SeatLimit   *int       `json:"seat_limit"`
+	TrialEndsAt *time.Time `json:"trial_ends_at"`
+	InviteRoles []string   `json:"invite_roles"`
+	// InvitationTTLSeconds is how long an invitation link works.
+	InvitationTTLSeconds int64     `json:"invitation_ttl_seconds"`
+	TermsVersion         string    `json:"terms_version"`
+	CreatedAt            time.Time `json:"created_at"`
+	UpdatedAt            time.Time `json:"updated_at"`
 }
 
 // WorkspaceOf is w on the wire; invite_roles is always an array.
@@ -47,7 +56,7 @@ func WorkspaceOf(w directory.Workspace) Workspace {
 		roles = []string{}
 	}
 	return Workspace{ID: w.ID, Slug: w.Slug, Name: w.Name, SeatLimit: w.SeatLimit, TrialEndsAt: w.TrialEndsAt, InviteRoles: roles,
-		InvitationTTLHours: int(w.InvitationTTL / time.Hour), TermsVersion: w.TermsVersion, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
+		InvitationTTLSeconds: seconds(w.InvitationTTL), TermsVersion: w.TermsVersion, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
 }
 
 // WorkspaceList is the answer of GET /workspaces.
@@ -518,19 +527,20 @@ type JoinRequestList struct {
 // SCIMConnection is a workspace's SCIM connection, with the endpoint URL
 // an identity provider is configured with.
 type SCIMConnection struct {
-	ID               string            `json:"id"`
-	WorkspaceID      string            `json:"workspace_id"`
-	WorkspaceSlug    string            `json:"workspace_slug"`
-	Endpoint         string            `json:"endpoint"`
-	Profile          string            `json:"profile"`
-	DefaultRole      string            `json:"default_role"`
-	SendInvitations  bool              `json:"send_invitations"`
-	Activation       string            `json:"activation"`
-	SeatPolicy       string            `json:"seat_policy"`
-	TeamRoles        map[string]string `json:"team_roles"`
-	LogRetentionDays int               `json:"log_retention_days"`
-	CreatedAt        time.Time         `json:"created_at"`
-	UpdatedAt        time.Time         `json:"updated_at"`
+	ID              string            `json:"id"`
+	WorkspaceID     string            `json:"workspace_id"`
+	WorkspaceSlug   string            `json:"workspace_slug"`
+	Endpoint        string            `json:"endpoint"`
+	Profile         string            `json:"profile"`
+	DefaultRole     string            `json:"default_role"`
+	SendInvitations bool              `json:"send_invitations"`
+	Activation      string            `json:"activation"`
+	SeatPolicy      string            `json:"seat_policy"`
+	TeamRoles       map[string]string `json:"team_roles"`
+	// LogRetentionSeconds is how long the request log is kept.
+	LogRetentionSeconds int64     `json:"log_retention_seconds"`
+	CreatedAt           time.Time `json:"created_at"`
+	UpdatedAt           time.Time `json:"updated_at"`
 }
 
 // SCIMConnectionOf is c on the wire, served at endpoint (the server's
@@ -542,7 +552,7 @@ func SCIMConnectionOf(c directory.SCIMConnection, endpoint string) SCIMConnectio
 	}
 	return SCIMConnection{ID: c.ID, WorkspaceID: c.WorkspaceID, WorkspaceSlug: c.WorkspaceSlug, Endpoint: endpoint, Profile: c.Profile, DefaultRole: c.DefaultRole,
 		SendInvitations: c.SendInvitations, Activation: c.Activation, SeatPolicy: c.SeatPolicy, TeamRoles: roles,
-		LogRetentionDays: int(c.LogRetention / (24 * time.Hour)), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		LogRetentionSeconds: seconds(c.LogRetention), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 // SCIMConnectionList is the answer of GET /scim-connections: none or one.

@@ -22,12 +22,12 @@ type createWorkspaceBody struct {
 
 // updateWorkspaceBody is the body of the request documented as WorkspaceUpdate.
 type updateWorkspaceBody struct {
-	Name               *string             `json:"name"`
-	SeatLimit          optional[int]       `json:"seat_limit"`
-	TrialEndsAt        optional[time.Time] `json:"trial_ends_at"`
-	InviteRoles        []string            `json:"invite_roles"`
-	InvitationTTLHours *int                `json:"invitation_ttl_hours"`
-	TermsVersion       *string             `json:"terms_version"`
+	Name                 *string             `json:"name"`
+	SeatLimit            optional[int]       `json:"seat_limit"`
+	TrialEndsAt          optional[time.Time] `json:"trial_ends_at"`
+	InviteRoles          []string            `json:"invite_roles"`
+	InvitationTTLSeconds *int64              `json:"invitation_ttl_seconds"`
+	TermsVersion         *string             `json:"terms_version"`
 }
 
 // setSeatsBody is the body of the request documented as SeatsUpdate.
@@ -130,19 +130,19 @@ type secretBody struct {
 
 // scimConnectionBody is the body of the request documented as SCIMConnectionSettings.
 type scimConnectionBody struct {
-	Profile          string            `json:"profile"`
-	DefaultRole      string            `json:"default_role"`
-	SendInvitations  *bool             `json:"send_invitations"`
-	Activation       string            `json:"activation"`
-	SeatPolicy       string            `json:"seat_policy"`
-	TeamRoles        map[string]string `json:"team_roles"`
-	LogRetentionDays int               `json:"log_retention_days"`
+	Profile             string            `json:"profile"`
+	DefaultRole         string            `json:"default_role"`
+	SendInvitations     *bool             `json:"send_invitations"`
+	Activation          string            `json:"activation"`
+	SeatPolicy          string            `json:"seat_policy"`
+	TeamRoles           map[string]string `json:"team_roles"`
+	LogRetentionSeconds int64             `json:"log_retention_seconds"`
 }
 
 // scimTokenBody is the body of the request documented as SCIMTokenCreate.
 type scimTokenBody struct {
-	Description   string `json:"description"`
-	ExpiresInDays int    `json:"expires_in_days"`
+	Description      string `json:"description"`
+	ExpiresInSeconds int64  `json:"expires_in_seconds"`
 }
 
 // oidcConnectionBody is the body of the request documented as OIDCConnectionCreate.

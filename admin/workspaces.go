@@ -64,7 +64,8 @@ func (a *API) updateWorkspace(c *call) (int, any, error) {
 	}
 	var req required
 	req.check(!b.SeatLimit.Set || b.SeatLimit.Null || b.SeatLimit.Value >= 1, "seat_limit", "must be at least 1, or null for no limit")
-	req.check(b.InvitationTTLHours == nil || (*b.InvitationTTLHours >= 1 && *b.InvitationTTLHours <= 90*24), "invitation_ttl_hours", "must be from 1 to 2160 (90 days)")
+	req.check(b.InvitationTTLSeconds == nil || (*b.InvitationTTLSeconds >= 3600 && *b.InvitationTTLSeconds <= 90*86400), "invitation_ttl_seconds",
+		"must be a number of seconds from 3600 (1 hour) to 7776000 (90 days)")
 	if err := req.err(); err != nil {
 		return 0, nil, err
 	}
@@ -80,8 +81,8 @@ func (a *API) updateWorkspace(c *call) (int, any, error) {
 			s.TrialEndsAt = &b.TrialEndsAt.Value
 		}
 	}
-	if b.InvitationTTLHours != nil {
-		ttl := time.Duration(*b.InvitationTTLHours) * time.Hour
+	if b.InvitationTTLSeconds != nil {
+		ttl := time.Duration(*b.InvitationTTLSeconds) * time.Second
 		s.InvitationTTL = &ttl
 	}
 	ws, err := a.d.UpdateWorkspaceSettings(c.r.Context(), c.actor, c.ws, s)

@@ -3,6 +3,7 @@ package directory
 import (
 	"fmt"
 	"reflect"
+	"time"
 
 	"github.com/rosterhq/roster/event"
 )
@@ -37,13 +38,13 @@ func envelope(ev Event) event.Envelope {
 
 func workspacePayload(w Workspace) event.Workspace {
 	return event.Workspace{ID: w.ID, Slug: w.Slug, Name: w.Name, SeatLimit: w.SeatLimit, TrialEndsAt: w.TrialEndsAt, InviteRoles: w.InviteRoles,
-		InvitationTTL: int64(w.InvitationTTL), TermsVersion: w.TermsVersion, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
+		InvitationTTLSeconds: int64(w.InvitationTTL / time.Second), TermsVersion: w.TermsVersion, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
 }
 
 func scimConnectionPayload(c SCIMConnection) event.SCIMConnection {
 	return event.SCIMConnection{ID: c.ID, WorkspaceID: c.WorkspaceID, WorkspaceSlug: c.WorkspaceSlug, Profile: c.Profile, DefaultRole: c.DefaultRole,
 		SendInvitations: c.SendInvitations, Activation: c.Activation, SeatPolicy: c.SeatPolicy, TeamRoles: c.TeamRoles,
-		LogRetention: int64(c.LogRetention), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		LogRetentionSeconds: int64(c.LogRetention / time.Second), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 func joinLinkPayload(l JoinLink) event.JoinLink {

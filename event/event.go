@@ -5,8 +5,11 @@
 // a field of directory's own types can be renamed without changing what
 // receivers get.
 //
+// Durations are whole seconds, in fields named …_seconds, as in the admin
+// API. Events are stored as they were written: those of earlier versions
+// carry invitation_ttl and log_retention in nanoseconds instead.
+//
 // It holds types only: no behaviour, and no import of the rest of Roster.
-// Events written by earlier versions are stored as they were written.
 package event
 
 import (
@@ -33,16 +36,19 @@ type Envelope struct {
 // Workspace is the payload of workspace.created and workspace.updated:
 // the workspace after the change.
 type Workspace struct {
-	ID            string     `json:"id"`
-	Slug          string     `json:"slug"`
-	Name          string     `json:"name"`
-	SeatLimit     *int       `json:"seat_limit"`
-	TrialEndsAt   *time.Time `json:"trial_ends_at"`
-	InviteRoles   []string   `json:"invite_roles"`
-	InvitationTTL int64      `json:"invitation_ttl"`
-	TermsVersion  string     `json:"terms_version"`
-	CreatedAt     time.Time  `json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
+	ID          string     `json:"id"`
+	Slug        string     `json:"slug"`
+	Name        string     `json:"name"`
+	SeatLimit   *int       `json:"seat_limit"`
+	TrialEndsAt *time.Time `json:"trial_ends_at"`
+	InviteRoles []string   `json:"invite_roles"`
+	// InvitationTTLSeconds is how long an invitation link works, in
+	// seconds. Events written before it was named so carry
+	// invitation_ttl in nanoseconds instead.
+	InvitationTTLSeconds int64     `json:"invitation_ttl_seconds"`
+	TermsVersion         string    `json:"terms_version"`
+	CreatedAt            time.Time `json:"created_at"`
+	UpdatedAt            time.Time `json:"updated_at"`
 }
 
 // SCIMConnection is the payload of scim.connection_created and
@@ -57,9 +63,12 @@ type SCIMConnection struct {
 	Activation      string            `json:"activation"`
 	SeatPolicy      string            `json:"seat_policy"`
 	TeamRoles       map[string]string `json:"team_roles"`
-	LogRetention    int64             `json:"log_retention"`
-	CreatedAt       time.Time         `json:"created_at"`
-	UpdatedAt       time.Time         `json:"updated_at"`
+	// LogRetentionSeconds is how long the request log is kept, in
+	// seconds. Events written before it was named so carry
+	// log_retention in nanoseconds instead.
+	LogRetentionSeconds int64     `json:"log_retention_seconds"`
+	CreatedAt           time.Time `json:"created_at"`
+	UpdatedAt           time.Time `json:"updated_at"`
 }
 
 // JoinLink is the payload of join_link.created and join_link.updated: the
