@@ -2,6 +2,8 @@ package admin
 
 import (
 	"encoding/json"
+	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/rosterhq/roster/directory"
@@ -21,6 +23,23 @@ import (
 
 // seconds is d in whole seconds, the unit of durations on the wire.
 func seconds(d time.Duration) int64 { return int64(d / time.Second) }
+
+// domainPackage is directory's import path. Its types carry no json tags
+// and are never an answer: their fields would become the API by accident.
+var domainPackage = reflect.TypeFor[directory.Directory]().PkgPath()
+
+// checkWire refuses an answer (or a list or map of them) of one of
+// directory's types; every answer is a type of this file.
+func checkWire(body any) error {
+	t := reflect.TypeOf(body)
+	for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map) {
+		t = t.Elem()
+	}
+	if t != nil && t.PkgPath() == domainPackage {
+		return fmt.Errorf("answer of type %s: convert it to a wire type", t)
+	}
+	return nil
+}
 
 // listOf converts a list; nil stays nil, as it was marshalled before.
 func listOf[T, W any](xs []T, f func(T) W) []W {

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rosterhq/roster/directory"
 )
 
 // wireSchemas names the schemas of openapi.json each wire type is: answers
@@ -189,6 +191,19 @@ func TestWireTypesMatchOpenAPI(t *testing.T) {
 					t.Errorf("%s: type %s is not in wireSchemas", file, name)
 				}
 			}
+		}
+	}
+}
+
+func TestCheckWireRefusesDirectoryTypes(t *testing.T) {
+	for _, body := range []any{directory.Member{}, &directory.Workspace{}, []directory.Team{}, map[string]directory.Role{}} {
+		if checkWire(body) == nil {
+			t.Errorf("%T accepted as an answer", body)
+		}
+	}
+	for _, body := range []any{nil, Member{}, []Team{}, json.RawMessage(`{}`), map[string]int{}} {
+		if err := checkWire(body); err != nil {
+			t.Errorf("%T refused: %v", body, err)
 		}
 	}
 }

@@ -39,11 +39,11 @@ const (
 // Role is a named set of permissions. Rank orders roles when several apply
 // (a team mapping and a direct role): the highest rank wins.
 type Role struct {
-	Key         string       `json:"key"`
-	Name        string       `json:"name"`
-	Permissions []Permission `json:"permissions"`
-	Rank        int          `json:"rank"`
-	BuiltIn     bool         `json:"built_in"`
+	Key         string
+	Name        string
+	Permissions []Permission
+	Rank        int
+	BuiltIn     bool
 }
 
 var builtinRoles = map[string]Role{

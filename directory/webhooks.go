@@ -28,14 +28,14 @@ const PingEvent = "webhook.ping"
 // Webhook is an endpoint that receives a workspace's events, signed with a
 // secret the directory keeps sealed (never returned).
 type Webhook struct {
-	ID          string    `json:"id"`
-	WorkspaceID string    `json:"workspace_id"`
-	URL         string    `json:"url"`
-	Description string    `json:"description"`
-	EventTypes  []string  `json:"event_types"`
-	Active      bool      `json:"active"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string
+	WorkspaceID string
+	URL         string
+	Description string
+	EventTypes  []string
+	Active      bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 type webhookRow struct {
@@ -400,17 +400,17 @@ func (d *Directory) WebhookTarget(ctx context.Context, id string) (WebhookTarget
 
 // WebhookAttempt is one delivery attempt in a webhook's delivery log.
 type WebhookAttempt struct {
-	ID         int64     `json:"id" db:"id"`
-	WebhookID  string    `json:"webhook_id" db:"webhook_id"`
-	OutboxID   int64     `json:"delivery_id" db:"outbox_id"`
-	EventID    int64     `json:"event_id" db:"event_id"`
-	EventType  string    `json:"event_type" db:"event_type"`
-	Attempt    int       `json:"attempt" db:"attempt"`
-	Delivered  bool      `json:"delivered" db:"delivered"`
-	StatusCode int       `json:"status_code" db:"status_code"`
-	Error      string    `json:"error" db:"error"`
-	DurationMS int64     `json:"duration_ms" db:"duration_ms"`
-	CreatedAt  time.Time `json:"created_at" db:"created_at"`
+	ID         int64     `db:"id"`
+	WebhookID  string    `db:"webhook_id"`
+	OutboxID   int64     `db:"outbox_id"`
+	EventID    int64     `db:"event_id"`
+	EventType  string    `db:"event_type"`
+	Attempt    int       `db:"attempt"`
+	Delivered  bool      `db:"delivered"`
+	StatusCode int       `db:"status_code"`
+	Error      string    `db:"error"`
+	DurationMS int64     `db:"duration_ms"`
+	CreatedAt  time.Time `db:"created_at"`
 }
 
 // RecordWebhookAttempt appends one attempt to the delivery log; the
@@ -436,14 +436,14 @@ func (d *Directory) RecordWebhookAttempt(ctx context.Context, a WebhookAttempt) 
 // WebhookDelivery is one event queued for a webhook, with every attempt
 // made so far.
 type WebhookDelivery struct {
-	ID        int64            `json:"id"`
-	EventID   int64            `json:"event_id"`
-	EventType string           `json:"event_type"`
-	Status    string           `json:"status"` // pending, sent or failed
-	Attempts  []WebhookAttempt `json:"attempts"`
-	LastError string           `json:"last_error"`
-	CreatedAt time.Time        `json:"created_at"`
-	SentAt    *time.Time       `json:"sent_at"`
+	ID        int64
+	EventID   int64
+	EventType string
+	Status    string // pending, sent or failed
+	Attempts  []WebhookAttempt
+	LastError string
+	CreatedAt time.Time
+	SentAt    *time.Time
 }
 
 // ListWebhookDeliveries is a webhook's delivery log, newest first: up to

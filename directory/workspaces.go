@@ -15,16 +15,16 @@ import (
 
 // Workspace is a customer of the product: its people, settings and limits.
 type Workspace struct {
-	ID            string        `json:"id"`
-	Slug          string        `json:"slug"`
-	Name          string        `json:"name"`
-	SeatLimit     *int          `json:"seat_limit"`
-	TrialEndsAt   *time.Time    `json:"trial_ends_at"`
-	InviteRoles   []string      `json:"invite_roles"`
-	InvitationTTL time.Duration `json:"invitation_ttl"`
-	TermsVersion  string        `json:"terms_version"`
-	CreatedAt     time.Time     `json:"created_at"`
-	UpdatedAt     time.Time     `json:"updated_at"`
+	ID            string
+	Slug          string
+	Name          string
+	SeatLimit     *int
+	TrialEndsAt   *time.Time
+	InviteRoles   []string
+	InvitationTTL time.Duration
+	TermsVersion  string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 type workspaceRow struct {
