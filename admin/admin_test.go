@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
@@ -146,7 +148,7 @@ func (e *env) newTenant(slug string) *tenant {
 		Workspace struct {
 			ID, Slug string
 		}
-		OwnerInvitation directory.InviteOutcome `json:"owner_invitation"`
+		OwnerInvitation admin.InviteOutcome `json:"owner_invitation"`
 	}
 	e.must(e.do("POST", "/api/v1/workspaces", operatorKey, map[string]any{"name": "Work " + slug, "slug": slug, "owner_email": "owner@" + slug + ".example"}), 201, &created)
 	token := created.OwnerInvitation.Link[strings.LastIndex(created.OwnerInvitation.Link, "/")+1:]
@@ -179,6 +181,9 @@ func (e *env) member(tn *tenant, email, role string) directory.Member {
 	}
 	return acc.Member
 }
+
+// db is a pool on the test's database, for rows no API call reaches.
+func (e *env) db() *sqlx.DB { return directorytest.DB(e.t, e.d) }
 
 func run(t *testing.T, fn func(t *testing.T, e *env)) {
 	directorytest.Run(t, func(t *testing.T, d *directory.Directory) { fn(t, newEnv(t, d)) })

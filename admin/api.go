@@ -211,6 +211,9 @@ func (a *API) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c := &call{api: a, w: w, r: r}
 		status, body, err := a.serve(c, rt)
+		if err == nil {
+			err = checkWire(body)
+		}
 		if err != nil {
 			p := problemFor(err)
 			if p.Status >= 500 {

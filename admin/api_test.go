@@ -40,10 +40,10 @@ func TestAuthentication(t *testing.T) {
 		}
 		// Revoked keys stop at once.
 		var keys struct {
-			APIKeys []directory.APIKey `json:"api_keys"`
+			APIKeys []admin.APIKey `json:"api_keys"`
 		}
 		e.must(e.do("GET", "/api/v1/workspaces/acme/api-keys", acme.keys["owner"], nil), 200, &keys)
-		var memberKey directory.APIKey
+		var memberKey admin.APIKey
 		for _, k := range keys.APIKeys {
 			if k.Role == "member" {
 				memberKey = k
@@ -58,7 +58,7 @@ func TestAuthentication(t *testing.T) {
 		// A key may revoke itself even without connections.manage, and is
 		// refused from then on.
 		var created struct {
-			APIKey directory.APIKey `json:"api_key"`
+			APIKey admin.APIKey `json:"api_key"`
 			Token  string
 		}
 		e.must(e.do("POST", "/api/v1/workspaces/acme/api-keys", acme.keys["admin"], map[string]any{"name": "ci", "role": "member"}), 201, &created)
@@ -146,7 +146,7 @@ func TestSeatLimitProblem(t *testing.T) {
 	run(t, func(t *testing.T, e *env) {
 		acme := e.newTenant("acme")
 		owner := acme.keys["owner"]
-		var seats directory.Seats
+		var seats admin.Seats
 		e.must(e.do("PUT", "/api/v1/workspaces/acme/seats", owner, map[string]any{"limit": 2}), 200, &seats)
 		if seats.Limit == nil || *seats.Limit != 2 || seats.Used != 1 {
 			t.Fatalf("seats = %+v", seats)
@@ -176,7 +176,7 @@ func TestMembersAndInvitations(t *testing.T) {
 		acme := e.newTenant("acme")
 		owner := acme.keys["owner"]
 		var out struct {
-			Outcomes []directory.InviteOutcome
+			Outcomes []admin.InviteOutcome
 			Summary  map[string]int
 		}
 		e.must(e.do("POST", "/api/v1/workspaces/acme/invitations", owner, map[string]any{
@@ -190,14 +190,14 @@ func TestMembersAndInvitations(t *testing.T) {
 		if !strings.Contains(out.Outcomes[0].Link, "/invite/") {
 			t.Errorf("no link in %+v", out.Outcomes[0])
 		}
-		var invs struct{ Invitations []directory.Invitation }
+		var invs struct{ Invitations []admin.Invitation }
 		e.must(e.do("GET", "/api/v1/workspaces/acme/invitations?status=pending", owner, nil), 200, &invs)
 		if len(invs.Invitations) != 2 {
 			t.Fatalf("pending = %+v", invs)
 		}
-		var resent directory.InviteOutcome
+		var resent admin.InviteOutcome
 		e.must(e.do("POST", "/api/v1/workspaces/acme/invitations/"+invs.Invitations[0].ID+"/resend", owner, nil), 200, &resent)
-		if resent.Status != directory.OutcomeResent || resent.Link == "" {
+		if resent.Status != string(directory.OutcomeResent) || resent.Link == "" {
 			t.Errorf("resend = %+v", resent)
 		}
 		e.must(e.do("POST", "/api/v1/workspaces/acme/invitations/"+invs.Invitations[1].ID+"/revoke", owner, nil), 204, nil)
@@ -209,12 +209,12 @@ func TestMembersAndInvitations(t *testing.T) {
 		for i := range 5 {
 			e.member(acme, fmt.Sprintf("p%d@acme.example", i), "member")
 		}
-		var page directory.MemberPage
+		var page admin.MemberPage
 		e.must(e.do("GET", "/api/v1/workspaces/acme/members?status=active&limit=4", owner, nil), 200, &page)
 		if len(page.Members) != 4 || page.NextCursor == "" {
 			t.Fatalf("page 1 = %+v", page)
 		}
-		var page2 directory.MemberPage
+		var page2 admin.MemberPage
 		e.must(e.do("GET", "/api/v1/workspaces/acme/members?status=active&limit=4&cursor="+page.NextCursor, owner, nil), 200, &page2)
 		if len(page2.Members) != 2 || page2.NextCursor != "" {
 			t.Fatalf("page 2 = %+v", page2)
@@ -224,7 +224,7 @@ func TestMembersAndInvitations(t *testing.T) {
 			t.Fatalf("query = %+v", page)
 		}
 		id := page.Members[0].ID
-		var m directory.Member
+		var m admin.Member
 		e.must(e.do("PUT", "/api/v1/workspaces/acme/members/"+id+"/role", owner, map[string]string{"role": "manager"}), 200, &m)
 		if m.Role != "manager" {
 			t.Errorf("role = %q", m.Role)
@@ -246,7 +246,7 @@ func TestMembersAndInvitations(t *testing.T) {
 		if r := e.do("GET", "/api/v1/workspaces/acme/members/"+id, owner, nil); r.status != 404 {
 			t.Errorf("removed member: %d", r.status)
 		}
-		var look directory.Lookup
+		var look admin.Lookup
 		e.must(e.do("GET", "/api/v1/workspaces/acme/lookup?q=p1%40acme.example", owner, nil), 200, &look)
 		if look.Status != "active" || look.JoinsAs != "internal" {
 			t.Errorf("lookup = %+v", look)
@@ -265,13 +265,13 @@ func TestWorkspaceRolesAndSettings(t *testing.T) {
 		acme := e.newTenant("acme")
 		owner := acme.keys["owner"]
 		var ws struct {
-			Name               string
-			InviteRoles        []string `json:"invite_roles"`
-			InvitationTTLHours int      `json:"invitation_ttl_hours"`
-			SeatLimit          *int     `json:"seat_limit"`
+			Name                 string
+			InviteRoles          []string `json:"invite_roles"`
+			InvitationTTLSeconds int64    `json:"invitation_ttl_seconds"`
+			SeatLimit            *int     `json:"seat_limit"`
 		}
-		e.must(e.do("PATCH", "/api/v1/workspaces/acme", owner, map[string]any{"name": "Acme Inc", "invite_roles": []string{"admin", "manager"}, "invitation_ttl_hours": 48, "seat_limit": 10}), 200, &ws)
-		if ws.Name != "Acme Inc" || strings.Join(ws.InviteRoles, ",") != "owner,admin,manager" || ws.InvitationTTLHours != 48 || ws.SeatLimit == nil || *ws.SeatLimit != 10 {
+		e.must(e.do("PATCH", "/api/v1/workspaces/acme", owner, map[string]any{"name": "Acme Inc", "invite_roles": []string{"admin", "manager"}, "invitation_ttl_seconds": 48 * 3600, "seat_limit": 10}), 200, &ws)
+		if ws.Name != "Acme Inc" || strings.Join(ws.InviteRoles, ",") != "owner,admin,manager" || ws.InvitationTTLSeconds != 48*3600 || ws.SeatLimit == nil || *ws.SeatLimit != 10 {
 			t.Errorf("workspace = %+v", ws)
 		}
 		// Managers may now invite.
@@ -280,17 +280,17 @@ func TestWorkspaceRolesAndSettings(t *testing.T) {
 		if ws.SeatLimit != nil {
 			t.Errorf("seat limit = %v", *ws.SeatLimit)
 		}
-		if r := e.do("PATCH", "/api/v1/workspaces/acme", owner, map[string]any{"invitation_ttl_hours": 0}); r.status != 422 {
+		if r := e.do("PATCH", "/api/v1/workspaces/acme", owner, map[string]any{"invitation_ttl_seconds": 0}); r.status != 422 {
 			t.Errorf("ttl 0: %d", r.status)
 		}
 
-		var role directory.Role
+		var role admin.Role
 		e.must(e.do("PUT", "/api/v1/workspaces/acme/roles/recruiter", owner, map[string]any{"name": "Recruiter", "permissions": []string{"members.read", "members.invite"}}), 200, &role)
 		if role.Key != "recruiter" || len(role.Permissions) != 2 || role.Rank != 30 {
 			t.Errorf("role = %+v", role)
 		}
 		var list struct {
-			Roles       []directory.Role
+			Roles       []admin.Role
 			Permissions []string
 		}
 		e.must(e.do("GET", "/api/v1/workspaces/acme/roles", acme.keys["collaborator"], nil), 200, &list)
@@ -313,7 +313,7 @@ func TestKeyScopedEventFeed(t *testing.T) {
 		other := e.newTenant("other")
 		e.member(other, "x@other.example", "member")
 		directorytest.WaitFeed(t, e.d, acme.ws.ID)
-		var page directory.EventPage
+		var page admin.EventPage
 		e.must(e.do("GET", "/api/v1/events?limit=1000", acme.keys["member"], nil), 200, &page)
 		if len(page.Events) == 0 {
 			t.Fatal("no events")
@@ -323,14 +323,14 @@ func TestKeyScopedEventFeed(t *testing.T) {
 				t.Errorf("event of %s in acme's feed", ev.WorkspaceID)
 			}
 		}
-		var same directory.EventPage
+		var same admin.EventPage
 		e.must(e.do("GET", "/api/v1/workspaces/acme/events?limit=1000", acme.keys["member"], nil), 200, &same)
 		if len(same.Events) != len(page.Events) {
 			t.Errorf("the two feeds differ: %d vs %d", len(same.Events), len(page.Events))
 		}
 		e.member(acme, "y@acme.example", "member")
 		directorytest.WaitFeed(t, e.d, acme.ws.ID)
-		var next directory.EventPage
+		var next admin.EventPage
 		e.must(e.do("GET", "/api/v1/events?after="+page.NextCursor, acme.keys["member"], nil), 200, &next)
 		if len(next.Events) == 0 || next.Events[0].ID <= page.Events[len(page.Events)-1].ID {
 			t.Errorf("next page = %+v", next)

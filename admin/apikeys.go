@@ -2,7 +2,6 @@ package admin
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/rosterhq/roster/directory"
 )
@@ -20,13 +19,7 @@ func (a *API) listAPIKeys(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"api_keys": keys}, nil
-}
-
-type apiKeyBody struct {
-	Name      string     `json:"name"`
-	Role      string     `json:"role"`
-	ExpiresAt *time.Time `json:"expires_at"`
+	return http.StatusOK, APIKeyList{APIKeys: listOf(keys, APIKeyOf)}, nil
 }
 
 func (a *API) createAPIKey(c *call) (int, any, error) {
@@ -44,7 +37,7 @@ func (a *API) createAPIKey(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, map[string]any{"api_key": key, "token": token}, nil
+	return http.StatusCreated, APIKeyCreated{APIKey: APIKeyOf(key), Token: token}, nil
 }
 
 func (a *API) revokeAPIKey(c *call) (int, any, error) {

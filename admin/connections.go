@@ -27,31 +27,9 @@ func (a *API) connectionRoutes() []route {
 	}
 }
 
-// scimConnectionJSON is a SCIM connection on the wire, with the endpoint
-// URL an identity provider is configured with.
-type scimConnectionJSON struct {
-	ID               string            `json:"id"`
-	WorkspaceID      string            `json:"workspace_id"`
-	Endpoint         string            `json:"endpoint"`
-	Profile          string            `json:"profile"`
-	DefaultRole      string            `json:"default_role"`
-	SendInvitations  bool              `json:"send_invitations"`
-	Activation       string            `json:"activation"`
-	SeatPolicy       string            `json:"seat_policy"`
-	TeamRoles        map[string]string `json:"team_roles"`
-	LogRetentionDays int               `json:"log_retention_days"`
-	CreatedAt        time.Time         `json:"created_at"`
-	UpdatedAt        time.Time         `json:"updated_at"`
-}
-
-func (a *API) scimJSON(c directory.SCIMConnection) scimConnectionJSON {
-	roles := c.TeamRoles
-	if roles == nil {
-		roles = map[string]string{}
-	}
-	return scimConnectionJSON{ID: c.ID, WorkspaceID: c.WorkspaceID, Endpoint: a.d.BaseURL() + "/scim/v2", Profile: c.Profile, DefaultRole: c.DefaultRole,
-		SendInvitations: c.SendInvitations, Activation: c.Activation, SeatPolicy: c.SeatPolicy, TeamRoles: roles,
-		LogRetentionDays: int(c.LogRetention / (24 * time.Hour)), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+// scimJSON is c on the wire, with this server's SCIM endpoint.
+func (a *API) scimJSON(c directory.SCIMConnection) SCIMConnection {
+	return SCIMConnectionOf(c, a.d.BaseURL()+"/scim/v2")
 }
 
 // scimConnection loads the workspace's connection and checks it is the one
@@ -68,7 +46,7 @@ func (a *API) scimConnection(c *call) (directory.SCIMConnection, error) {
 }
 
 func (a *API) listSCIMConnections(c *call) (int, any, error) {
-	list := []scimConnectionJSON{}
+	list := []SCIMConnection{}
 	conn, err := a.d.GetSCIMConnection(c.r.Context(), c.actor, c.ws)
 	switch {
 	case err == nil:
@@ -76,28 +54,19 @@ func (a *API) listSCIMConnections(c *call) (int, any, error) {
 	case !isNotFound(err):
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"scim_connections": list}, nil
-}
-
-type scimConnectionBody struct {
-	Profile          string            `json:"profile"`
-	DefaultRole      string            `json:"default_role"`
-	SendInvitations  *bool             `json:"send_invitations"`
-	Activation       string            `json:"activation"`
-	SeatPolicy       string            `json:"seat_policy"`
-	TeamRoles        map[string]string `json:"team_roles"`
-	LogRetentionDays int               `json:"log_retention_days"`
+	return http.StatusOK, SCIMConnectionList{SCIMConnections: list}, nil
 }
 
 func (b scimConnectionBody) request() (directory.SCIMConnectionRequest, error) {
 	var req required
-	req.check(b.LogRetentionDays >= 0 && b.LogRetentionDays <= 3650, "log_retention_days", "must be from 1 to 3650 (omit it to keep the current or default 30)")
+	req.check(b.LogRetentionSeconds == 0 || (b.LogRetentionSeconds >= 3600 && b.LogRetentionSeconds <= 400*86400), "log_retention_seconds",
+		"must be a number of seconds from 3600 (1 hour) to 34560000 (400 days); omit it to keep the current value (30 days at first)")
 	req.check(len(b.TeamRoles) <= 500, "team_roles", "at most 500 mappings")
 	if err := req.err(); err != nil {
 		return directory.SCIMConnectionRequest{}, err
 	}
 	return directory.SCIMConnectionRequest{Profile: b.Profile, DefaultRole: b.DefaultRole, SendInvitations: b.SendInvitations, Activation: b.Activation,
-		SeatPolicy: b.SeatPolicy, TeamRoles: b.TeamRoles, LogRetention: time.Duration(b.LogRetentionDays) * 24 * time.Hour}, nil
+		SeatPolicy: b.SeatPolicy, TeamRoles: b.TeamRoles, LogRetention: time.Duration(b.LogRetentionSeconds) * time.Second}, nil
 }
 
 func (a *API) createSCIMConnection(c *call) (int, any, error) {
@@ -154,12 +123,7 @@ func (a *API) listSCIMTokens(c *call) (int, any, error) {
 	if tokens == nil {
 		tokens = []directory.SCIMToken{}
 	}
-	return http.StatusOK, map[string]any{"tokens": tokens}, nil
-}
-
-type scimTokenBody struct {
-	Description   string `json:"description"`
-	ExpiresInDays int    `json:"expires_in_days"`
+	return http.StatusOK, SCIMTokenList{Tokens: listOf(tokens, SCIMTokenOf)}, nil
 }
 
 func (a *API) createSCIMToken(c *call) (int, any, error) {
@@ -170,7 +134,8 @@ func (a *API) createSCIMToken(c *call) (int, any, error) {
 		}
 	}
 	var req required
-	req.check(b.ExpiresInDays >= 0 && b.ExpiresInDays <= 3650, "expires_in_days", "must be from 1 to 3650 (omit it for no expiry)")
+	req.check(b.ExpiresInSeconds == 0 || (b.ExpiresInSeconds >= 60 && b.ExpiresInSeconds <= 3650*86400), "expires_in_seconds",
+		"must be a number of seconds from 60 to 315360000 (3650 days); omit it for no expiry")
 	req.check(len(b.Description) <= 200, "description", "must be at most 200 characters")
 	if err := req.err(); err != nil {
 		return 0, nil, err
@@ -178,11 +143,11 @@ func (a *API) createSCIMToken(c *call) (int, any, error) {
 	if _, err := a.scimConnection(c); err != nil {
 		return 0, nil, err
 	}
-	tok, secret, err := a.d.CreateSCIMToken(c.r.Context(), c.actor, c.ws, directory.SCIMTokenRequest{Description: b.Description, ExpiresIn: time.Duration(b.ExpiresInDays) * 24 * time.Hour})
+	tok, secret, err := a.d.CreateSCIMToken(c.r.Context(), c.actor, c.ws, directory.SCIMTokenRequest{Description: b.Description, ExpiresIn: time.Duration(b.ExpiresInSeconds) * time.Second})
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, map[string]any{"token": tok, "secret": secret}, nil
+	return http.StatusCreated, SCIMTokenCreated{Token: SCIMTokenOf(tok), Secret: secret}, nil
 }
 
 func (a *API) revokeSCIMToken(c *call) (int, any, error) {
@@ -216,7 +181,7 @@ func (a *API) listSCIMRequests(c *call) (int, any, error) {
 	if log == nil {
 		log = []directory.SCIMRequest{}
 	}
-	return http.StatusOK, map[string]any{"requests": log}, nil
+	return http.StatusOK, SCIMRequestList{Requests: listOf(log, SCIMRequestOf)}, nil
 }
 
 func (a *API) listOIDCConnections(c *call) (int, any, error) {
@@ -227,18 +192,7 @@ func (a *API) listOIDCConnections(c *call) (int, any, error) {
 	if list == nil {
 		list = []directory.OIDCConnection{}
 	}
-	return http.StatusOK, map[string]any{"oidc_connections": list}, nil
-}
-
-type oidcConnectionBody struct {
-	Name         string   `json:"name"`
-	Kind         string   `json:"kind"`
-	Issuer       string   `json:"issuer"`
-	ClientID     string   `json:"client_id"`
-	ClientSecret string   `json:"client_secret"`
-	TenantID     string   `json:"tenant_id"`
-	HostedDomain string   `json:"hosted_domain"`
-	Domains      []string `json:"domains"`
+	return http.StatusOK, OIDCConnectionList{OIDCConnections: listOf(list, OIDCConnectionOf)}, nil
 }
 
 func (a *API) createOIDCConnection(c *call) (int, any, error) {
@@ -259,19 +213,7 @@ func (a *API) createOIDCConnection(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, conn, nil
-}
-
-// oidcConnectionPatch changes a connection: absent fields keep their value.
-type oidcConnectionPatch struct {
-	Name         *string   `json:"name"`
-	Kind         *string   `json:"kind"`
-	Issuer       *string   `json:"issuer"`
-	ClientID     *string   `json:"client_id"`
-	ClientSecret *string   `json:"client_secret"`
-	TenantID     *string   `json:"tenant_id"`
-	HostedDomain *string   `json:"hosted_domain"`
-	Domains      *[]string `json:"domains"`
+	return http.StatusCreated, OIDCConnectionOf(conn), nil
 }
 
 func (a *API) updateOIDCConnection(c *call) (int, any, error) {
@@ -292,7 +234,7 @@ func (a *API) updateOIDCConnection(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, conn, nil
+	return http.StatusOK, OIDCConnectionOf(conn), nil
 }
 
 func (a *API) deleteOIDCConnection(c *call) (int, any, error) {

@@ -66,9 +66,21 @@ func jsonProblem(err error) error {
 		return errValidation(fieldErr(strings.ReplaceAll(typ.Field, ".", "/"), fmt.Sprintf("must be %s, not %s", jsonType(typ.Type), typ.Value)))
 	}
 	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return errValidation(fieldErr(strings.Trim(name, `"`), "unknown field; see "+Prefix+"/openapi.json for this request's fields"))
+		name = strings.Trim(name, `"`)
+		if now, ok := renamedFields[name]; ok {
+			return errValidation(fieldErr(name, "durations are seconds now: send "+now))
+		}
+		return errValidation(fieldErr(name, "unknown field; see "+Prefix+"/openapi.json for this request's fields"))
 	}
 	return errBadRequest("the body is not valid JSON: " + err.Error())
+}
+
+// renamedFields are request fields that took a duration in hours or days,
+// and the field in seconds that replaced each.
+var renamedFields = map[string]string{
+	"invitation_ttl_hours": "invitation_ttl_seconds (hours × 3600)",
+	"log_retention_days":   "log_retention_seconds (days × 86400)",
+	"expires_in_days":      "expires_in_seconds (days × 86400)",
 }
 
 // jsonType names a Go type the way a JSON client thinks of it.

@@ -24,11 +24,7 @@ func (a *API) listDomains(c *call) (int, any, error) {
 	if list == nil {
 		list = []directory.Domain{}
 	}
-	return http.StatusOK, map[string]any{"domains": list}, nil
-}
-
-type domainBody struct {
-	Domain string `json:"domain"`
+	return http.StatusOK, DomainList{Domains: listOf(list, DomainOf)}, nil
 }
 
 // addDomain claims a domain; the answer's txt_name and txt_value are the
@@ -48,7 +44,7 @@ func (a *API) addDomain(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, dom, nil
+	return http.StatusCreated, DomainOf(dom), nil
 }
 
 func (a *API) verifyDomain(c *call) (int, any, error) {
@@ -56,12 +52,7 @@ func (a *API) verifyDomain(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, dom, nil
-}
-
-type domainPolicyBody struct {
-	Policy      string `json:"policy"`
-	DefaultRole string `json:"default_role"`
+	return http.StatusOK, DomainOf(dom), nil
 }
 
 func (a *API) setDomainPolicy(c *call) (int, any, error) {
@@ -79,7 +70,7 @@ func (a *API) setDomainPolicy(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, dom, nil
+	return http.StatusOK, DomainOf(dom), nil
 }
 
 func (a *API) removeDomain(c *call) (int, any, error) {

@@ -24,5 +24,5 @@ func (a *API) feed(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, page, nil
+	return http.StatusOK, EventPageOf(page), nil
 }

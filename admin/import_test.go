@@ -16,7 +16,7 @@ import (
 )
 
 type importResult struct {
-	Outcomes []directory.ImportOutcome
+	Outcomes []admin.ImportOutcome
 	Summary  map[string]int
 }
 
@@ -86,10 +86,10 @@ func TestImportFiles(t *testing.T) {
 		// query parameters.
 		latin := []byte("email;name;Département\nzoe@acme.example;Zo\xe9;Ventes\n")
 		e.must(e.doType("POST", path+"?role=collaborator&send_email=false", owner, "text/csv", latin), 200, &res)
-		if len(res.Outcomes) != 1 || res.Outcomes[0].Status != directory.OutcomeInvited {
+		if len(res.Outcomes) != 1 || res.Outcomes[0].Status != string(directory.OutcomeInvited) {
 			t.Fatalf("latin-1 csv: %+v", res)
 		}
-		var page directory.MemberPage
+		var page admin.MemberPage
 		e.must(e.do("GET", "/api/v1/workspaces/acme/members?q=zoe", owner, nil), 200, &page)
 		if len(page.Members) != 1 || page.Members[0].Name != "Zoé" || page.Members[0].Role != "collaborator" {
 			t.Errorf("zoe = %+v", page.Members)
@@ -102,7 +102,7 @@ func TestImportFiles(t *testing.T) {
 			t.Errorf("xlsx outcomes:\n%s", got)
 		}
 		var profile string
-		if err := e.d.DB().Get(&profile, e.d.DB().Rebind(`SELECT profile FROM users WHERE email_norm = ?`), "xia@acme.example"); err != nil {
+		if err := e.db().Get(&profile, e.db().Rebind(`SELECT profile FROM users WHERE email_norm = ?`), "xia@acme.example"); err != nil {
 			t.Fatal(err)
 		}
 		var prof map[string]string
@@ -112,7 +112,7 @@ func TestImportFiles(t *testing.T) {
 		}
 		e.must(e.doType("POST", path+"?role=member&send_email=false", owner, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 			xlsx(t, [][]any{{"email"}, {"raw@acme.example"}})), 200, &res)
-		if len(res.Outcomes) != 1 || res.Outcomes[0].Status != directory.OutcomeInvited {
+		if len(res.Outcomes) != 1 || res.Outcomes[0].Status != string(directory.OutcomeInvited) {
 			t.Errorf("raw xlsx = %+v", res)
 		}
 

@@ -86,9 +86,9 @@ func (a *API) importInvitations(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{
-		"outcomes": outcomes,
-		"summary":  summarize(outcomes, func(o directory.ImportOutcome) directory.OutcomeStatus { return o.Status }),
+	return http.StatusOK, ImportResult{
+		Outcomes: listOf(outcomes, ImportOutcomeOf),
+		Summary:  summarize(outcomes, func(o directory.ImportOutcome) directory.OutcomeStatus { return o.Status }),
 	}, nil
 }
 

@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -33,38 +32,15 @@ func (a *API) listInvitations(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	for i := range list {
-		if list[i].Teams == nil {
-			list[i].Teams = []string{} // the wire always has arrays, never null
-		}
-	}
-	return http.StatusOK, map[string]any{"invitations": list}, nil
-}
-
-type inviteeBody struct {
-	Email   string            `json:"email"`
-	Name    string            `json:"name"`
-	Phone   string            `json:"phone"`
-	Profile map[string]string `json:"profile"`
-}
-
-type inviteBody struct {
-	Emails    []string        `json:"emails"`
-	Invitees  []inviteeBody   `json:"invitees"`
-	Text      string          `json:"text"`
-	Role      string          `json:"role"`
-	Teams     []string        `json:"teams"`
-	Grants    json.RawMessage `json:"grants"`
-	SendEmail *bool           `json:"send_email"`
-	MainAdmin bool            `json:"main_admin"`
+	return http.StatusOK, InvitationList{Invitations: listOf(list, InvitationOf)}, nil
 }
 
 // summarize counts outcomes by status, so a client sees at a glance
 // whether everyone was invited.
-func summarize[T any](outcomes []T, status func(T) directory.OutcomeStatus) map[directory.OutcomeStatus]int {
-	s := map[directory.OutcomeStatus]int{}
+func summarize[T any](outcomes []T, status func(T) directory.OutcomeStatus) map[string]int {
+	s := map[string]int{}
 	for _, o := range outcomes {
-		s[status(o)]++
+		s[string(status(o))]++
 	}
 	return s
 }
@@ -101,9 +77,9 @@ func (a *API) invite(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, inviteeProblem(err, len(b.Emails))
 	}
-	return http.StatusOK, map[string]any{
-		"outcomes": outcomes,
-		"summary":  summarize(outcomes, func(o directory.InviteOutcome) directory.OutcomeStatus { return o.Status }),
+	return http.StatusOK, InviteResult{
+		Outcomes: listOf(outcomes, InviteOutcomeOf),
+		Summary:  summarize(outcomes, func(o directory.InviteOutcome) directory.OutcomeStatus { return o.Status }),
 	}, nil
 }
 
@@ -123,7 +99,7 @@ func (a *API) resendInvitation(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, out, nil
+	return http.StatusOK, InviteOutcomeOf(out), nil
 }
 
 func (a *API) revokeInvitation(c *call) (int, any, error) {

@@ -29,17 +29,7 @@ func (a *API) listJoinLinks(c *call) (int, any, error) {
 	if links == nil {
 		links = []directory.JoinLink{}
 	}
-	return http.StatusOK, map[string]any{"join_links": links}, nil
-}
-
-type joinLinkBody struct {
-	Description  *string  `json:"description"`
-	Role         *string  `json:"role"`
-	Teams        []string `json:"teams"`
-	Mode         *string  `json:"mode"`
-	Notify       *string  `json:"notify"`
-	NotifyPeople []string `json:"notify_people"`
-	Active       *bool    `json:"active"`
+	return http.StatusOK, JoinLinkList{JoinLinks: listOf(links, JoinLinkOf)}, nil
 }
 
 func (b *joinLinkBody) check(creating bool) error {
@@ -77,7 +67,7 @@ func (a *API) createJoinLink(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, map[string]any{"join_link": link, "url": url}, nil
+	return http.StatusCreated, JoinLinkCreated{JoinLink: JoinLinkOf(link), URL: url}, nil
 }
 
 func (a *API) getJoinLink(c *call) (int, any, error) {
@@ -85,7 +75,7 @@ func (a *API) getJoinLink(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, link, nil
+	return http.StatusOK, JoinLinkOf(link), nil
 }
 
 func (a *API) updateJoinLink(c *call) (int, any, error) {
@@ -101,7 +91,7 @@ func (a *API) updateJoinLink(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, link, nil
+	return http.StatusOK, JoinLinkOf(link), nil
 }
 
 func (a *API) revokeJoinLink(c *call) (int, any, error) {
@@ -119,7 +109,7 @@ func (a *API) joinLinkMembers(c *call) (int, any, error) {
 	if members == nil {
 		members = []directory.Member{}
 	}
-	return http.StatusOK, map[string]any{"members": members}, nil
+	return http.StatusOK, MemberList{Members: listOf(members, MemberOf)}, nil
 }
 
 func (a *API) listJoinRequests(c *call) (int, any, error) {
@@ -131,12 +121,7 @@ func (a *API) listJoinRequests(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	for i := range list {
-		if list[i].Teams == nil {
-			list[i].Teams = []string{}
-		}
-	}
-	return http.StatusOK, map[string]any{"join_requests": list}, nil
+	return http.StatusOK, JoinRequestList{JoinRequests: listOf(list, JoinRequestOf)}, nil
 }
 
 func (a *API) acceptJoinRequest(c *call) (int, any, error) {

@@ -42,7 +42,7 @@ func TestInviteeLimitsOnEveryPath(t *testing.T) {
 			t.Errorf("invite a too-long name: %+v, want #/invitees/0/name: %q", p.Errors, want)
 		}
 		res := importCSV("long-row@acme.example", tooLong)
-		if len(res.Outcomes) != 1 || res.Outcomes[0].Status != directory.OutcomeInvalid || res.Outcomes[0].Error != want {
+		if len(res.Outcomes) != 1 || res.Outcomes[0].Status != string(directory.OutcomeInvalid) || res.Outcomes[0].Error != want {
 			t.Errorf("import a too-long name: %+v, want %q", res.Outcomes, want)
 		}
 
@@ -52,7 +52,7 @@ func TestInviteeLimitsOnEveryPath(t *testing.T) {
 			t.Errorf("invite a name at the limit: %+v", out.Outcomes)
 		}
 		res = importCSV("kanji-row@acme.example", atLimit)
-		if len(res.Outcomes) != 1 || res.Outcomes[0].Status != directory.OutcomeInvited {
+		if len(res.Outcomes) != 1 || res.Outcomes[0].Status != string(directory.OutcomeInvited) {
 			t.Errorf("import a name at the limit: %+v", res.Outcomes)
 		}
 		var page directory.MemberPage

@@ -40,7 +40,7 @@ func (a *API) listMembers(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, page, nil
+	return http.StatusOK, MemberPageOf(page), nil
 }
 
 func (a *API) getMember(c *call) (int, any, error) {
@@ -52,13 +52,7 @@ func memberResult(m directory.Member, err error) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, m, nil
-}
-
-type profileBody struct {
-	Name   *string `json:"name"`
-	Phone  *string `json:"phone"`
-	Locale *string `json:"locale"`
+	return http.StatusOK, MemberOf(m), nil
 }
 
 func (a *API) updateMember(c *call) (int, any, error) {
@@ -80,10 +74,6 @@ func (a *API) removeMember(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, nil
-}
-
-type roleBody struct {
-	Role string `json:"role"`
 }
 
 func (a *API) changeRole(c *call) (int, any, error) {
@@ -124,5 +114,5 @@ func (a *API) lookup(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, l, nil
+	return http.StatusOK, LookupOf(l), nil
 }

@@ -174,7 +174,7 @@ func (f *fixture) scimToken() (string, string) {
 // noSCIMConnection removes the workspace's SCIM connection, so creating one
 // can succeed again.
 func (f *fixture) noSCIMConnection() {
-	db := f.e.d.DB()
+	db := f.e.db()
 	for _, q := range []string{
 		`DELETE FROM scim_tokens WHERE connection_id IN (SELECT id FROM scim_connections WHERE workspace_id = ?)`,
 		`DELETE FROM scim_requests WHERE connection_id IN (SELECT id FROM scim_connections WHERE workspace_id = ?)`,
@@ -292,7 +292,7 @@ func operations() []operation {
 		{"list webhooks", admins, 200, get(ws + "/webhooks")},
 		{"create webhook", admins, 201, func(f *fixture) (string, string, any) {
 			// Make room: a workspace has a webhook limit.
-			if _, err := f.e.d.DB().Exec(`DELETE FROM webhooks WHERE url = 'https://hooks.acme.example/x'`); err != nil {
+			if _, err := f.e.db().Exec(`DELETE FROM webhooks WHERE url = 'https://hooks.acme.example/x'`); err != nil {
 				f.e.t.Fatal(err)
 			}
 			return "POST", ws + "/webhooks", map[string]any{"url": "https://hooks.acme.example/x"}
@@ -391,13 +391,13 @@ func operations() []operation {
 			return "GET", ws + "/scim-connections/" + f.scimConnection(), nil
 		}},
 		{"update SCIM connection", admins, 200, func(f *fixture) (string, string, any) {
-			return "PATCH", ws + "/scim-connections/" + f.scimConnection(), map[string]any{"send_invitations": false, "log_retention_days": 7}
+			return "PATCH", ws + "/scim-connections/" + f.scimConnection(), map[string]any{"send_invitations": false, "log_retention_seconds": 7 * 86400}
 		}},
 		{"list SCIM tokens", admins, 200, func(f *fixture) (string, string, any) {
 			return "GET", ws + "/scim-connections/" + f.scimConnection() + "/tokens", nil
 		}},
 		{"create SCIM token", admins, 201, func(f *fixture) (string, string, any) {
-			return "POST", ws + "/scim-connections/" + f.scimConnection() + "/tokens", map[string]any{"description": "entra", "expires_in_days": 365}
+			return "POST", ws + "/scim-connections/" + f.scimConnection() + "/tokens", map[string]any{"description": "entra", "expires_in_seconds": 365 * 86400}
 		}},
 		{"revoke SCIM token", admins, 204, func(f *fixture) (string, string, any) {
 			conn, tok := f.scimToken()

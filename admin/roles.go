@@ -19,22 +19,12 @@ func (a *API) listRoles(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	for i := range roles {
-		if roles[i].Permissions == nil {
-			roles[i].Permissions = []directory.Permission{} // collaborators hold none
-		}
-	}
 	ws, err := a.d.GetWorkspace(c.r.Context(), c.actor, c.ws)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"roles": roles, "permissions": directory.AllPermissions, "invite_roles": toWorkspaceJSON(ws).InviteRoles}, nil
-}
-
-type roleDefBody struct {
-	Name        string                 `json:"name"`
-	Permissions []directory.Permission `json:"permissions"`
-	Rank        int                    `json:"rank"`
+	// Collaborators hold no permission: RoleOf makes it an empty array.
+	return http.StatusOK, RoleList{Roles: listOf(roles, RoleOf), Permissions: permissions(directory.AllPermissions), InviteRoles: WorkspaceOf(ws).InviteRoles}, nil
 }
 
 func (a *API) saveRole(c *call) (int, any, error) {
@@ -50,11 +40,11 @@ func (a *API) saveRole(c *call) (int, any, error) {
 	if err := req.err(); err != nil {
 		return 0, nil, err
 	}
-	r, err := a.d.SaveCustomRole(c.r.Context(), c.actor, c.ws, directory.CustomRoleRequest{Key: c.path("key"), Name: b.Name, Permissions: b.Permissions, Rank: b.Rank})
+	r, err := a.d.SaveCustomRole(c.r.Context(), c.actor, c.ws, directory.CustomRoleRequest{Key: c.path("key"), Name: b.Name, Permissions: toPermissions(b.Permissions), Rank: b.Rank})
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, r, nil
+	return http.StatusOK, RoleOf(r), nil
 }
 
 func (a *API) deleteRole(c *call) (int, any, error) {
@@ -62,4 +52,12 @@ func (a *API) deleteRole(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, nil
+}
+
+func toPermissions(ps []string) []directory.Permission {
+	out := make([]directory.Permission, len(ps))
+	for i, p := range ps {
+		out[i] = directory.Permission(p)
+	}
+	return out
 }

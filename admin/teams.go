@@ -28,12 +28,7 @@ func (a *API) listTeams(c *call) (int, any, error) {
 	if teams == nil {
 		teams = []directory.Team{}
 	}
-	return http.StatusOK, map[string]any{"teams": teams}, nil
-}
-
-type teamBody struct {
-	Name *string          `json:"name"`
-	Role optional[string] `json:"role"`
+	return http.StatusOK, TeamList{Teams: listOf(teams, TeamOf)}, nil
 }
 
 func (a *API) createTeam(c *call) (int, any, error) {
@@ -54,7 +49,7 @@ func (a *API) createTeam(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, team, nil
+	return http.StatusCreated, TeamOf(team), nil
 }
 
 func (a *API) getTeam(c *call) (int, any, error) {
@@ -62,7 +57,7 @@ func (a *API) getTeam(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, team, nil
+	return http.StatusOK, TeamOf(team), nil
 }
 
 // updateTeam renames a team or changes its role mapping; "role": null
@@ -90,7 +85,7 @@ func (a *API) updateTeam(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, team, nil
+	return http.StatusOK, TeamOf(team), nil
 }
 
 func (a *API) deleteTeam(c *call) (int, any, error) {
@@ -105,11 +100,7 @@ func (a *API) listTeamMembers(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"members": members}, nil
-}
-
-type teamMembersBody struct {
-	MembershipIDs []string `json:"membership_ids"`
+	return http.StatusOK, MemberList{Members: listOf(members, MemberOf)}, nil
 }
 
 func (a *API) addTeamMembers(c *call) (int, any, error) {

@@ -41,15 +41,7 @@ func (a *API) listWebhooks(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"webhooks": list}, nil
-}
-
-type webhookBody struct {
-	URL         *string  `json:"url"`
-	Secret      *string  `json:"secret"`
-	EventTypes  []string `json:"event_types"`
-	Description *string  `json:"description"`
-	Active      *bool    `json:"active"`
+	return http.StatusOK, WebhookList{Webhooks: listOf(list, WebhookOf)}, nil
 }
 
 func (a *API) createWebhook(c *call) (int, any, error) {
@@ -74,7 +66,7 @@ func (a *API) createWebhook(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, map[string]any{"webhook": hook, "secret": plain}, nil
+	return http.StatusCreated, WebhookWithSecret{Webhook: WebhookOf(hook), Secret: plain}, nil
 }
 
 func (a *API) getWebhook(c *call) (int, any, error) {
@@ -82,7 +74,7 @@ func (a *API) getWebhook(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, hook, nil
+	return http.StatusOK, WebhookOf(hook), nil
 }
 
 func (a *API) updateWebhook(c *call) (int, any, error) {
@@ -97,7 +89,7 @@ func (a *API) updateWebhook(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, hook, nil
+	return http.StatusOK, WebhookOf(hook), nil
 }
 
 func (a *API) deleteWebhook(c *call) (int, any, error) {
@@ -105,10 +97,6 @@ func (a *API) deleteWebhook(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, nil
-}
-
-type secretBody struct {
-	Secret *string `json:"secret"`
 }
 
 func (a *API) rotateWebhookSecret(c *call) (int, any, error) {
@@ -126,7 +114,7 @@ func (a *API) rotateWebhookSecret(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"webhook": hook, "secret": plain}, nil
+	return http.StatusOK, WebhookWithSecret{Webhook: WebhookOf(hook), Secret: plain}, nil
 }
 
 func (a *API) pingWebhook(c *call) (int, any, error) {
@@ -134,7 +122,7 @@ func (a *API) pingWebhook(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusAccepted, map[string]any{"event": ev}, nil
+	return http.StatusAccepted, EventRef{Event: EventOf(ev)}, nil
 }
 
 func (a *API) redeliverWebhook(c *call) (int, any, error) {
@@ -142,7 +130,7 @@ func (a *API) redeliverWebhook(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusAccepted, map[string]any{"requeued": n}, nil
+	return http.StatusAccepted, Requeued{Requeued: n}, nil
 }
 
 func (a *API) webhookDeliveries(c *call) (int, any, error) {
@@ -158,5 +146,5 @@ func (a *API) webhookDeliveries(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, map[string]any{"deliveries": list}, nil
+	return http.StatusOK, WebhookDeliveryList{Deliveries: listOf(list, WebhookDeliveryOf)}, nil
 }

@@ -18,48 +18,16 @@ func (a *API) workspaceRoutes() []route {
 	}
 }
 
-// workspaceJSON is a workspace on the wire: durations in hours rather than
-// Go's nanoseconds.
-type workspaceJSON struct {
-	ID                 string     `json:"id"`
-	Slug               string     `json:"slug"`
-	Name               string     `json:"name"`
-	SeatLimit          *int       `json:"seat_limit"`
-	TrialEndsAt        *time.Time `json:"trial_ends_at"`
-	InviteRoles        []string   `json:"invite_roles"`
-	InvitationTTLHours int        `json:"invitation_ttl_hours"`
-	TermsVersion       string     `json:"terms_version"`
-	CreatedAt          time.Time  `json:"created_at"`
-	UpdatedAt          time.Time  `json:"updated_at"`
-}
-
-func toWorkspaceJSON(w directory.Workspace) workspaceJSON {
-	roles := w.InviteRoles
-	if roles == nil {
-		roles = []string{}
-	}
-	return workspaceJSON{ID: w.ID, Slug: w.Slug, Name: w.Name, SeatLimit: w.SeatLimit, TrialEndsAt: w.TrialEndsAt, InviteRoles: roles,
-		InvitationTTLHours: int(w.InvitationTTL / time.Hour), TermsVersion: w.TermsVersion, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt}
-}
-
 func (a *API) listWorkspaces(c *call) (int, any, error) {
 	list, err := a.d.ListWorkspaces(c.r.Context(), c.actor)
 	if err != nil {
 		return 0, nil, err
 	}
-	out := make([]workspaceJSON, len(list))
-	for i, w := range list {
-		out[i] = toWorkspaceJSON(w)
+	out := listOf(list, WorkspaceOf)
+	if out == nil {
+		out = []Workspace{}
 	}
-	return http.StatusOK, map[string]any{"workspaces": out}, nil
-}
-
-type createWorkspaceBody struct {
-	Name       string `json:"name"`
-	Slug       string `json:"slug"`
-	OwnerEmail string `json:"owner_email"`
-	OwnerName  string `json:"owner_name"`
-	SeatLimit  *int   `json:"seat_limit"`
+	return http.StatusOK, WorkspaceList{Workspaces: out}, nil
 }
 
 func (a *API) createWorkspace(c *call) (int, any, error) {
@@ -78,7 +46,7 @@ func (a *API) createWorkspace(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusCreated, map[string]any{"workspace": toWorkspaceJSON(ws), "owner_invitation": owner}, nil
+	return http.StatusCreated, WorkspaceCreated{Workspace: WorkspaceOf(ws), OwnerInvitation: InviteOutcomeOf(owner)}, nil
 }
 
 func (a *API) getWorkspace(c *call) (int, any, error) {
@@ -86,16 +54,7 @@ func (a *API) getWorkspace(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, toWorkspaceJSON(ws), nil
-}
-
-type updateWorkspaceBody struct {
-	Name               *string             `json:"name"`
-	SeatLimit          optional[int]       `json:"seat_limit"`
-	TrialEndsAt        optional[time.Time] `json:"trial_ends_at"`
-	InviteRoles        []string            `json:"invite_roles"`
-	InvitationTTLHours *int                `json:"invitation_ttl_hours"`
-	TermsVersion       *string             `json:"terms_version"`
+	return http.StatusOK, WorkspaceOf(ws), nil
 }
 
 func (a *API) updateWorkspace(c *call) (int, any, error) {
@@ -105,7 +64,8 @@ func (a *API) updateWorkspace(c *call) (int, any, error) {
 	}
 	var req required
 	req.check(!b.SeatLimit.Set || b.SeatLimit.Null || b.SeatLimit.Value >= 1, "seat_limit", "must be at least 1, or null for no limit")
-	req.check(b.InvitationTTLHours == nil || (*b.InvitationTTLHours >= 1 && *b.InvitationTTLHours <= 90*24), "invitation_ttl_hours", "must be from 1 to 2160 (90 days)")
+	req.check(b.InvitationTTLSeconds == nil || (*b.InvitationTTLSeconds >= 3600 && *b.InvitationTTLSeconds <= 90*86400), "invitation_ttl_seconds",
+		"must be a number of seconds from 3600 (1 hour) to 7776000 (90 days)")
 	if err := req.err(); err != nil {
 		return 0, nil, err
 	}
@@ -121,15 +81,15 @@ func (a *API) updateWorkspace(c *call) (int, any, error) {
 			s.TrialEndsAt = &b.TrialEndsAt.Value
 		}
 	}
-	if b.InvitationTTLHours != nil {
-		ttl := time.Duration(*b.InvitationTTLHours) * time.Hour
+	if b.InvitationTTLSeconds != nil {
+		ttl := time.Duration(*b.InvitationTTLSeconds) * time.Second
 		s.InvitationTTL = &ttl
 	}
 	ws, err := a.d.UpdateWorkspaceSettings(c.r.Context(), c.actor, c.ws, s)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, toWorkspaceJSON(ws), nil
+	return http.StatusOK, WorkspaceOf(ws), nil
 }
 
 func (a *API) getSeats(c *call) (int, any, error) {
@@ -137,11 +97,7 @@ func (a *API) getSeats(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, s, nil
-}
-
-type setSeatsBody struct {
-	Limit optional[int] `json:"limit"`
+	return http.StatusOK, SeatsOf(s), nil
 }
 
 func (a *API) setSeats(c *call) (int, any, error) {

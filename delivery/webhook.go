@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/event"
 	"github.com/rosterhq/roster/seal"
 )
 
@@ -88,10 +89,7 @@ func Webhook(d *directory.Directory, opts WebhookOptions) (Handler, error) {
 		if err != nil {
 			return nil, Permanent(fmt.Errorf("open the secret of webhook %s (was the server key rotated without keeping the old one?): %w", target.ID, err))
 		}
-		var ev struct {
-			ID   int64  `json:"id"`
-			Type string `json:"type"`
-		}
+		var ev event.Envelope
 		if err := json.Unmarshal(m.Payload, &ev); err != nil {
 			return nil, Permanent(fmt.Errorf("decode webhook payload: %w", err))
 		}

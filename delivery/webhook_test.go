@@ -17,6 +17,7 @@ import (
 	"github.com/rosterhq/roster/delivery"
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
+	"github.com/rosterhq/roster/event"
 	"github.com/rosterhq/roster/seal"
 )
 
@@ -57,7 +58,7 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return
 	}
-	var ev directory.Event
+	var ev event.Envelope
 	if err := json.Unmarshal(body, &ev); err != nil || r.Header.Get("Content-Type") != "application/json" ||
 		r.Header.Get(delivery.HeaderEventID) != fmt.Sprint(ev.ID) || r.Header.Get(delivery.HeaderEventType) != ev.Type {
 		rc.t.Errorf("bad delivery: %v %s %v", err, body, r.Header)

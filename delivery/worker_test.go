@@ -232,7 +232,7 @@ func TestGivesUpAfterMaxAttempts(t *testing.T) {
 // payloads directory itself never writes.
 func insertRaw(t *testing.T, d *directory.Directory, clock *directorytest.Clock, wsID, kind, payload string) {
 	t.Helper()
-	db := d.DB()
+	db := directorytest.DB(t, d)
 	_, err := db.ExecContext(context.Background(), db.Rebind(`INSERT INTO outbox (workspace_id, kind, target_id, payload, status, attempts, next_attempt_at, created_at) VALUES (?, ?, '', ?, 'pending', 0, ?, ?)`),
 		wsID, kind, payload, clock.Now(), clock.Now())
 	if err != nil {

@@ -18,18 +18,18 @@ const APIKeyPrefix = "roster_"
 // token itself is shown once, when the key is created; only its hash is
 // kept.
 type APIKey struct {
-	ID            string `json:"id" db:"id"`
-	WorkspaceID   string `json:"workspace_id" db:"workspace_id"`
-	WorkspaceSlug string `json:"workspace_slug" db:"workspace_slug"`
-	Name          string `json:"name" db:"name"`
-	Role          string `json:"role" db:"role"`
+	ID            string `db:"id"`
+	WorkspaceID   string `db:"workspace_id"`
+	WorkspaceSlug string `db:"workspace_slug"`
+	Name          string `db:"name"`
+	Role          string `db:"role"`
 	// TokenPrefix is the first characters of the token, to tell keys apart.
-	TokenPrefix string     `json:"token_prefix" db:"token_prefix"`
-	CreatedBy   string     `json:"created_by" db:"created_by"`
-	CreatedAt   time.Time  `json:"created_at" db:"created_at"`
-	ExpiresAt   *time.Time `json:"expires_at" db:"expires_at"`
-	LastUsedAt  *time.Time `json:"last_used_at" db:"last_used_at"`
-	RevokedAt   *time.Time `json:"revoked_at" db:"revoked_at"`
+	TokenPrefix string     `db:"token_prefix"`
+	CreatedBy   string     `db:"created_by"`
+	CreatedAt   time.Time  `db:"created_at"`
+	ExpiresAt   *time.Time `db:"expires_at"`
+	LastUsedAt  *time.Time `db:"last_used_at"`
+	RevokedAt   *time.Time `db:"revoked_at"`
 }
 
 const apiKeySelect = `SELECT k.id, k.workspace_id, w.slug AS workspace_slug, k.name, k.role, k.token_prefix, k.created_by, k.created_at, k.expires_at, k.last_used_at, k.revoked_at

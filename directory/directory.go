@@ -113,10 +113,6 @@ func (d *Directory) BaseURL() string { return d.baseURL }
 // Ping checks the database connection, for readiness probes.
 func (d *Directory) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
 
-// DB exposes the pool for read-only diagnostics and tests; writes go
-// through Directory operations.
-func (d *Directory) DB() *sqlx.DB { return d.db.DB }
-
 // tx is one operation's transaction: the queries it runs (always written
 // with ? placeholders), the clock reading it uses throughout, and the
 // actor its events are attributed to.

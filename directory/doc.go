@@ -5,5 +5,7 @@
 // operation's events and outbox messages.
 //
 // It imports no HTTP package: the front doors (scim, oidc, admin, cmd) decode
-// requests, make one directory call and encode the answer.
+// requests, make one directory call and encode the answer in their own wire
+// types: directory's types carry no json tags, and events carry the types
+// of package event.
 package directory

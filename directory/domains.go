@@ -32,19 +32,19 @@ const TXTValuePrefix = "roster-verification="
 // anything (auto-join, join requests, home-realm discovery), and a domain
 // is verified by at most one workspace.
 type Domain struct {
-	ID          string     `json:"id"`
-	WorkspaceID string     `json:"workspace_id"`
-	Domain      string     `json:"domain"`
-	Verified    bool       `json:"verified"`
-	VerifiedAt  *time.Time `json:"verified_at"`
-	Policy      string     `json:"policy"`
-	DefaultRole string     `json:"default_role"`
+	ID          string
+	WorkspaceID string
+	Domain      string
+	Verified    bool
+	VerifiedAt  *time.Time
+	Policy      string
+	DefaultRole string
 	// TXTName and TXTValue are the DNS TXT record to publish to verify the
 	// domain. The value is not a secret: anyone can read it from DNS.
-	TXTName   string    `json:"txt_name"`
-	TXTValue  string    `json:"txt_value"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	TXTName   string
+	TXTValue  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 type domainRow struct {

@@ -11,16 +11,16 @@ import (
 
 // Event is one change, appended in the transaction of the change itself.
 type Event struct {
-	ID          int64           `json:"id" db:"id"`
-	WorkspaceID string          `json:"workspace_id" db:"workspace_id"`
-	Type        string          `json:"type" db:"type"`
-	ActorKind   string          `json:"actor_kind" db:"actor_kind"`
-	ActorID     string          `json:"actor_id" db:"actor_id"`
-	Source      string          `json:"source" db:"source"`
-	SubjectKind string          `json:"subject_kind" db:"subject_kind"`
-	SubjectID   string          `json:"subject_id" db:"subject_id"`
-	Payload     json.RawMessage `json:"payload" db:"payload"`
-	CreatedAt   time.Time       `json:"created_at" db:"created_at"`
+	ID          int64           `db:"id"`
+	WorkspaceID string          `db:"workspace_id"`
+	Type        string          `db:"type"`
+	ActorKind   string          `db:"actor_kind"`
+	ActorID     string          `db:"actor_id"`
+	Source      string          `db:"source"`
+	SubjectKind string          `db:"subject_kind"`
+	SubjectID   string          `db:"subject_id"`
+	Payload     json.RawMessage `db:"payload"`
+	CreatedAt   time.Time       `db:"created_at"`
 }
 
 // emit records an event for the transaction's actor, and queues it for the
@@ -40,6 +40,9 @@ func (t *tx) emit(workspaceID, typ, subjectKind, subjectID string, payload any) 
 
 // newEvent builds an event of the transaction's actor, not yet stored.
 func (t *tx) newEvent(workspaceID, typ, subjectKind, subjectID string, payload any) (Event, error) {
+	if err := checkPayload(typ, payload); err != nil {
+		return Event{}, err
+	}
 	body := []byte("{}")
 	if payload != nil {
 		var err error

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
+	"github.com/rosterhq/roster/event"
 )
 
 // A transaction's events are written together at commit: they must still
@@ -43,7 +44,7 @@ func TestBufferedEventsKeepEmitOrder(t *testing.T) {
 		}
 		var queued []int64
 		for _, m := range webhookOutbox(t, d, ws.ID) {
-			var ev directory.Event
+			var ev event.Envelope
 			if err := json.Unmarshal([]byte(m.Payload), &ev); err != nil {
 				t.Fatal(err)
 			}

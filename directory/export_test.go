@@ -1,8 +1,17 @@
 package directory
 
-import "context"
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+)
 
 // Hooks for the tests of package directory_test.
+
+// DB is the directory's pool, for tests that arrange or check rows no
+// operation reaches. It exists only in this package's tests; tests of
+// other packages use directorytest.DB.
+func (d *Directory) DB() *sqlx.DB { return d.db.DB }
 
 // SCIMConnectionWorkspace is the workspace as AuthenticateSCIM read it for
 // the connection (what the request's operations use).

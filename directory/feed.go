@@ -17,16 +17,16 @@ const FeedLatest = "latest"
 // FeedEvent is an event in the feed with the cursor that resumes after it.
 type FeedEvent struct {
 	Event
-	Cursor string `json:"cursor"`
+	Cursor string
 }
 
 // EventPage is one page of the event feed. NextCursor resumes after the
 // last event of the page (or where the request started, when the page is
 // empty); HasMore says whether another page is ready now.
 type EventPage struct {
-	Events     []FeedEvent `json:"events"`
-	NextCursor string      `json:"next_cursor"`
-	HasMore    bool        `json:"has_more"`
+	Events     []FeedEvent
+	NextCursor string
+	HasMore    bool
 }
 
 // feedPosition is where a reader is in the feed: after the event with id

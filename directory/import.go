@@ -40,7 +40,7 @@ const importHeaderSearch = 10
 // ImportOutcome is the answer for one row: its number in the file (the
 // header is row 1) and what happened to it.
 type ImportOutcome struct {
-	Row int `json:"row"`
+	Row int
 	InviteOutcome
 }
 

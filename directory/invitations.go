@@ -37,14 +37,14 @@ const (
 // InviteOutcome is the answer for one address. Token and Link are set when
 // a new link was made; they are shown once and never stored.
 type InviteOutcome struct {
-	Email        string        `json:"email"`
-	Status       OutcomeStatus `json:"status"`
-	Kind         string        `json:"kind,omitempty"`
-	MembershipID string        `json:"membership_id,omitempty"`
-	InvitationID string        `json:"invitation_id,omitempty"`
-	Token        string        `json:"-"`
-	Link         string        `json:"link,omitempty"`
-	Error        string        `json:"error,omitempty"`
+	Email        string
+	Status       OutcomeStatus
+	Kind         string
+	MembershipID string
+	InvitationID string
+	Token        string
+	Link         string
+	Error        string
 	// userID is the invited person; scimWritten says the membership was
 	// created with the spec's SCIM columns (inviteSpec.scim).
 	userID      string
@@ -481,21 +481,21 @@ const invitationColumns = `id, workspace_id, membership_id, email_norm, role, te
 
 // Invitation is an invitation as admins see it (never its token).
 type Invitation struct {
-	ID           string          `json:"id"`
-	WorkspaceID  string          `json:"workspace_id"`
-	MembershipID string          `json:"membership_id"`
-	Email        string          `json:"email"`
-	Role         string          `json:"role"`
-	Teams        []string        `json:"teams"`
-	Grants       json.RawMessage `json:"grants"`
-	InviterName  string          `json:"inviter_name"`
-	ExpiresAt    time.Time       `json:"expires_at"`
-	Status       string          `json:"status"`
-	SendEmail    bool            `json:"send_email"`
-	MainAdmin    bool            `json:"main_admin"`
-	ResendCount  int             `json:"resend_count"`
-	CreatedAt    time.Time       `json:"created_at"`
-	AcceptedAt   *time.Time      `json:"accepted_at,omitempty"`
+	ID           string
+	WorkspaceID  string
+	MembershipID string
+	Email        string
+	Role         string
+	Teams        []string
+	Grants       json.RawMessage
+	InviterName  string
+	ExpiresAt    time.Time
+	Status       string
+	SendEmail    bool
+	MainAdmin    bool
+	ResendCount  int
+	CreatedAt    time.Time
+	AcceptedAt   *time.Time
 }
 
 func (r *invitationRow) public(now time.Time) Invitation {
@@ -638,16 +638,16 @@ func (d *Directory) RevokeInvitation(ctx context.Context, actor Actor, workspace
 // link: who invited them, where, with which role, and whether the link
 // still works.
 type InvitationView struct {
-	InvitationID  string    `json:"invitation_id"`
-	WorkspaceID   string    `json:"workspace_id"`
-	WorkspaceName string    `json:"workspace_name"`
-	WorkspaceSlug string    `json:"workspace_slug"`
-	Email         string    `json:"email"`
-	Role          string    `json:"role"`
-	RoleName      string    `json:"role_name"`
-	InviterName   string    `json:"inviter_name"`
-	Status        string    `json:"status"`
-	ExpiresAt     time.Time `json:"expires_at"`
+	InvitationID  string
+	WorkspaceID   string
+	WorkspaceName string
+	WorkspaceSlug string
+	Email         string
+	Role          string
+	RoleName      string
+	InviterName   string
+	Status        string
+	ExpiresAt     time.Time
 }
 
 // InvitationByToken looks an invitation up by its link token. The token is
@@ -681,9 +681,9 @@ type VerifiedIdentity struct {
 
 // Acceptance is the result of accepting an invitation.
 type Acceptance struct {
-	Member    Member          `json:"member"`
-	Workspace Workspace       `json:"workspace"`
-	Grants    json.RawMessage `json:"grants"`
+	Member    Member
+	Workspace Workspace
+	Grants    json.RawMessage
 }
 
 // AcceptInvitation accepts an invitation with its token on behalf of a

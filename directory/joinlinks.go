@@ -32,21 +32,21 @@ const (
 // JoinLink is a link anyone who can sign in may use to join a workspace
 // (or ask to). Its token is shown once, when the link is made.
 type JoinLink struct {
-	ID          string   `json:"id"`
-	WorkspaceID string   `json:"workspace_id"`
-	Description string   `json:"description"`
-	Role        string   `json:"role"`
-	Teams       []string `json:"teams"`
-	Mode        string   `json:"mode"`
-	Notify      string   `json:"notify"`
+	ID          string
+	WorkspaceID string
+	Description string
+	Role        string
+	Teams       []string
+	Mode        string
+	Notify      string
 	// NotifyPeople are membership ids, used when Notify is "people".
-	NotifyPeople []string `json:"notify_people"`
+	NotifyPeople []string
 	// Active is the on/off switch; a revoked link is never active again.
-	Active    bool       `json:"active"`
-	RevokedAt *time.Time `json:"revoked_at,omitempty"`
-	CreatedBy string     `json:"created_by"`
-	CreatedAt time.Time  `json:"created_at"`
-	UpdatedAt time.Time  `json:"updated_at"`
+	Active    bool
+	RevokedAt *time.Time
+	CreatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // JoinLinkRequest makes a join link. Description is required; Role
@@ -219,7 +219,7 @@ func (d *Directory) CreateJoinLink(ctx context.Context, actor Actor, workspace s
 			return fmt.Errorf("create join link: %w", err)
 		}
 		out = r.public()
-		return t.emit(ws.ID, "join_link.created", "join_link", r.ID, out)
+		return t.emit(ws.ID, "join_link.created", "join_link", r.ID, joinLinkPayload(out))
 	})
 	if err != nil {
 		return JoinLink{}, "", "", err
@@ -289,7 +289,7 @@ func (d *Directory) UpdateJoinLink(ctx context.Context, actor Actor, workspace, 
 			return fmt.Errorf("update join link: %w", err)
 		}
 		out = r.public()
-		return t.emit(ws.ID, "join_link.updated", "join_link", r.ID, out)
+		return t.emit(ws.ID, "join_link.updated", "join_link", r.ID, joinLinkPayload(out))
 	})
 	return out, err
 }
@@ -381,18 +381,18 @@ func (d *Directory) MembersJoinedVia(ctx context.Context, actor Actor, workspace
 // it leads, with which role, whether it still works, and who will review a
 // request. It names no member of the workspace.
 type JoinLinkView struct {
-	LinkID        string `json:"link_id"`
-	WorkspaceID   string `json:"workspace_id"`
-	WorkspaceName string `json:"workspace_name"`
-	WorkspaceSlug string `json:"workspace_slug"`
-	Description   string `json:"description"`
-	Role          string `json:"role"`
-	RoleName      string `json:"role_name"`
-	Mode          string `json:"mode"`
-	Active        bool   `json:"active"`
+	LinkID        string
+	WorkspaceID   string
+	WorkspaceName string
+	WorkspaceSlug string
+	Description   string
+	Role          string
+	RoleName      string
+	Mode          string
+	Active        bool
 	// Reviewers says who decides a request, in words for the page; empty
 	// for direct links.
-	Reviewers string `json:"reviewers"`
+	Reviewers string
 }
 
 // JoinLinkByToken looks a join link up by its token, which is the

@@ -30,28 +30,28 @@ const (
 
 // JoinResult is the outcome of joining through a link or a domain.
 type JoinResult struct {
-	Outcome string       `json:"outcome"`
-	Member  *Member      `json:"member,omitempty"`
-	Request *JoinRequest `json:"request,omitempty"`
+	Outcome string
+	Member  *Member
+	Request *JoinRequest
 }
 
 // JoinRequest is a person's request to join a workspace, filed through an
 // approval join link (JoinLinkID) or a verified domain with the request
 // policy (Domain). Role and Teams are what accepting it grants.
 type JoinRequest struct {
-	ID          string     `json:"id"`
-	WorkspaceID string     `json:"workspace_id"`
-	UserID      string     `json:"user_id"`
-	Email       string     `json:"email"`
-	Name        string     `json:"name"`
-	JoinLinkID  *string    `json:"join_link_id,omitempty"`
-	Domain      *string    `json:"domain,omitempty"`
-	Role        string     `json:"role"`
-	Teams       []string   `json:"teams"`
-	Status      string     `json:"status"`
-	DecidedBy   string     `json:"decided_by,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	DecidedAt   *time.Time `json:"decided_at,omitempty"`
+	ID          string
+	WorkspaceID string
+	UserID      string
+	Email       string
+	Name        string
+	JoinLinkID  *string
+	Domain      *string
+	Role        string
+	Teams       []string
+	Status      string
+	DecidedBy   string
+	CreatedAt   time.Time
+	DecidedAt   *time.Time
 }
 
 type joinRequestRow struct {
@@ -214,7 +214,7 @@ func (t *tx) fileJoinRequest(ws *workspaceRow, u *userRow, role string, jp joinP
 		return JoinResult{}, fmt.Errorf("file join request: %w", err)
 	}
 	req := r.public()
-	if err := t.emit(ws.ID, "join_request.created", "join_request", r.ID, req); err != nil {
+	if err := t.emit(ws.ID, "join_request.created", "join_request", r.ID, joinRequestPayload(req)); err != nil {
 		return JoinResult{}, err
 	}
 	name := u.Name

@@ -37,25 +37,25 @@ const (
 
 // Member is a membership with its user's profile.
 type Member struct {
-	ID            string     `json:"id" db:"id"`
-	WorkspaceID   string     `json:"workspace_id" db:"workspace_id"`
-	UserID        string     `json:"user_id" db:"user_id"`
-	Email         string     `json:"email" db:"email"`
-	Name          string     `json:"name" db:"name"`
-	Phone         string     `json:"phone" db:"phone"`
-	Locale        string     `json:"locale" db:"locale"`
-	Role          string     `json:"role" db:"role"`
-	EffectiveRole string     `json:"effective_role" db:"effective_role"`
-	Status        string     `json:"status" db:"status"`
-	Kind          string     `json:"kind" db:"kind"`
-	Source        string     `json:"source" db:"source"`
-	MainAdmin     bool       `json:"main_admin" db:"main_admin"`
-	ExternalID    *string    `json:"external_id,omitempty" db:"external_id"`
-	JoinLinkID    *string    `json:"join_link_id,omitempty" db:"join_link_id"`
-	TermsVersion  string     `json:"terms_version" db:"terms_version"`
-	OnboardedAt   *time.Time `json:"onboarded_at,omitempty" db:"onboarded_at"`
-	CreatedAt     time.Time  `json:"created_at" db:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at" db:"updated_at"`
+	ID            string     `db:"id"`
+	WorkspaceID   string     `db:"workspace_id"`
+	UserID        string     `db:"user_id"`
+	Email         string     `db:"email"`
+	Name          string     `db:"name"`
+	Phone         string     `db:"phone"`
+	Locale        string     `db:"locale"`
+	Role          string     `db:"role"`
+	EffectiveRole string     `db:"effective_role"`
+	Status        string     `db:"status"`
+	Kind          string     `db:"kind"`
+	Source        string     `db:"source"`
+	MainAdmin     bool       `db:"main_admin"`
+	ExternalID    *string    `db:"external_id"`
+	JoinLinkID    *string    `db:"join_link_id"`
+	TermsVersion  string     `db:"terms_version"`
+	OnboardedAt   *time.Time `db:"onboarded_at"`
+	CreatedAt     time.Time  `db:"created_at"`
+	UpdatedAt     time.Time  `db:"updated_at"`
 }
 
 const memberSelect = `SELECT m.id, m.workspace_id, m.user_id, COALESCE(u.email_norm, '') AS email, u.name, u.phone,
@@ -89,8 +89,8 @@ type MemberFilter struct {
 
 // MemberPage is one page of members; NextCursor is empty on the last page.
 type MemberPage struct {
-	Members    []Member `json:"members"`
-	NextCursor string   `json:"next_cursor"`
+	Members    []Member
+	NextCursor string
 }
 
 // ListMembers lists a workspace's members (never removed ones), oldest
@@ -517,7 +517,7 @@ func (d *Directory) UpdateMemberProfile(ctx context.Context, actor Actor, worksp
 				return fmt.Errorf("update profile: %w", err)
 			}
 		}
-		if err := t.emit(ws.ID, "member.updated", "member", m.ID, u); err != nil {
+		if err := t.emit(ws.ID, "member.updated", "member", m.ID, profilePayload(u)); err != nil {
 			return err
 		}
 		n, err := t.member(ws.ID, m.ID)
@@ -535,9 +535,9 @@ func (d *Directory) UpdateMemberProfile(ctx context.Context, actor Actor, worksp
 // and whether they are already here. Nothing of any other workspace.
 type Lookup struct {
 	// JoinsAs is "internal" or "external".
-	JoinsAs string `json:"joins_as"`
+	JoinsAs string
 	// Status is the person's membership status in this workspace, or "".
-	Status string `json:"status"`
+	Status string
 }
 
 // LookupPerson answers Lookup for an email address or a phone number.

@@ -43,21 +43,21 @@ const ServerProviderPrefix = "provider:"
 // client secret is never exposed as a field: ClientSecret opens it with the
 // server's key when the relying party needs it.
 type OIDCConnection struct {
-	ID           string `json:"id"`
-	WorkspaceID  string `json:"workspace_id"`
-	Workspace    string `json:"workspace"`
-	Name         string `json:"name"`
-	Kind         string `json:"kind"`
-	Issuer       string `json:"issuer"`
-	ClientID     string `json:"client_id"`
-	TenantID     string `json:"tenant_id,omitempty"`
-	HostedDomain string `json:"hosted_domain,omitempty"`
+	ID           string
+	WorkspaceID  string
+	Workspace    string
+	Name         string
+	Kind         string
+	Issuer       string
+	ClientID     string
+	TenantID     string
+	HostedDomain string
 	// Domains are the email domains this connection signs in; they route
 	// logins only once the workspace has verified them. Empty means every
 	// verified domain of the workspace.
-	Domains   []string  `json:"domains"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	Domains   []string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 
 	sealedSecret string
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
+	"github.com/rosterhq/roster/event"
 )
 
 // runs is the change in optimistic runs (committed, ran again in a
@@ -125,7 +126,7 @@ func TestOptimisticSCIMCreate(t *testing.T) {
 		want("a workspace with webhooks", c, f, 0, 1)
 		delivered := false
 		for _, m := range webhookOutbox(t, d, ws.ID) {
-			var ev directory.Event
+			var ev event.Envelope
 			if err := json.Unmarshal([]byte(m.Payload), &ev); err != nil {
 				t.Fatal(err)
 			}

@@ -17,7 +17,9 @@ const (
 )
 
 // EmailRequest is the payload of an email outbox message; the email package
-// renders it by template name.
+// renders it by template name. It is the one directory type with json
+// tags: directory stores it as JSON in the outbox's payload column, and
+// the delivery worker reads it back from there.
 type EmailRequest struct {
 	Template string            `json:"template"`
 	To       []string          `json:"to"`
@@ -179,15 +181,15 @@ func redactedPayload(redacted any) (*string, error) {
 
 // OutboxStatus is an outbox row as seen by tests and delivery logs.
 type OutboxStatus struct {
-	ID        int64      `db:"id" json:"id"`
-	Kind      string     `db:"kind" json:"kind"`
-	TargetID  string     `db:"target_id" json:"target_id"`
-	Status    string     `db:"status" json:"status"`
-	Attempts  int        `db:"attempts" json:"attempts"`
-	LastError string     `db:"last_error" json:"last_error"`
-	Payload   string     `db:"payload" json:"-"`
-	CreatedAt time.Time  `db:"created_at" json:"created_at"`
-	SentAt    *time.Time `db:"sent_at" json:"sent_at"`
+	ID        int64      `db:"id"`
+	Kind      string     `db:"kind"`
+	TargetID  string     `db:"target_id"`
+	Status    string     `db:"status"`
+	Attempts  int        `db:"attempts"`
+	LastError string     `db:"last_error"`
+	Payload   string     `db:"payload"`
+	CreatedAt time.Time  `db:"created_at"`
+	SentAt    *time.Time `db:"sent_at"`
 }
 
 // OutboxOf lists a workspace's outbox messages of a kind, newest first, up

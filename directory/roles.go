@@ -39,11 +39,11 @@ const (
 // Role is a named set of permissions. Rank orders roles when several apply
 // (a team mapping and a direct role): the highest rank wins.
 type Role struct {
-	Key         string       `json:"key"`
-	Name        string       `json:"name"`
-	Permissions []Permission `json:"permissions"`
-	Rank        int          `json:"rank"`
-	BuiltIn     bool         `json:"built_in"`
+	Key         string
+	Name        string
+	Permissions []Permission
+	Rank        int
+	BuiltIn     bool
 }
 
 var builtinRoles = map[string]Role{
@@ -203,7 +203,7 @@ func (d *Directory) SaveCustomRole(ctx context.Context, actor Actor, workspace s
 			}
 		}
 		out = Role{Key: req.Key, Name: strings.TrimSpace(req.Name), Permissions: perms, Rank: req.Rank}
-		return t.emit(ws.ID, typ, "role", req.Key, out)
+		return t.emit(ws.ID, typ, "role", req.Key, rolePayload(out))
 	})
 	return out, err
 }

@@ -45,31 +45,31 @@ const DefaultSCIMLogRetention = 30 * 24 * time.Hour
 // SCIMConnection is a workspace's SCIM endpoint configuration. Every token
 // of the connection acts for it.
 type SCIMConnection struct {
-	ID            string `json:"id"`
-	WorkspaceID   string `json:"workspace_id"`
-	WorkspaceSlug string `json:"workspace_slug"`
+	ID            string
+	WorkspaceID   string
+	WorkspaceSlug string
 	// Profile is auto, okta, entra or generic.
-	Profile string `json:"profile"`
+	Profile string
 	// DefaultRole is the role of the people the IdP creates.
-	DefaultRole string `json:"default_role"`
+	DefaultRole string
 	// SendInvitations emails the invitations SCIM creates; when false the
 	// invitation exists (and can be resent) but nothing is sent.
-	SendInvitations bool `json:"send_invitations"`
+	SendInvitations bool
 	// Activation is "domain" or "invite" (see ActivationDomain).
-	Activation string `json:"activation"`
+	Activation string
 	// SeatPolicy is "refuse" or "suspend".
-	SeatPolicy string `json:"seat_policy"`
+	SeatPolicy string
 	// TeamRoles maps group display names (case-insensitively) to the role
 	// membership of the team grants; applied when the IdP creates or
 	// renames a group.
-	TeamRoles map[string]string `json:"team_roles"`
+	TeamRoles map[string]string
 	// LogRetention is how long the request log is kept.
-	LogRetention time.Duration `json:"log_retention"`
+	LogRetention time.Duration
 	// TokenID is the token the current request authenticated with (set by
 	// AuthenticateSCIM only).
-	TokenID   string    `json:"-"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	TokenID   string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// ws is the workspace as AuthenticateSCIM read it, so operations of
 	// the request do not read it again.
 	ws *workspaceRow
@@ -208,7 +208,7 @@ func (d *Directory) CreateSCIMConnection(ctx context.Context, actor Actor, works
 			return fmt.Errorf("create SCIM connection: %w", err)
 		}
 		out = c
-		return t.emit(ws.ID, "scim.connection_created", "scim_connection", c.ID, c)
+		return t.emit(ws.ID, "scim.connection_created", "scim_connection", c.ID, scimConnectionPayload(c))
 	})
 	return out, err
 }
@@ -262,7 +262,7 @@ func (d *Directory) UpdateSCIMConnection(ctx context.Context, actor Actor, works
 			return fmt.Errorf("update SCIM connection: %w", err)
 		}
 		out = c
-		return t.emit(ws.ID, "scim.connection_updated", "scim_connection", c.ID, c)
+		return t.emit(ws.ID, "scim.connection_updated", "scim_connection", c.ID, scimConnectionPayload(c))
 	})
 	return out, err
 }
@@ -293,16 +293,16 @@ func (t *tx) scimConnection(workspaceID string) (SCIMConnection, error) {
 // SCIMToken is a bearer token of a connection as listed; the secret itself
 // is shown only when created.
 type SCIMToken struct {
-	ID            string     `json:"id" db:"id"`
-	ConnectionID  string     `json:"connection_id" db:"connection_id"`
-	WorkspaceID   string     `json:"workspace_id" db:"workspace_id"`
-	WorkspaceSlug string     `json:"workspace_slug" db:"workspace_slug"`
-	Hint          string     `json:"hint" db:"hint"`
-	Description   string     `json:"description" db:"description"`
-	CreatedAt     time.Time  `json:"created_at" db:"created_at"`
-	ExpiresAt     *time.Time `json:"expires_at" db:"expires_at"`
-	RevokedAt     *time.Time `json:"revoked_at" db:"revoked_at"`
-	LastUsedAt    *time.Time `json:"last_used_at" db:"last_used_at"`
+	ID            string     `db:"id"`
+	ConnectionID  string     `db:"connection_id"`
+	WorkspaceID   string     `db:"workspace_id"`
+	WorkspaceSlug string     `db:"workspace_slug"`
+	Hint          string     `db:"hint"`
+	Description   string     `db:"description"`
+	CreatedAt     time.Time  `db:"created_at"`
+	ExpiresAt     *time.Time `db:"expires_at"`
+	RevokedAt     *time.Time `db:"revoked_at"`
+	LastUsedAt    *time.Time `db:"last_used_at"`
 }
 
 // Status is "active", "expired" or "revoked" at now.
@@ -471,20 +471,20 @@ func (d *Directory) AuthenticateSCIM(ctx context.Context, token string) (SCIMCon
 // SCIMRequest is one entry of a connection's request log. Nothing secret
 // goes in: no headers but the User-Agent, no bodies.
 type SCIMRequest struct {
-	ID           int64  `json:"id" db:"id"`
-	ConnectionID string `json:"connection_id" db:"connection_id"`
-	WorkspaceID  string `json:"workspace_id" db:"workspace_id"`
-	Method       string `json:"method" db:"method"`
-	Path         string `json:"path" db:"path"`
-	Status       int    `json:"status" db:"status"`
+	ID           int64  `db:"id"`
+	ConnectionID string `db:"connection_id"`
+	WorkspaceID  string `db:"workspace_id"`
+	Method       string `db:"method"`
+	Path         string `db:"path"`
+	Status       int    `db:"status"`
 	// Action says what the request did ("created user jane@x (invited)").
-	Action string `json:"action" db:"action"`
+	Action string `db:"action"`
 	// Detail is the error detail of a refused request.
-	Detail     string        `json:"detail" db:"detail"`
-	UserAgent  string        `json:"user_agent" db:"user_agent"`
-	DurationUS int64         `json:"-" db:"duration_us"`
-	Duration   time.Duration `json:"duration_ns" db:"-"`
-	CreatedAt  time.Time     `json:"created_at" db:"created_at"`
+	Detail     string        `db:"detail"`
+	UserAgent  string        `db:"user_agent"`
+	DurationUS int64         `db:"duration_us"`
+	Duration   time.Duration `db:"-"`
+	CreatedAt  time.Time     `db:"created_at"`
 }
 
 // RecordSCIMRequests appends entries to request logs in one statement;

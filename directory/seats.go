@@ -9,14 +9,14 @@ import (
 // Seats is a workspace's seat limit and usage. Active and invited members
 // both hold a seat.
 type Seats struct {
-	Limit       *int       `json:"limit"`
-	Used        int        `json:"used"`
-	Active      int        `json:"active"`
-	Invited     int        `json:"invited"`
-	Suspended   int        `json:"suspended"`
-	TrialEndsAt *time.Time `json:"trial_ends_at"`
+	Limit       *int
+	Used        int
+	Active      int
+	Invited     int
+	Suspended   int
+	TrialEndsAt *time.Time
 	// Enforced is false while a trial runs.
-	Enforced bool `json:"enforced"`
+	Enforced bool
 }
 
 // claimSeat is called inside every grant (invite, accept, auto-join, join

@@ -13,15 +13,15 @@ import (
 // effective role is the highest-ranked of their own role and the roles of
 // their teams.
 type Team struct {
-	ID          string    `json:"id" db:"id"`
-	WorkspaceID string    `json:"workspace_id" db:"workspace_id"`
-	Name        string    `json:"name" db:"name"`
-	Role        *string   `json:"role" db:"role"`
-	ExternalID  *string   `json:"external_id,omitempty" db:"external_id"`
-	MemberCount int       `json:"member_count" db:"member_count"`
-	Version     int       `json:"version" db:"version"`
-	CreatedAt   time.Time `json:"created_at" db:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at" db:"updated_at"`
+	ID          string    `db:"id"`
+	WorkspaceID string    `db:"workspace_id"`
+	Name        string    `db:"name"`
+	Role        *string   `db:"role"`
+	ExternalID  *string   `db:"external_id"`
+	MemberCount int       `db:"member_count"`
+	Version     int       `db:"version"`
+	CreatedAt   time.Time `db:"created_at"`
+	UpdatedAt   time.Time `db:"updated_at"`
 }
 
 // TeamRequest creates a team. Role, when set, is the role membership grants.

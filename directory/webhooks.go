@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rosterhq/roster/event"
 )
 
 // WebhookSecretPurpose is the seal purpose of webhook secrets: front doors
@@ -26,14 +28,14 @@ const PingEvent = "webhook.ping"
 // Webhook is an endpoint that receives a workspace's events, signed with a
 // secret the directory keeps sealed (never returned).
 type Webhook struct {
-	ID          string    `json:"id"`
-	WorkspaceID string    `json:"workspace_id"`
-	URL         string    `json:"url"`
-	Description string    `json:"description"`
-	EventTypes  []string  `json:"event_types"`
-	Active      bool      `json:"active"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string
+	WorkspaceID string
+	URL         string
+	Description string
+	EventTypes  []string
+	Active      bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 type webhookRow struct {
@@ -185,7 +187,7 @@ func (d *Directory) CreateWebhook(ctx context.Context, actor Actor, workspace st
 			return fmt.Errorf("create webhook: %w", err)
 		}
 		out = row.public()
-		return t.emit(ws.ID, "webhook.created", "webhook", row.ID, out)
+		return t.emit(ws.ID, "webhook.created", "webhook", row.ID, webhookPayload(out))
 	})
 	return out, err
 }
@@ -341,7 +343,7 @@ func (t *tx) enqueueWebhooks(evs []Event, hooks map[string][]webhookRef) error {
 		}
 		for _, h := range hs {
 			if matchEventType(decodeStrings(h.EventTypes), ev.Type) {
-				items = append(items, outboxItem{workspaceID: ev.WorkspaceID, kind: OutboxWebhook, targetID: h.ID, payload: ev})
+				items = append(items, outboxItem{workspaceID: ev.WorkspaceID, kind: OutboxWebhook, targetID: h.ID, payload: envelope(ev)})
 			}
 		}
 	}
@@ -360,7 +362,7 @@ func (d *Directory) PingWebhook(ctx context.Context, actor Actor, workspace, id 
 		if ev, err = t.appendEvent(row.WorkspaceID, PingEvent, "webhook", row.ID, map[string]string{"url": row.URL}); err != nil {
 			return err
 		}
-		return t.enqueue(row.WorkspaceID, OutboxWebhook, row.ID, ev)
+		return t.enqueue(row.WorkspaceID, OutboxWebhook, row.ID, envelope(ev))
 	})
 	return ev, err
 }
@@ -387,17 +389,17 @@ func (d *Directory) WebhookTarget(ctx context.Context, id string) (WebhookTarget
 
 // WebhookAttempt is one delivery attempt in a webhook's delivery log.
 type WebhookAttempt struct {
-	ID         int64     `json:"id" db:"id"`
-	WebhookID  string    `json:"webhook_id" db:"webhook_id"`
-	OutboxID   int64     `json:"delivery_id" db:"outbox_id"`
-	EventID    int64     `json:"event_id" db:"event_id"`
-	EventType  string    `json:"event_type" db:"event_type"`
-	Attempt    int       `json:"attempt" db:"attempt"`
-	Delivered  bool      `json:"delivered" db:"delivered"`
-	StatusCode int       `json:"status_code" db:"status_code"`
-	Error      string    `json:"error" db:"error"`
-	DurationMS int64     `json:"duration_ms" db:"duration_ms"`
-	CreatedAt  time.Time `json:"created_at" db:"created_at"`
+	ID         int64     `db:"id"`
+	WebhookID  string    `db:"webhook_id"`
+	OutboxID   int64     `db:"outbox_id"`
+	EventID    int64     `db:"event_id"`
+	EventType  string    `db:"event_type"`
+	Attempt    int       `db:"attempt"`
+	Delivered  bool      `db:"delivered"`
+	StatusCode int       `db:"status_code"`
+	Error      string    `db:"error"`
+	DurationMS int64     `db:"duration_ms"`
+	CreatedAt  time.Time `db:"created_at"`
 }
 
 // RecordWebhookAttempt appends one attempt to the delivery log; the
@@ -423,14 +425,14 @@ func (d *Directory) RecordWebhookAttempt(ctx context.Context, a WebhookAttempt) 
 // WebhookDelivery is one event queued for a webhook, with every attempt
 // made so far.
 type WebhookDelivery struct {
-	ID        int64            `json:"id"`
-	EventID   int64            `json:"event_id"`
-	EventType string           `json:"event_type"`
-	Status    string           `json:"status"` // pending, sent or failed
-	Attempts  []WebhookAttempt `json:"attempts"`
-	LastError string           `json:"last_error"`
-	CreatedAt time.Time        `json:"created_at"`
-	SentAt    *time.Time       `json:"sent_at"`
+	ID        int64
+	EventID   int64
+	EventType string
+	Status    string // pending, sent or failed
+	Attempts  []WebhookAttempt
+	LastError string
+	CreatedAt time.Time
+	SentAt    *time.Time
 }
 
 // ListWebhookDeliveries is a webhook's delivery log, newest first: up to
@@ -473,7 +475,7 @@ func (d *Directory) ListWebhookDeliveries(ctx context.Context, actor Actor, work
 		ids := make([]int64, len(rows))
 		byID := map[int64]int{}
 		for i, r := range rows {
-			var ev Event
+			var ev event.Envelope
 			json.Unmarshal([]byte(r.Payload), &ev)
 			out = append(out, WebhookDelivery{ID: r.ID, EventID: ev.ID, EventType: ev.Type, Status: r.Status, LastError: r.LastError,
 				CreatedAt: r.CreatedAt, SentAt: r.SentAt, Attempts: []WebhookAttempt{}})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
+	"github.com/rosterhq/roster/event"
 )
 
 func TestWebhookRegistrationAndOutbox(t *testing.T) {
@@ -49,7 +50,7 @@ func TestWebhookRegistrationAndOutbox(t *testing.T) {
 		// to the paused one.
 		got := map[string][]string{}
 		for _, m := range queued {
-			var ev directory.Event
+			var ev event.Envelope
 			if err := json.Unmarshal([]byte(m.Payload), &ev); err != nil {
 				t.Fatal(err)
 			}
@@ -159,7 +160,7 @@ func TestWebhookDeliveryLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := msgs[1]
-		var ev directory.Event
+		var ev event.Envelope
 		json.Unmarshal(m.Payload, &ev)
 		for i, code := range []int{500, 503} {
 			if err := d.RecordWebhookAttempt(ctx, directory.WebhookAttempt{WebhookID: hook.ID, OutboxID: m.ID, EventID: ev.ID, EventType: ev.Type, StatusCode: code, Error: "server error"}); err != nil {

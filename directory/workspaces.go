@@ -15,16 +15,16 @@ import (
 
 // Workspace is a customer of the product: its people, settings and limits.
 type Workspace struct {
-	ID            string        `json:"id"`
-	Slug          string        `json:"slug"`
-	Name          string        `json:"name"`
-	SeatLimit     *int          `json:"seat_limit"`
-	TrialEndsAt   *time.Time    `json:"trial_ends_at"`
-	InviteRoles   []string      `json:"invite_roles"`
-	InvitationTTL time.Duration `json:"invitation_ttl"`
-	TermsVersion  string        `json:"terms_version"`
-	CreatedAt     time.Time     `json:"created_at"`
-	UpdatedAt     time.Time     `json:"updated_at"`
+	ID            string
+	Slug          string
+	Name          string
+	SeatLimit     *int
+	TrialEndsAt   *time.Time
+	InviteRoles   []string
+	InvitationTTL time.Duration
+	TermsVersion  string
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 type workspaceRow struct {
@@ -141,7 +141,7 @@ func (d *Directory) CreateWorkspace(ctx context.Context, actor Actor, req Create
 			return fmt.Errorf("create workspace: %w", err)
 		}
 		ws = row.public()
-		if err := t.emit(row.ID, "workspace.created", "workspace", row.ID, ws); err != nil {
+		if err := t.emit(row.ID, "workspace.created", "workspace", row.ID, workspacePayload(ws)); err != nil {
 			return err
 		}
 		p := principal{actor: actor, role: builtinRoles[RoleOwner]}
@@ -281,7 +281,7 @@ func (d *Directory) UpdateWorkspaceSettings(ctx context.Context, actor Actor, wo
 			return fmt.Errorf("update workspace: %w", err)
 		}
 		out = ws.public()
-		return t.emit(ws.ID, "workspace.updated", "workspace", ws.ID, out)
+		return t.emit(ws.ID, "workspace.updated", "workspace", ws.ID, workspacePayload(out))
 	})
 	return out, err
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/directory"
 )
 
@@ -67,10 +68,7 @@ Use it as "Authorization: Bearer KEY", or with the client commands through
 			if err != nil {
 				return fmt.Errorf("create API key: %w", err)
 			}
-			result := struct {
-				APIKey directory.APIKey `json:"api_key"`
-				Token  string           `json:"token"`
-			}{key, token}
+			result := admin.APIKeyCreated{APIKey: admin.APIKeyOf(key), Token: token}
 			return printOutput(cmd, output, result, func(w io.Writer) error {
 				if err := keyValues(w, "Workspace", key.WorkspaceSlug, "Role", key.Role, "Name", key.Name, "ID", key.ID, "Expires", key.ExpiresAt); err != nil {
 					return err
@@ -101,7 +99,7 @@ func apikeyListCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("list API keys: %w", err)
 			}
-			return printOutput(cmd, output, keys, func(w io.Writer) error { return apiKeyTable(w, keys) })
+			return printOutput(cmd, output, wireList(keys, admin.APIKeyOf), func(w io.Writer) error { return apiKeyTable(w, keys) })
 		})
 	}
 	return cmd

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/admin"
 )
 
 func init() {
@@ -14,7 +14,7 @@ func init() {
 		domainsListCmd(), domainsAddCmd(), domainsVerifyCmd(), domainsPolicyCmd(), domainsRemoveCmd()))
 }
 
-func printDomain(cmd *cobra.Command, o *outputFlag, d directory.Domain) error {
+func printDomain(cmd *cobra.Command, o *outputFlag, d admin.Domain) error {
 	return printOutput(cmd, o, d, func(w io.Writer) error {
 		if err := keyValues(w, "ID", d.ID, "Domain", d.Domain, "Verified", d.Verified, "Policy", d.Policy, "Default role", d.DefaultRole); err != nil {
 			return err
@@ -30,9 +30,7 @@ func printDomain(cmd *cobra.Command, o *outputFlag, d directory.Domain) error {
 func domainsListCmd() *cobra.Command {
 	return clientCmd("list", "List domains", cobra.NoArgs, false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, _ []string) error {
-			var res struct {
-				Domains []directory.Domain `json:"domains"`
-			}
+			var res admin.DomainList
 			if err := c.call(cmd.Context(), "GET", c.wsPath("/domains"), nil, nil, &res); err != nil {
 				return err
 			}
@@ -49,7 +47,7 @@ func domainsListCmd() *cobra.Command {
 func domainsAddCmd() *cobra.Command {
 	return clientCmd("add DOMAIN", "Claim an email domain; prints the DNS TXT record that proves it is yours", cobra.ExactArgs(1), false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, args []string) error {
-			var d directory.Domain
+			var d admin.Domain
 			if err := c.call(cmd.Context(), "POST", c.wsPath("/domains"), nil, map[string]string{"domain": args[0]}, &d); err != nil {
 				return err
 			}
@@ -60,7 +58,7 @@ func domainsAddCmd() *cobra.Command {
 func domainsVerifyCmd() *cobra.Command {
 	return clientCmd("verify DOMAIN_ID", "Check the domain's TXT record and verify it", cobra.ExactArgs(1), false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, args []string) error {
-			var d directory.Domain
+			var d admin.Domain
 			if err := c.call(cmd.Context(), "POST", c.wsPath("/domains/%s/verify", args[0]), nil, nil, &d); err != nil {
 				return err
 			}
@@ -75,7 +73,7 @@ func domainsPolicyCmd() *cobra.Command {
 			if policy == "" && role == "" {
 				return usageErrorf("give --policy, --default-role or both")
 			}
-			var d directory.Domain
+			var d admin.Domain
 			if err := c.call(cmd.Context(), "PATCH", c.wsPath("/domains/%s", args[0]), nil, map[string]string{"policy": policy, "default_role": role}, &d); err != nil {
 				return err
 			}

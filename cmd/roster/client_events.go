@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/directory"
 )
 
@@ -50,7 +51,7 @@ func eventsTailCmd() *cobra.Command {
 			defer stop()
 			w := cmd.OutOrStdout()
 			for {
-				var page directory.EventPage
+				var page admin.EventPage
 				err := c.call(ctx, "GET", path, url.Values{"after": {cursor}, "limit": {"500"}}, nil, &page)
 				if ctx.Err() != nil {
 					break

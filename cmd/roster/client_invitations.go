@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/directory"
 )
 
@@ -28,9 +29,7 @@ func invitationsListCmd() *cobra.Command {
 			if status != "" {
 				q.Set("status", status)
 			}
-			var res struct {
-				Invitations []directory.Invitation `json:"invitations"`
-			}
+			var res admin.InvitationList
 			if err := c.call(cmd.Context(), "GET", c.wsPath("/invitations"), q, nil, &res); err != nil {
 				return err
 			}
@@ -82,9 +81,7 @@ func invitationsCreateCmd() *cobra.Command {
 			if len(teams) > 0 {
 				body["teams"] = teams
 			}
-			var res struct {
-				Outcomes []directory.InviteOutcome `json:"outcomes"`
-			}
+			var res admin.InviteResult
 			if err := c.call(cmd.Context(), "POST", c.wsPath("/invitations"), nil, body, &res); err != nil {
 				return err
 			}
@@ -122,9 +119,7 @@ func importFile(cmd *cobra.Command, c *client, o *outputFlag, path, role string,
 	if len(teams) > 0 {
 		q.Set("teams", strings.Join(teams, ","))
 	}
-	var res struct {
-		Outcomes []directory.ImportOutcome `json:"outcomes"`
-	}
+	var res admin.ImportResult
 	if err := c.call(cmd.Context(), "POST", c.wsPath("/invitations/import"), q, upload{contentType: ct, data: data}, &res); err != nil {
 		return err
 	}
@@ -137,7 +132,7 @@ func importFile(cmd *cobra.Command, c *client, o *outputFlag, path, role string,
 
 type outcomeRow struct {
 	row     int
-	outcome directory.InviteOutcome
+	outcome admin.InviteOutcome
 }
 
 // printOutcomes prints one line per address (and its row in the file),
@@ -145,7 +140,7 @@ type outcomeRow struct {
 func printOutcomes(cmd *cobra.Command, o *outputFlag, v any, rows []outcomeRow) error {
 	failed := 0
 	for _, r := range rows {
-		switch r.outcome.Status {
+		switch directory.OutcomeStatus(r.outcome.Status) {
 		case directory.OutcomeInvited, directory.OutcomeResent, directory.OutcomeAlreadyMember:
 		default:
 			failed++
@@ -162,7 +157,7 @@ func printOutcomes(cmd *cobra.Command, o *outputFlag, v any, rows []outcomeRow) 
 			if r.outcome.Error != "" {
 				detail = r.outcome.Error
 			}
-			cells := []any{r.outcome.Email, string(r.outcome.Status), r.outcome.Kind, detail}
+			cells := []any{r.outcome.Email, r.outcome.Status, r.outcome.Kind, detail}
 			if r.row > 0 {
 				cells = append([]any{r.row}, cells...)
 			}
@@ -182,12 +177,12 @@ func printOutcomes(cmd *cobra.Command, o *outputFlag, v any, rows []outcomeRow) 
 func invitationsResendCmd() *cobra.Command {
 	return clientCmd("resend INVITATION_ID", "Send an invitation again with a new link (the old one stops working)", cobra.ExactArgs(1), false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, args []string) error {
-			var out directory.InviteOutcome
+			var out admin.InviteOutcome
 			if err := c.call(cmd.Context(), "POST", c.wsPath("/invitations/%s/resend", args[0]), nil, nil, &out); err != nil {
 				return err
 			}
 			return printOutput(cmd, o, out, func(w io.Writer) error {
-				return keyValues(w, "Email", out.Email, "Status", string(out.Status), "Link", out.Link)
+				return keyValues(w, "Email", out.Email, "Status", out.Status, "Link", out.Link)
 			})
 		})
 }

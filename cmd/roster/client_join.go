@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/admin"
 )
 
 func init() {
@@ -19,7 +19,7 @@ func init() {
 		joinRequestDecideCmd("dismiss", "Delete a request without telling anyone; the person may ask again")))
 }
 
-func printJoinLink(cmd *cobra.Command, o *outputFlag, l directory.JoinLink, extra ...any) error {
+func printJoinLink(cmd *cobra.Command, o *outputFlag, l admin.JoinLink, extra ...any) error {
 	return printOutput(cmd, o, l, func(w io.Writer) error {
 		pairs := []any{"ID", l.ID, "Description", l.Description, "Role", l.Role, "Teams", l.Teams, "Mode", l.Mode, "Notify", l.Notify, "Active", l.Active}
 		return keyValues(w, append(pairs, extra...)...)
@@ -29,9 +29,7 @@ func printJoinLink(cmd *cobra.Command, o *outputFlag, l directory.JoinLink, extr
 func joinLinksListCmd() *cobra.Command {
 	return clientCmd("list", "List join links", cobra.NoArgs, false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, _ []string) error {
-			var res struct {
-				JoinLinks []directory.JoinLink `json:"join_links"`
-			}
+			var res admin.JoinLinkList
 			if err := c.call(cmd.Context(), "GET", c.wsPath("/join-links"), nil, nil, &res); err != nil {
 				return err
 			}
@@ -92,10 +90,7 @@ func joinLinksCreateCmd() *cobra.Command {
 			if f.description == "" || f.role == "" {
 				return usageErrorf("--description and --role are required")
 			}
-			var res struct {
-				JoinLink directory.JoinLink `json:"join_link"`
-				URL      string             `json:"url"`
-			}
+			var res admin.JoinLinkCreated
 			if err := c.call(cmd.Context(), "POST", c.wsPath("/join-links"), nil, f.body(cmd), &res); err != nil {
 				return err
 			}
@@ -119,7 +114,7 @@ func joinLinksUpdateCmd() *cobra.Command {
 			if len(body) == 0 {
 				return usageErrorf("give at least one setting to change")
 			}
-			var l directory.JoinLink
+			var l admin.JoinLink
 			if err := c.call(cmd.Context(), "PATCH", c.wsPath("/join-links/%s", args[0]), nil, body, &l); err != nil {
 				return err
 			}
@@ -142,9 +137,7 @@ func joinLinksRevokeCmd() *cobra.Command {
 func joinLinksMembersCmd() *cobra.Command {
 	return clientCmd("members LINK_ID", "List the members who came in through a join link", cobra.ExactArgs(1), false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, args []string) error {
-			var res struct {
-				Members []directory.Member `json:"members"`
-			}
+			var res admin.MemberList
 			if err := c.call(cmd.Context(), "GET", c.wsPath("/join-links/%s/members", args[0]), nil, nil, &res); err != nil {
 				return err
 			}
@@ -160,9 +153,7 @@ func joinRequestsListCmd() *cobra.Command {
 			if status != "" {
 				q.Set("status", status)
 			}
-			var res struct {
-				JoinRequests []directory.JoinRequest `json:"join_requests"`
-			}
+			var res admin.JoinRequestList
 			if err := c.call(cmd.Context(), "GET", c.wsPath("/join-requests"), q, nil, &res); err != nil {
 				return err
 			}
@@ -189,7 +180,7 @@ func joinRequestDecideCmd(verb, short string) *cobra.Command {
 	return clientCmd(verb+" REQUEST_ID", short, cobra.ExactArgs(1), false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, args []string) error {
 			if verb == "accept" {
-				var m directory.Member
+				var m admin.Member
 				if err := c.call(cmd.Context(), "POST", c.wsPath("/join-requests/%s/accept", args[0]), nil, nil, &m); err != nil {
 					return err
 				}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/directory"
 )
 
@@ -54,9 +55,9 @@ func listMembersRemote(cmd *cobra.Command, ws string, f directory.MemberFilter, 
 			q.Set(k, v)
 		}
 	}
-	all := []directory.Member{}
+	all := []admin.Member{}
 	for {
-		var page directory.MemberPage
+		var page admin.MemberPage
 		if err := c.call(cmd.Context(), "GET", c.wsPath("/members"), q, nil, &page); err != nil {
 			return err
 		}
@@ -69,7 +70,7 @@ func listMembersRemote(cmd *cobra.Command, ws string, f directory.MemberFilter, 
 	return printOutput(cmd, o, all, func(w io.Writer) error { return memberTable(w, all) })
 }
 
-func memberTable(w io.Writer, members []directory.Member) error {
+func memberTable(w io.Writer, members []admin.Member) error {
 	t := newTable(w, "id", "email", "name", "role", "status", "kind", "source", "since")
 	for _, m := range members {
 		role := m.EffectiveRole
@@ -81,7 +82,7 @@ func memberTable(w io.Writer, members []directory.Member) error {
 	return t.flush()
 }
 
-func printMember(cmd *cobra.Command, o *outputFlag, m directory.Member) error {
+func printMember(cmd *cobra.Command, o *outputFlag, m admin.Member) error {
 	return printOutput(cmd, o, m, func(w io.Writer) error {
 		return keyValues(w, "ID", m.ID, "Email", m.Email, "Name", m.Name, "Role", m.Role, "Effective role", m.EffectiveRole,
 			"Status", m.Status, "Kind", m.Kind, "Source", m.Source, "Main admin", m.MainAdmin, "Locale", m.Locale, "Since", m.CreatedAt)
@@ -91,7 +92,7 @@ func printMember(cmd *cobra.Command, o *outputFlag, m directory.Member) error {
 func memberShowCmd() *cobra.Command {
 	return clientCmd("show MEMBER_ID", "Show a member (on a server)", cobra.ExactArgs(1), false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, args []string) error {
-			var m directory.Member
+			var m admin.Member
 			if err := c.call(cmd.Context(), "GET", c.wsPath("/members/%s", args[0]), nil, nil, &m); err != nil {
 				return err
 			}
@@ -102,7 +103,7 @@ func memberShowCmd() *cobra.Command {
 func memberRoleCmd() *cobra.Command {
 	return clientCmd("role MEMBER_ID ROLE", "Change a member's role (on a server)", cobra.ExactArgs(2), false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, args []string) error {
-			var m directory.Member
+			var m admin.Member
 			if err := c.call(cmd.Context(), "PUT", c.wsPath("/members/%s/role", args[0]), nil, map[string]string{"role": args[1]}, &m); err != nil {
 				return err
 			}
@@ -113,7 +114,7 @@ func memberRoleCmd() *cobra.Command {
 func memberStatusCmd(verb, short string) *cobra.Command {
 	return clientCmd(verb+" MEMBER_ID", short+" (on a server)", cobra.ExactArgs(1), false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, args []string) error {
-			var m directory.Member
+			var m admin.Member
 			if err := c.call(cmd.Context(), "POST", c.wsPath("/members/%s/"+verb, args[0]), nil, nil, &m); err != nil {
 				return err
 			}
@@ -144,7 +145,7 @@ func memberProfileCmd() *cobra.Command {
 			if len(body) == 0 {
 				return usageErrorf("give --name, --phone or --locale")
 			}
-			var m directory.Member
+			var m admin.Member
 			if err := c.call(cmd.Context(), "PATCH", c.wsPath("/members/%s", args[0]), nil, body, &m); err != nil {
 				return err
 			}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/admin"
 )
 
 func init() {
@@ -15,16 +15,10 @@ func init() {
 	rootCmd.AddCommand(group("seats", "Show or set the seat limit (on a server)", seatsShowCmd(), seatsSetCmd()))
 }
 
-type roleList struct {
-	Roles       []directory.Role       `json:"roles"`
-	Permissions []directory.Permission `json:"permissions"`
-	InviteRoles []string               `json:"invite_roles"`
-}
-
 func rolesListCmd() *cobra.Command {
 	return clientCmd("list", "List built-in and custom roles with their permissions", cobra.NoArgs, false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, _ []string) error {
-			var res roleList
+			var res admin.RoleList
 			if err := c.call(cmd.Context(), "GET", c.wsPath("/roles"), nil, nil, &res); err != nil {
 				return err
 			}
@@ -60,7 +54,7 @@ func rolesSaveCmd() *cobra.Command {
 			if perms == nil {
 				perms = []string{}
 			}
-			var r directory.Role
+			var r admin.Role
 			if err := c.call(cmd.Context(), "PUT", c.wsPath("/roles/%s", args[0]), nil, map[string]any{"name": name, "permissions": perms, "rank": rank}, &r); err != nil {
 				return err
 			}
@@ -106,7 +100,7 @@ func rolesInvitersCmd() *cobra.Command {
 		})
 }
 
-func printSeats(cmd *cobra.Command, o *outputFlag, s directory.Seats) error {
+func printSeats(cmd *cobra.Command, o *outputFlag, s admin.Seats) error {
 	return printOutput(cmd, o, s, func(w io.Writer) error {
 		return keyValues(w, "Limit", seatText(s.Limit), "Used", s.Used, "Active", s.Active, "Invited", s.Invited,
 			"Suspended", s.Suspended, "Trial ends", s.TrialEndsAt, "Enforced", s.Enforced)
@@ -116,7 +110,7 @@ func printSeats(cmd *cobra.Command, o *outputFlag, s directory.Seats) error {
 func seatsShowCmd() *cobra.Command {
 	return clientCmd("show", "Show the seat limit and how many seats are used", cobra.NoArgs, false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, _ []string) error {
-			var s directory.Seats
+			var s admin.Seats
 			if err := c.call(cmd.Context(), "GET", c.wsPath("/seats"), nil, nil, &s); err != nil {
 				return err
 			}
@@ -135,7 +129,7 @@ func seatsSetCmd() *cobra.Command {
 				}
 				limit = n
 			}
-			var s directory.Seats
+			var s admin.Seats
 			if err := c.call(cmd.Context(), "PUT", c.wsPath("/seats"), nil, map[string]any{"limit": limit}, &s); err != nil {
 				return err
 			}

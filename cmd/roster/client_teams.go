@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/admin"
 )
 
 func init() {
@@ -15,7 +15,7 @@ func init() {
 		teamsListCmd(), teamsCreateCmd(), teamsUpdateCmd(), teamsDeleteCmd(), teamsMembersCmd(), teamsAddCmd(), teamsRemoveCmd()))
 }
 
-func printTeam(cmd *cobra.Command, o *outputFlag, t directory.Team) error {
+func printTeam(cmd *cobra.Command, o *outputFlag, t admin.Team) error {
 	return printOutput(cmd, o, t, func(w io.Writer) error {
 		return keyValues(w, "ID", t.ID, "Name", t.Name, "Role", t.Role, "Members", t.MemberCount)
 	})
@@ -24,9 +24,7 @@ func printTeam(cmd *cobra.Command, o *outputFlag, t directory.Team) error {
 func teamsListCmd() *cobra.Command {
 	return clientCmd("list", "List teams", cobra.NoArgs, false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, _ []string) error {
-			var res struct {
-				Teams []directory.Team `json:"teams"`
-			}
+			var res admin.TeamList
 			if err := c.call(cmd.Context(), "GET", c.wsPath("/teams"), nil, nil, &res); err != nil {
 				return err
 			}
@@ -48,7 +46,7 @@ func teamsCreateCmd() *cobra.Command {
 			if role != "" {
 				body["role"] = role
 			}
-			var t directory.Team
+			var t admin.Team
 			if err := c.call(cmd.Context(), "POST", c.wsPath("/teams"), nil, body, &t); err != nil {
 				return err
 			}
@@ -78,7 +76,7 @@ func teamsUpdateCmd() *cobra.Command {
 			if len(body) == 0 {
 				return usageErrorf("give --name, --role or --no-role")
 			}
-			var t directory.Team
+			var t admin.Team
 			if err := c.call(cmd.Context(), "PATCH", c.wsPath("/teams/%s", args[0]), nil, body, &t); err != nil {
 				return err
 			}
@@ -103,9 +101,7 @@ func teamsDeleteCmd() *cobra.Command {
 func teamsMembersCmd() *cobra.Command {
 	return clientCmd("members TEAM_ID", "List a team's members", cobra.ExactArgs(1), false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, args []string) error {
-			var res struct {
-				Members []directory.Member `json:"members"`
-			}
+			var res admin.MemberList
 			if err := c.call(cmd.Context(), "GET", c.wsPath("/teams/%s/members", args[0]), nil, nil, &res); err != nil {
 				return err
 			}

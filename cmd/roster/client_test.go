@@ -20,6 +20,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
 	"github.com/rosterhq/roster/seal"
@@ -170,7 +171,7 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 
 			// Bootstrap on the database: a workspace, its owner, a key.
 			res := mustRun(t, 0, "", "workspace", "create", "--name", "Acme", "--slug", "acme", "--owner", "owner@acme.example", "--base-url", server, "-o", "json")
-			var created struct{ Owner directory.InviteOutcome }
+			var created struct{ Owner admin.InviteOutcome }
 			json.Unmarshal([]byte(res.stdout), &created)
 			d, err := directory.Open(context.Background(), dbURL, directory.Options{BaseURL: server})
 			if err != nil {
@@ -232,7 +233,7 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 
 			// Members: list remotely, suspend (jane is mailed), errors.
 			res = mustRun(t, 0, "", "members", "list", "--status", "active", "-o", "json")
-			var members []directory.Member
+			var members []admin.Member
 			if err := json.Unmarshal([]byte(res.stdout), &members); err != nil || len(members) != 2 {
 				t.Errorf("members list: %v\n%s", err, res.stdout)
 			}
@@ -263,7 +264,7 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 			// Seats: at the limit an invitation is refused and the owner
 			// is told by mail.
 			res = mustRun(t, 0, "", "seats", "show", "-o", "json")
-			var seats directory.Seats
+			var seats admin.Seats
 			json.Unmarshal([]byte(res.stdout), &seats)
 			mustRun(t, 0, "", "seats", "set", strconv.Itoa(seats.Used))
 			res = mustRun(t, 1, "", "invitations", "create", "--role", "member", "late@acme.example")
@@ -285,7 +286,7 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 				t.Errorf("roles list:\n%s", res.stdout)
 			}
 			res = mustRun(t, 0, "", "teams", "create", "Sales", "--role", "member", "-o", "json")
-			var team directory.Team
+			var team admin.Team
 			json.Unmarshal([]byte(res.stdout), &team)
 			mustRun(t, 0, "", "teams", "add", team.ID, jane)
 			res = mustRun(t, 0, "", "teams", "members", team.ID)
@@ -295,7 +296,7 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 			mustRun(t, 0, "", "teams", "update", team.ID, "--no-role")
 			mustRun(t, 0, "", "teams", "remove", team.ID, jane)
 			res = mustRun(t, 0, "", "domains", "add", "acme.example", "-o", "json")
-			var dom directory.Domain
+			var dom admin.Domain
 			if err := json.Unmarshal([]byte(res.stdout), &dom); err != nil {
 				t.Fatalf("domains add -o json: %v\n%s", err, res.stdout)
 			}
@@ -308,7 +309,7 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 				t.Errorf("domains list does not show domain %s with its TXT record %q:\n%s", dom.ID, dom.TXTValue, res.stdout)
 			}
 			res = mustRun(t, 0, "", "invitations", "list", "--status", "pending", "-o", "json")
-			var invs []directory.Invitation
+			var invs []admin.Invitation
 			json.Unmarshal([]byte(res.stdout), &invs)
 			if len(invs) != 3 {
 				t.Fatalf("pending invitations: %s", res.stdout)
@@ -334,15 +335,15 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 			// Join links and requests: the people the link names are told
 			// of a request; the requester hears the decision.
 			res = mustRun(t, 0, "", "members", "list", "--role", "owner", "-o", "json")
-			var owners []directory.Member
+			var owners []admin.Member
 			if err := json.Unmarshal([]byte(res.stdout), &owners); err != nil || len(owners) != 1 {
 				t.Fatalf("owners: %s", res.stdout)
 			}
 			res = mustRun(t, 0, "", "join-links", "create", "--description", "Contractors", "--role", "collaborator", "--mode", "approval",
 				"--notify", "people", "--notify-member", owners[0].ID, "-o", "json")
 			var created2 struct {
-				JoinLink directory.JoinLink `json:"join_link"`
-				URL      string             `json:"url"`
+				JoinLink admin.JoinLink `json:"join_link"`
+				URL      string         `json:"url"`
 			}
 			json.Unmarshal([]byte(res.stdout), &created2)
 			if !strings.HasPrefix(created2.URL, server+"/join/") {
@@ -356,7 +357,7 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 			}
 			in.waitFor(t, "owner@acme.example", "asked to join Acme")
 			res = mustRun(t, 0, "", "join-requests", "list", "-o", "json")
-			var reqs []directory.JoinRequest
+			var reqs []admin.JoinRequest
 			json.Unmarshal([]byte(res.stdout), &reqs)
 			if len(reqs) != 2 {
 				t.Fatalf("join requests: %s", res.stdout)
@@ -393,7 +394,7 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 			// alongside), so the last events may take a moment.
 			res = tailUntil(t, "team.created", "--from-start", "--no-follow", "-o", "json")
 			lines := strings.Split(strings.TrimSpace(res.stdout), "\n")
-			var last directory.FeedEvent
+			var last admin.FeedEvent
 			types := map[string]bool{}
 			for _, l := range lines {
 				if err := json.Unmarshal([]byte(l), &last); err != nil {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/admin"
 )
 
 func init() {
@@ -18,9 +18,7 @@ func init() {
 func webhooksListCmd() *cobra.Command {
 	return clientCmd("list", "List webhooks", cobra.NoArgs, false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, _ []string) error {
-			var res struct {
-				Webhooks []directory.Webhook `json:"webhooks"`
-			}
+			var res admin.WebhookList
 			if err := c.call(cmd.Context(), "GET", c.wsPath("/webhooks"), nil, nil, &res); err != nil {
 				return err
 			}
@@ -43,10 +41,7 @@ func webhooksCreateCmd() *cobra.Command {
 			if len(types) > 0 {
 				body["event_types"] = types
 			}
-			var res struct {
-				Webhook directory.Webhook `json:"webhook"`
-				Secret  string            `json:"secret"`
-			}
+			var res admin.WebhookWithSecret
 			if err := c.call(cmd.Context(), "POST", c.wsPath("/webhooks"), nil, body, &res); err != nil {
 				return err
 			}
@@ -76,9 +71,7 @@ func webhooksDeleteCmd() *cobra.Command {
 func webhooksPingCmd() *cobra.Command {
 	return clientCmd("ping WEBHOOK_ID", "Send a webhook.ping event to one webhook", cobra.ExactArgs(1), false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, args []string) error {
-			var res struct {
-				Event directory.Event `json:"event"`
-			}
+			var res admin.EventRef
 			if err := c.call(cmd.Context(), "POST", c.wsPath("/webhooks/%s/ping", args[0]), nil, nil, &res); err != nil {
 				return err
 			}
@@ -94,9 +87,7 @@ func webhooksDeliveriesCmd() *cobra.Command {
 			if status != "" {
 				q.Set("status", status)
 			}
-			var res struct {
-				Deliveries []directory.WebhookDelivery `json:"deliveries"`
-			}
+			var res admin.WebhookDeliveryList
 			if err := c.call(cmd.Context(), "GET", c.wsPath("/webhooks/%s/deliveries", args[0]), q, nil, &res); err != nil {
 				return err
 			}
@@ -119,9 +110,7 @@ func webhooksDeliveriesCmd() *cobra.Command {
 func webhooksRedeliverCmd() *cobra.Command {
 	return clientCmd("redeliver WEBHOOK_ID", "Queue again every delivery that failed for good", cobra.ExactArgs(1), false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, args []string) error {
-			var res struct {
-				Requeued int `json:"requeued"`
-			}
+			var res admin.Requeued
 			if err := c.call(cmd.Context(), "POST", c.wsPath("/webhooks/%s/redeliver", args[0]), nil, nil, &res); err != nil {
 				return err
 			}

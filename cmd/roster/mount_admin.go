@@ -9,7 +9,6 @@ import (
 
 	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/delivery"
-	"github.com/rosterhq/roster/directory"
 )
 
 // Environment of the admin API and webhook delivery.
@@ -25,11 +24,6 @@ const (
 	// addresses (on in --dev).
 	envWebhookAllowPrivate = "ROSTER_WEBHOOK_ALLOW_PRIVATE"
 )
-
-func init() {
-	mounts = append(mounts, mountAdmin)
-	outboxHandlers[directory.OutboxWebhook] = webhookHandler
-}
 
 // mountAdmin serves the admin JSON API under /api/v1.
 func mountAdmin(mux *http.ServeMux, deps serverDeps) error {

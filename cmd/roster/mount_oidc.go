@@ -21,10 +21,6 @@ const (
 	envSessionHours      = "ROSTER_SESSION_HOURS"
 )
 
-func init() {
-	mounts = append(mounts, mountOIDC)
-}
-
 // mountOIDC serves the employees' sign-in pages and the OIDC callback.
 func mountOIDC(mux *http.ServeMux, deps serverDeps) error {
 	if deps.Box == nil || deps.BaseURL == "" {

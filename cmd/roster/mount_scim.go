@@ -6,10 +6,6 @@ import (
 	"github.com/rosterhq/roster/scim"
 )
 
-func init() {
-	mounts = append(mounts, mountSCIM)
-}
-
 // mountSCIM serves the SCIM 2.0 endpoint of every workspace at /scim/v2;
 // the bearer token selects the workspace.
 func mountSCIM(mux *http.ServeMux, deps serverDeps) error {

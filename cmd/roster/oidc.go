@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/directory"
 )
 
@@ -98,7 +99,7 @@ routed to the connection for --domains once the workspace has verified them
 
 // printOIDCConnection shows a connection, never its secret.
 func printOIDCConnection(cmd *cobra.Command, out *outputFlag, c directory.OIDCConnection) error {
-	return printOutput(cmd, out, c, func(w io.Writer) error {
+	return printOutput(cmd, out, admin.OIDCConnectionOf(c), func(w io.Writer) error {
 		return keyValues(w, "id", c.ID, "workspace", c.Workspace, "kind", c.Kind, "name", c.Name, "issuer", c.Issuer,
 			"client id", c.ClientID, "tenant", c.TenantID, "hosted domain", c.HostedDomain, "domains", strings.Join(c.Domains, ","))
 	})
@@ -224,7 +225,7 @@ func oidcConnectionListCmd() *cobra.Command {
 		if err != nil {
 			return commandError(err)
 		}
-		return printOutput(cmd, out, list, func(w io.Writer) error {
+		return printOutput(cmd, out, wireList(list, admin.OIDCConnectionOf), func(w io.Writer) error {
 			t := newTable(w, "id", "workspace", "kind", "issuer", "client id", "domains")
 			for _, c := range list {
 				t.row(c.ID, c.Workspace, c.Kind, c.Issuer, c.ClientID, c.Domains)

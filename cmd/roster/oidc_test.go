@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
 )
@@ -48,7 +49,7 @@ func TestOIDCConnectionCommands(t *testing.T) {
 	if err != nil {
 		t.Fatalf("create: %v\n%s", err, out)
 	}
-	var c directory.OIDCConnection
+	var c admin.OIDCConnection
 	if err := json.Unmarshal([]byte(out), &c); err != nil {
 		t.Fatalf("create output: %v\n%s", err, out)
 	}
@@ -182,7 +183,7 @@ func TestOIDCConnectionUpdateDeleteCommands(t *testing.T) {
 	if err != nil {
 		t.Fatalf("update: %v\n%s", err, out)
 	}
-	var got directory.OIDCConnection
+	var got admin.OIDCConnection
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		t.Fatalf("update output: %v\n%s", err, out)
 	}

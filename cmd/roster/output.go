@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/rosterhq/roster/directory"
 )
 
 // Output formats of the -o flag every command accepts: aligned tables for
@@ -55,8 +58,34 @@ func printOutput(cmd *cobra.Command, o *outputFlag, v any, text func(w io.Writer
 	return text(w)
 }
 
+// wireList converts a list of directory values to the admin API's wire
+// type for -o json, so a command on the database prints what the same
+// command on a server prints; nil stays nil.
+func wireList[T, W any](xs []T, f func(T) W) []W {
+	if xs == nil {
+		return nil
+	}
+	out := make([]W, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}
+
+// directoryPackage is directory's import path; -o json never prints its
+// types, which carry no json tags, but the admin API's (wireList).
+var directoryPackage = reflect.TypeFor[directory.Directory]().PkgPath()
+
 // writeJSON writes v as indented JSON and a newline.
 func writeJSON(w io.Writer, v any) error {
+	t := reflect.TypeOf(v)
+	for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice) {
+		t = t.Elem()
+	}
+	if t != nil && t.PkgPath() == directoryPackage {
+		// directory's types have no json tags: print admin's wire types.
+		return fmt.Errorf("write JSON: %s is not a wire type", t)
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(v); err != nil {

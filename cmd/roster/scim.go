@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/directory"
 )
 
@@ -68,11 +69,11 @@ func parseLifetime(s string) (time.Duration, error) {
 // scimTokenResult is what creating a token prints: where to point the IdP
 // and the secret, shown once.
 type scimTokenResult struct {
-	Workspace  string                    `json:"workspace"`
-	BaseURL    string                    `json:"base_url"`
-	Token      string                    `json:"token"`
-	TokenInfo  directory.SCIMToken       `json:"token_info"`
-	Connection *directory.SCIMConnection `json:"connection,omitempty"`
+	Workspace  string                `json:"workspace"`
+	BaseURL    string                `json:"base_url"`
+	Token      string                `json:"token"`
+	TokenInfo  admin.SCIMToken       `json:"token_info"`
+	Connection *admin.SCIMConnection `json:"connection,omitempty"`
 }
 
 func printToken(cmd *cobra.Command, output *outputFlag, res scimTokenResult) error {
@@ -185,14 +186,15 @@ the workspace's admins are notified.`}
 			if err != nil {
 				return fmt.Errorf("create SCIM token: %w", err)
 			}
-			return printToken(cmd, output, scimTokenResult{Workspace: c.WorkspaceSlug, BaseURL: scimBaseURL(cmd), Token: secret, TokenInfo: tok, Connection: &c})
+			conn := admin.SCIMConnectionOf(c, scimBaseURL(cmd))
+			return printToken(cmd, output, scimTokenResult{Workspace: c.WorkspaceSlug, BaseURL: scimBaseURL(cmd), Token: secret, TokenInfo: admin.SCIMTokenOf(tok), Connection: &conn})
 		})
 	}
 	return cmd
 }
 
 func printConnection(cmd *cobra.Command, output *outputFlag, c directory.SCIMConnection) error {
-	return printOutput(cmd, output, c, func(w io.Writer) error {
+	return printOutput(cmd, output, admin.SCIMConnectionOf(c, scimBaseURL(cmd)), func(w io.Writer) error {
 		var roles []string
 		for name, role := range c.TeamRoles {
 			roles = append(roles, name+"="+role)
@@ -251,7 +253,7 @@ one.`,
 			if err != nil {
 				return fmt.Errorf("create SCIM token: %w", err)
 			}
-			return printToken(cmd, output, scimTokenResult{Workspace: tok.WorkspaceSlug, BaseURL: scimBaseURL(cmd), Token: secret, TokenInfo: tok})
+			return printToken(cmd, output, scimTokenResult{Workspace: tok.WorkspaceSlug, BaseURL: scimBaseURL(cmd), Token: secret, TokenInfo: admin.SCIMTokenOf(tok)})
 		})
 	}
 	return cmd
@@ -271,7 +273,7 @@ func scimTokenRevokeCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("revoke SCIM token: %w", err)
 			}
-			return printOutput(cmd, output, tok, func(w io.Writer) error {
+			return printOutput(cmd, output, admin.SCIMTokenOf(tok), func(w io.Writer) error {
 				return keyValues(w, "Token ID", tok.ID, "Workspace", tok.WorkspaceSlug, "Revoked", tok.RevokedAt)
 			})
 		})
@@ -291,7 +293,7 @@ func scimTokenListCmd() *cobra.Command {
 				return err
 			}
 			now := time.Now()
-			return printOutput(cmd, output, list, func(w io.Writer) error {
+			return printOutput(cmd, output, wireList(list, admin.SCIMTokenOf), func(w io.Writer) error {
 				t := newTable(w, "id", "workspace", "status", "hint", "created", "expires", "last used", "description")
 				for _, k := range list {
 					t.row(k.ID, k.WorkspaceSlug, k.Status(now), "…"+k.Hint, k.CreatedAt, k.ExpiresAt, k.LastUsedAt, k.Description)
@@ -322,7 +324,7 @@ func scimLogCmd() *cobra.Command {
 			if err != nil {
 				return fmt.Errorf("SCIM request log: %w", err)
 			}
-			return printOutput(cmd, output, list, func(w io.Writer) error {
+			return printOutput(cmd, output, wireList(list, admin.SCIMRequestOf), func(w io.Writer) error {
 				t := newTable(w, "id", "time", "method", "path", "status", "ms", "what it did")
 				for _, e := range list {
 					what := e.Action

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
 )
@@ -54,7 +55,7 @@ func TestSCIMCommands(t *testing.T) {
 				t.Errorf("bad --expires: exit %d, want 2", res.code)
 			}
 			res = runRoster(t, "", "scim", "token", "list", "-o", "json")
-			var tokens []directory.SCIMToken
+			var tokens []admin.SCIMToken
 			if err := json.Unmarshal([]byte(res.stdout), &tokens); err != nil || len(tokens) != 2 {
 				t.Fatalf("token list: %v\n%s", err, res.stdout)
 			}
@@ -82,7 +83,7 @@ func TestSCIMCommands(t *testing.T) {
 				t.Errorf("scim log: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 			}
 			res = runRoster(t, "", "scim", "log", "--workspace", "acme", "-o", "json")
-			var log []directory.SCIMRequest
+			var log []admin.SCIMRequest
 			if err := json.Unmarshal([]byte(res.stdout), &log); err != nil || len(log) != 1 {
 				t.Errorf("scim log -o json: %v\n%s", err, res.stdout)
 			}
@@ -142,7 +143,7 @@ func TestSCIMRequestLogFlushedOnShutdown(t *testing.T) {
 		t.Fatalf("serve exited %d: %s", res.code, res.stderr)
 	}
 	res = runRoster(t, "", "scim", "log", "--workspace", "acme", "-o", "json")
-	var log []directory.SCIMRequest
+	var log []admin.SCIMRequest
 	if err := json.Unmarshal([]byte(res.stdout), &log); err != nil || len(log) != 1 || !strings.HasPrefix(log[0].Path, "/Users") {
 		t.Errorf("request log after shutdown = %+v (%v)\n%s", log, err, res.stdout)
 	}

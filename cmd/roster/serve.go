@@ -45,19 +45,25 @@ func (d serverDeps) OnStop(f func()) {
 	}
 }
 
-// mounts are the front doors. Each front door appends one function from
-// the init() of its own file (mount_scim.go, mount_oidc.go,
-// mount_admin.go), so that serve.go never changes when one is added. A
-// mount registers its routes on mux with method and path patterns; two
-// front doors claiming the same pattern is a start-up error. Every
-// response must be written within writeTimeout; a handler that streams
-// extends its own deadline with http.NewResponseController(w).
-var mounts []func(mux *http.ServeMux, deps serverDeps) error
+// mounts are the front doors, in the order they are mounted: the admin
+// API (mount_admin.go), the sign-in pages (mount_oidc.go) and SCIM
+// (mount_scim.go). Adding a front door means adding it here. A mount
+// registers its routes on mux with method and path patterns; two front
+// doors claiming the same pattern is a start-up error. Every response
+// must be written within writeTimeout; a handler that streams extends its
+// own deadline with http.NewResponseController(w). Tests append to it for
+// their duration.
+var mounts = []func(mux *http.ServeMux, deps serverDeps) error{
+	mountAdmin,
+	mountOIDC,
+	mountSCIM,
+}
 
 // outboxHandlers deliver outbox messages of kinds other than email (which
-// serve wires itself from --smtp-url). A feature registers its kind from
-// its init(), e.g. outboxHandlers[directory.OutboxWebhook] = ….
-var outboxHandlers = map[string]func(deps serverDeps) (delivery.Handler, error){}
+// serve wires itself from --smtp-url), by kind.
+var outboxHandlers = map[string]func(deps serverDeps) (delivery.Handler, error){
+	directory.OutboxWebhook: webhookHandler,
+}
 
 // Server timeouts: long enough for a SCIM bulk list or a slow IdP, short
 // enough that idle or trickling clients cannot hold connections for ever.

@@ -97,8 +97,8 @@ func (s *server) waitLog(t *testing.T, want string) {
 	}
 }
 
-// mount adds a front door for the duration of the test, as mount_*.go
-// files do from init().
+// mount adds a front door to serve.go's list for the duration of the
+// test.
 func mount(t *testing.T, m func(mux *http.ServeMux, deps serverDeps) error) {
 	saved := mounts
 	mounts = append(append([]func(*http.ServeMux, serverDeps) error(nil), mounts...), m)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/directory"
 )
 
@@ -85,9 +86,9 @@ configured); follow it to accept.`,
 				return fmt.Errorf("create workspace: %w", err)
 			}
 			result := struct {
-				Workspace directory.Workspace     `json:"workspace"`
-				Owner     directory.InviteOutcome `json:"owner"`
-			}{ws, owner}
+				Workspace admin.Workspace     `json:"workspace"`
+				Owner     admin.InviteOutcome `json:"owner"`
+			}{admin.WorkspaceOf(ws), admin.InviteOutcomeOf(owner)}
 			return printOutput(cmd, output, result, func(w io.Writer) error {
 				return keyValues(w, "Workspace", ws.Slug, "Name", ws.Name, "Seat limit", seatText(ws.SeatLimit),
 					"Owner", owner.Email, "Invitation", owner.Link)
@@ -120,7 +121,7 @@ func workspaceListCmd() *cobra.Command {
 			if list == nil {
 				list = []directory.Workspace{}
 			}
-			return printOutput(cmd, output, list, func(w io.Writer) error {
+			return printOutput(cmd, output, wireList(list, admin.WorkspaceOf), func(w io.Writer) error {
 				t := newTable(w, "slug", "name", "seat limit", "created")
 				for _, ws := range list {
 					t.row(ws.Slug, ws.Name, seatText(ws.SeatLimit), ws.CreatedAt)
@@ -191,7 +192,7 @@ the invitation link for new links. Exits 1 when any address was not invited.`,
 					failed++
 				}
 			}
-			if perr := printOutput(cmd, output, outcomes, func(w io.Writer) error {
+			if perr := printOutput(cmd, output, wireList(outcomes, admin.InviteOutcomeOf), func(w io.Writer) error {
 				t := newTable(w, "email", "status", "kind", "link or reason")
 				for _, o := range outcomes {
 					detail := o.Link
@@ -255,7 +256,7 @@ func membersListCmd() *cobra.Command {
 				}
 				fl.Cursor = page.NextCursor
 			}
-			return printOutput(cmd, output, all, func(w io.Writer) error {
+			return printOutput(cmd, output, wireList(all, admin.MemberOf), func(w io.Writer) error {
 				t := newTable(w, "email", "name", "role", "status", "kind", "source", "since")
 				for _, m := range all {
 					role := m.EffectiveRole

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
 )
@@ -48,8 +49,8 @@ func TestBootstrapCommands(t *testing.T) {
 			}
 			res = runRoster(t, "", "workspace", "create", "--name", "Beta", "--slug", "beta", "--owner", "bo@beta.example", "-o", "json")
 			var created struct {
-				Workspace directory.Workspace     `json:"workspace"`
-				Owner     directory.InviteOutcome `json:"owner"`
+				Workspace admin.Workspace     `json:"workspace"`
+				Owner     admin.InviteOutcome `json:"owner"`
 			}
 			if err := json.Unmarshal([]byte(res.stdout), &created); err != nil || res.code != 0 {
 				t.Fatalf("workspace create -o json: exit %d, %v\n%s", res.code, err, res.stdout)
@@ -79,12 +80,12 @@ func TestBootstrapCommands(t *testing.T) {
 
 			// Addresses from standard input, as JSON.
 			res = runRoster(t, "Dee <dee@acme.example>; eve@acme.example\nbob@acme.example", "invite", "--workspace", "acme-corp", "--role", "collaborator", "-", "-o", "json")
-			var outcomes []directory.InviteOutcome
+			var outcomes []admin.InviteOutcome
 			if err := json.Unmarshal([]byte(res.stdout), &outcomes); err != nil || res.code != 0 {
 				t.Fatalf("invite from stdin: exit %d, %v\n%s%s", res.code, err, res.stdout, res.stderr)
 			}
-			if len(outcomes) != 3 || outcomes[0].Email != "dee@acme.example" || outcomes[0].Status != directory.OutcomeInvited ||
-				outcomes[2].Status != directory.OutcomeResent {
+			if len(outcomes) != 3 || outcomes[0].Email != "dee@acme.example" || outcomes[0].Status != string(directory.OutcomeInvited) ||
+				outcomes[2].Status != string(directory.OutcomeResent) {
 				t.Errorf("outcomes = %+v", outcomes)
 			}
 
@@ -117,7 +118,7 @@ func TestBootstrapCommands(t *testing.T) {
 				t.Errorf("members list: exit %d\n%s", res.code, res.stdout)
 			}
 			res = runRoster(t, "", "members", "list", "--workspace", "acme-corp", "--status", "active", "-o", "json")
-			var members []directory.Member
+			var members []admin.Member
 			if err := json.Unmarshal([]byte(res.stdout), &members); err != nil || res.code != 0 {
 				t.Fatalf("members list -o json: exit %d, %v\n%s", res.code, err, res.stdout)
 			}

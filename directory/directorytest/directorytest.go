@@ -142,11 +142,18 @@ func Open(t testing.TB, backend directory.Dialect, opts directory.Options) *dire
 	opts.SCIMAuthCache = true
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	d, err := directory.Open(ctx, DatabaseURL(t, backend), opts)
+	dbURL := DatabaseURL(t, backend)
+	d, err := directory.Open(ctx, dbURL, opts)
 	if err != nil {
 		t.Fatalf("open %s directory: %v", backend, err)
 	}
 	t.Cleanup(func() { d.Close() })
+	opened.Store(d, &testDB{url: dbURL})
+	t.Cleanup(func() {
+		if v, ok := opened.LoadAndDelete(d); ok {
+			v.(*testDB).close()
+		}
+	})
 	return d
 }
 
@@ -159,7 +166,8 @@ func WaitFeed(t testing.TB, d *directory.Directory, workspaceID string) {
 	t.Helper()
 	ctx := context.Background()
 	var want int
-	if err := d.DB().GetContext(ctx, &want, d.DB().Rebind(`SELECT COUNT(*) FROM events WHERE workspace_id = ?`), workspaceID); err != nil {
+	db := DB(t, d)
+	if err := db.GetContext(ctx, &want, db.Rebind(`SELECT COUNT(*) FROM events WHERE workspace_id = ?`), workspaceID); err != nil {
 		t.Fatalf("count the events of workspace %s: %v", workspaceID, err)
 	}
 	deadline := time.Now().Add(30 * time.Second)
@@ -184,6 +192,52 @@ func WaitFeed(t testing.TB, d *directory.Directory, workspaceID string) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// opened holds the database of every Directory Open returned, until its
+// test ends.
+var opened sync.Map // *directory.Directory → *testDB
+
+// testDB is the database of a test's Directory and, once DB asked for it,
+// a pool of its own on it.
+type testDB struct {
+	url  string
+	once sync.Once
+	db   *sqlx.DB
+	err  error
+}
+
+func (x *testDB) close() {
+	if x.db != nil {
+		x.db.Close()
+	}
+}
+
+// DB is a connection pool on the database of d, for tests that arrange or
+// check rows that no Directory operation reaches; d must come from Open.
+// The Directory never hands out its own pool, so production code has no
+// way to the database but its operations: this pool is a second one,
+// opened on the throw-away database Open made, and closed when the test
+// ends.
+func DB(t testing.TB, d *directory.Directory) *sqlx.DB {
+	t.Helper()
+	v, ok := opened.Load(d)
+	if !ok {
+		t.Fatal("directorytest.DB: the directory was not opened by directorytest.Open, or its test has ended")
+	}
+	x := v.(*testDB)
+	x.once.Do(func() {
+		dialect, dsn, err := directory.ParseDatabaseURL(x.url)
+		if err != nil {
+			x.err = err
+			return
+		}
+		x.db, x.err = sqlx.Open(string(dialect), dsn)
+	})
+	if x.err != nil {
+		t.Fatalf("directorytest.DB: %v", x.err)
+	}
+	return x.db
 }
 
 // Clock is a settable clock for Options.Now, safe for concurrent use.
