@@ -121,11 +121,14 @@ func validateSCIMUserInput(in *SCIMUserInput) error {
 }
 
 // scimUser loads a visible SCIM user of ws, locked for update when lock.
+// The lock is FOR NO KEY UPDATE: it queues writers of the user without
+// blocking a group change that references it, so a user change that then
+// bumps its groups' versions (touchTeamsOf) cannot deadlock with one.
 func (t *tx) scimUser(workspaceID, id string, lock bool) (*scimUserRow, error) {
 	var r scimUserRow
 	q := `SELECT ` + scimUserColumns + ` FROM memberships m WHERE ` + scimVisible + ` AND m.id = ?`
 	if lock {
-		q += t.forUpdate()
+		q += t.forNoKeyUpdate()
 	}
 	if err := t.get(&r, q, workspaceID, id); err != nil {
 		return nil, notFound(err, "user "+id)
@@ -255,6 +258,13 @@ func (t *tx) scimProvision(ws *workspaceRow, conn SCIMConnection, in SCIMUserInp
 	}
 	fresh := false
 	var r *scimUserRow
+	if m != nil && m.Status == StatusRemoved {
+		// A revived tombstone reappears in the groups it was left in
+		// (a revoked invitation keeps them).
+		if err := t.touchTeamsOf(m.ID); err != nil {
+			return nil, "", err
+		}
+	}
 	switch {
 	case m != nil && m.Status != StatusRemoved:
 		action += "linked existing " + m.Status + " member"

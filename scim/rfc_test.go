@@ -3,6 +3,7 @@ package scim_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
@@ -89,4 +90,46 @@ func TestDeletedUserIDIsNeverGivenToAnotherAccount(t *testing.T) {
 			t.Errorf("GET the deleted id: %d", r.status)
 		}
 	})
+}
+
+func TestGroupVersionFollowsMemberChangesThroughUsers(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		s := newServer(t, d)
+		tok := s.workspace("acme", "generic", nil)
+		u1 := s.create(tok, "/Users", user("one@x.example"))
+		u2 := s.create(tok, "/Users", user("two@x.example"))
+		g := s.create(tok, "/Groups", map[string]any{"displayName": "G", "members": []any{map[string]any{"value": u1}, map[string]any{"value": u2}}})
+		before := s.do(tok, "GET", "/Groups/"+g, nil)
+		for _, step := range []struct {
+			what         string
+			method, path string
+			body         any
+		}{
+			{"a member's userName changes (their display)", "PATCH", "/Users/" + u2, patch(map[string]any{"op": "replace", "path": "userName", "value": "deux@x.example"})},
+			{"a member is deleted", "DELETE", "/Users/" + u1, nil},
+		} {
+			time.Sleep(5 * time.Millisecond)
+			if r := s.do(tok, step.method, step.path, step.body); r.status >= 300 {
+				t.Fatalf("%s: %d %s", step.what, r.status, r.raw)
+			}
+			tag := before.header.Get("ETag")
+			after := s.do(tok, "GET", "/Groups/"+g, nil, "If-None-Match", tag)
+			if after.status != http.StatusOK {
+				t.Errorf("after %s, GET with the old ETag %s answered %d (stale members)", step.what, tag, after.status)
+				continue
+			}
+			if after.header.Get("ETag") == tag || lookupMeta(after, "lastModified") == lookupMeta(before, "lastModified") {
+				t.Errorf("after %s: ETag %s and lastModified %v unchanged", step.what, tag, lookupMeta(after, "lastModified"))
+			}
+			before = after
+		}
+		if members, _ := before.body["members"].([]any); len(members) != 1 {
+			t.Errorf("members after the delete: %v", before.body["members"])
+		}
+	})
+}
+
+func lookupMeta(r response, key string) any {
+	m, _ := r.body["meta"].(map[string]any)
+	return m[key]
 }
