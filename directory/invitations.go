@@ -630,6 +630,9 @@ func (d *Directory) RevokeInvitation(ctx context.Context, actor Actor, workspace
 		if _, err := t.exec(`UPDATE memberships SET status = 'removed', removed_at = ?, updated_at = ?, version = version + 1 WHERE id = ? AND status = 'invited'`, t.now, t.now, r.MembershipID); err != nil {
 			return fmt.Errorf("remove invited membership: %w", err)
 		}
+		if err := t.touchTeamsOf(r.MembershipID); err != nil {
+			return err
+		}
 		return t.emit(ws.ID, "invitation.revoked", "invitation", r.ID, map[string]string{"email": r.Email, "membership_id": r.MembershipID})
 	})
 }

@@ -403,6 +403,9 @@ func (t *tx) removeMembership(ws *workspaceRow, m *Member) error {
 	if _, err := t.exec(`UPDATE memberships SET status = 'removed', main_admin = FALSE, removed_at = ?, updated_at = ?, version = version + 1 WHERE id = ?`, t.now, t.now, m.ID); err != nil {
 		return fmt.Errorf("remove member: %w", err)
 	}
+	if err := t.touchTeamsOf(m.ID); err != nil {
+		return err
+	}
 	if _, err := t.exec(`DELETE FROM team_members WHERE membership_id = ?`, m.ID); err != nil {
 		return fmt.Errorf("leave teams: %w", err)
 	}

@@ -225,6 +225,7 @@ func (t *tx) scimPersonAt(workspaceID, email, emailDomain string) (scimPerson, e
 		MemberStatus    *string    `db:"m_status"`
 		MemberKind      *string    `db:"m_kind"`
 		MemberUserName  *string    `db:"m_user_name_norm"`
+		MemberExtID     *string    `db:"m_external_id"`
 	}
 	// The one-row derived table keeps a row when nobody has the address.
 	// PostgreSQL cannot lock the nullable side of an outer join, so there
@@ -232,7 +233,7 @@ func (t *tx) scimPersonAt(workspaceID, email, emailDomain string) (scimPerson, e
 	// no LATERAL and needs no lock (its writers are serialised).
 	members := `LEFT JOIN memberships m ON m.user_id = u.id AND m.workspace_id = ?`
 	if t.d.flavor.RowLocks() {
-		members = `LEFT JOIN LATERAL (SELECT id, status, kind, scim_user_name_norm FROM memberships
+		members = `LEFT JOIN LATERAL (SELECT id, status, kind, scim_user_name_norm, external_id FROM memberships
 			WHERE user_id = u.id AND workspace_id = ? FOR UPDATE) m ON TRUE`
 	}
 	// A peek: an optimistic run's inserts re-check through unique indexes
@@ -241,7 +242,7 @@ func (t *tx) scimPersonAt(workspaceID, email, emailDomain string) (scimPerson, e
 	// happened in the other order.
 	err = t.peek(&r, `SELECT EXISTS (SELECT 1 FROM domains WHERE workspace_id = ? AND domain = ? AND verified_at IS NOT NULL) AS verified,
 		u.id, u.email, u.email_norm, u.name, u.phone, u.locale, u.home_workspace_id, u.profile, u.created_at,
-		m.id AS m_id, m.status AS m_status, m.kind AS m_kind, m.scim_user_name_norm AS m_user_name_norm
+		m.id AS m_id, m.status AS m_status, m.kind AS m_kind, m.scim_user_name_norm AS m_user_name_norm, m.external_id AS m_external_id
 		FROM (SELECT 1 AS one) x LEFT JOIN users u ON u.email_norm = ? `+members, workspaceID, domain, email, workspaceID)
 	if err != nil {
 		return scimPerson{}, fmt.Errorf("find person, membership and verified domain: %w", err)
@@ -259,7 +260,7 @@ func (t *tx) scimPersonAt(workspaceID, email, emailDomain string) (scimPerson, e
 	p.user = &userRow{ID: *r.ID, Email: r.Email, EmailNorm: r.EmailNorm, Name: str(r.Name), Phone: str(r.Phone), Locale: str(r.Locale),
 		HomeWorkspaceID: r.HomeWorkspaceID, Profile: str(r.Profile), CreatedAt: *r.CreatedAt}
 	if r.MemberID != nil {
-		p.member = &scimMembership{ID: *r.MemberID, UserID: *r.ID, Status: str(r.MemberStatus), Kind: str(r.MemberKind), UserNameNorm: r.MemberUserName}
+		p.member = &scimMembership{ID: *r.MemberID, UserID: *r.ID, Status: str(r.MemberStatus), Kind: str(r.MemberKind), UserNameNorm: r.MemberUserName, ExternalID: r.MemberExtID}
 	}
 	return p, nil
 }

@@ -103,6 +103,10 @@ func (d *Directory) SCIMUpdateUser(ctx context.Context, conn SCIMConnection, id 
 			}
 			if in.UserName != cur.UserName {
 				did = append(did, fmt.Sprintf("userName %s → %s", cur.UserName, in.UserName))
+				// The userName is the member's display in its groups.
+				if err := t.touchTeamsOf(cur.ID); err != nil {
+					return err
+				}
 			}
 			r, err := t.scimWriteUser(ws.ID, cur.ID, in, false)
 			if err != nil {

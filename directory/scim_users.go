@@ -121,11 +121,14 @@ func validateSCIMUserInput(in *SCIMUserInput) error {
 }
 
 // scimUser loads a visible SCIM user of ws, locked for update when lock.
+// The lock is FOR NO KEY UPDATE: it queues writers of the user without
+// blocking a group change that references it, so a user change that then
+// bumps its groups' versions (touchTeamsOf) cannot deadlock with one.
 func (t *tx) scimUser(workspaceID, id string, lock bool) (*scimUserRow, error) {
 	var r scimUserRow
 	q := `SELECT ` + scimUserColumns + ` FROM memberships m WHERE ` + scimVisible + ` AND m.id = ?`
 	if lock {
-		q += t.forUpdate()
+		q += t.forNoKeyUpdate()
 	}
 	if err := t.get(&r, q, workspaceID, id); err != nil {
 		return nil, notFound(err, "user "+id)
@@ -140,6 +143,29 @@ type scimMembership struct {
 	Status       string  `db:"status"`
 	Kind         string  `db:"kind"`
 	UserNameNorm *string `db:"scim_user_name_norm"`
+	ExternalID   *string `db:"external_id"`
+}
+
+// scimSameAccount reports whether a SCIM tombstone is the IdP account in
+// comes back: the same externalId when both have one, else the same
+// userName (case-insensitively). Only then may the tombstone be revived
+// under its old id; a SCIM id is never given to another account (RFC 7643
+// 3.1, RFC 7644 3.6).
+func scimSameAccount(tomb *scimMembership, in SCIMUserInput) bool {
+	if tomb.ExternalID != nil && *tomb.ExternalID != "" && in.ExternalID != nil && *in.ExternalID != "" {
+		return *tomb.ExternalID == *in.ExternalID
+	}
+	return tomb.UserNameNorm != nil && *tomb.UserNameNorm == foldCase(in.UserName)
+}
+
+// scimDiscardTombstone deletes a SCIM tombstone that another IdP account
+// of the same person replaces: the person's membership gets a new id, and
+// the old one answers 404 for good. Its events stay in the feed.
+func (t *tx) scimDiscardTombstone(id string) error {
+	if _, err := t.exec(`DELETE FROM memberships WHERE id = ? AND status = 'removed'`, id); err != nil {
+		return fmt.Errorf("discard removed SCIM user: %w", err)
+	}
+	return nil
 }
 
 // SCIMCreateUser provisions a user the IdP created, by DESIGN.md's bridge
@@ -149,7 +175,9 @@ type scimMembership struct {
 // connection invites everyone); anyone else gets an invitation, emailed if
 // the connection says so. A membership that already exists (an invitation
 // sent by hand, say) is adopted; a tombstone left by a SCIM DELETE is
-// revived under its old id. The seat limit refuses with a *SeatLimitError
+// revived under its old id when it is the same IdP account
+// (scimSameAccount), and discarded when another account of the same
+// person replaces it, so a SCIM id never passes to another account. The seat limit refuses with a *SeatLimitError
 // (or creates the person suspended under the "suspend" seat policy) and
 // notifies the admins. It returns the user and what was done.
 func (d *Directory) SCIMCreateUser(ctx context.Context, conn SCIMConnection, in SCIMUserInput) (SCIMUser, string, error) {
@@ -208,6 +236,15 @@ func (t *tx) scimProvision(ws *workspaceRow, conn SCIMConnection, in SCIMUserInp
 			email = ""
 		} else {
 			m, person = found.member, &found
+			if m != nil && m.Status == StatusRemoved && m.UserNameNorm != nil && !scimSameAccount(m, in) {
+				// The person's SCIM tombstone belongs to another IdP
+				// account: this one starts afresh under a new id.
+				if err := t.scimDiscardTombstone(m.ID); err != nil {
+					return nil, "", err
+				}
+				action = "replaced the removed SCIM user of another IdP account; "
+				m, found.member = nil, nil
+			}
 		}
 	}
 	if email == "" {
@@ -221,6 +258,13 @@ func (t *tx) scimProvision(ws *workspaceRow, conn SCIMConnection, in SCIMUserInp
 	}
 	fresh := false
 	var r *scimUserRow
+	if m != nil && m.Status == StatusRemoved {
+		// A revived tombstone reappears in the groups it was left in
+		// (a revoked invitation keeps them).
+		if err := t.touchTeamsOf(m.ID); err != nil {
+			return nil, "", err
+		}
+	}
 	switch {
 	case m != nil && m.Status != StatusRemoved:
 		action += "linked existing " + m.Status + " member"
@@ -265,20 +309,25 @@ func (t *tx) scimProvision(ws *workspaceRow, conn SCIMConnection, in SCIMUserInp
 	return r, action, nil
 }
 
-// scimTombstone finds a removed SCIM membership with the input's userName,
-// else its externalId; nil when there is none.
+// scimTombstone finds the removed SCIM membership of the same IdP account
+// (scimSameAccount): by externalId, else by userName; nil when there is
+// none.
 func (t *tx) scimTombstone(workspaceID string, in SCIMUserInput) (*scimMembership, error) {
+	const cols = `SELECT m.id, m.user_id, m.status, m.kind, m.scim_user_name_norm, m.external_id FROM memberships m
+		WHERE m.workspace_id = ? AND m.status = 'removed' AND `
 	var ms []scimMembership
-	err := t.selectRows(&ms, `SELECT m.id, m.user_id, m.status, m.kind, m.scim_user_name_norm FROM memberships m
-		WHERE m.workspace_id = ? AND m.status = 'removed' AND m.scim_user_name_norm = ? ORDER BY m.removed_at DESC LIMIT 1`, workspaceID, foldCase(in.UserName))
-	if err == nil && len(ms) == 0 && in.ExternalID != nil && *in.ExternalID != "" {
-		err = t.selectRows(&ms, `SELECT m.id, m.user_id, m.status, m.kind, m.scim_user_name_norm FROM memberships m
-			WHERE m.workspace_id = ? AND m.status = 'removed' AND m.external_id = ? ORDER BY m.removed_at DESC LIMIT 1`, workspaceID, *in.ExternalID)
+	if in.ExternalID != nil && *in.ExternalID != "" {
+		if err := t.selectRows(&ms, cols+`m.scim_user_name_norm IS NOT NULL AND m.external_id = ? ORDER BY m.removed_at DESC LIMIT 1`, workspaceID, *in.ExternalID); err != nil {
+			return nil, fmt.Errorf("find removed SCIM user: %w", err)
+		}
+		if len(ms) > 0 {
+			return &ms[0], nil
+		}
 	}
-	if err != nil {
+	if err := t.selectRows(&ms, cols+`m.scim_user_name_norm = ? ORDER BY m.removed_at DESC LIMIT 1`, workspaceID, foldCase(in.UserName)); err != nil {
 		return nil, fmt.Errorf("find removed SCIM user: %w", err)
 	}
-	if len(ms) == 0 {
+	if len(ms) == 0 || !scimSameAccount(&ms[0], in) {
 		return nil, nil
 	}
 	return &ms[0], nil

@@ -367,6 +367,18 @@ func (t *tx) touchTeam(teamID string) error {
 	return nil
 }
 
+// touchTeamsOf bumps the version of every team a membership is in: a
+// change to the membership that shows in those groups (it leaves, it is
+// tombstoned or revived, its display changes) is a change of each group,
+// so its SCIM ETag and lastModified must move too (RFC 7644 3.14).
+func (t *tx) touchTeamsOf(membershipID string) error {
+	if _, err := t.exec(`UPDATE teams SET version = version + 1, updated_at = ? WHERE id IN (SELECT team_id FROM team_members WHERE membership_id = ?)`,
+		t.now, membershipID); err != nil {
+		return fmt.Errorf("update team versions: %w", err)
+	}
+	return nil
+}
+
 // recomputeTeamRoles recomputes the effective roles of the given members
 // of a team whose mapping changed (or that was deleted).
 func (t *tx) recomputeTeamRoles(ws *workspaceRow, teamID string, ids []string) error {

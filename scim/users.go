@@ -206,7 +206,9 @@ func (h *Handler) patchUser(w http.ResponseWriter, r *request, id string) error 
 		if err := applyPatch(doc, ops); err != nil {
 			return directory.SCIMUserInput{}, err
 		}
-		return userInput(doc, nil)
+		// Removing active (or replacing it with null) unassigns it, which
+		// must never provision anyone: the person stays as they are.
+		return userInput(doc, &cur.Active)
 	})
 	r.did = did
 	if err != nil {

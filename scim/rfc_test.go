@@ -1,0 +1,135 @@
+package scim_test
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/directory/directorytest"
+)
+
+// Regression tests for the defects of issue 11, one per item.
+
+func TestRemoveActiveLeavesSuspendedUserSuspended(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		s := newServer(t, d)
+		tok := s.workspace("acme", "generic", nil)
+		id := s.create(tok, "/Users", user("sus@x.example"))
+		if r := s.do(tok, "PATCH", "/Users/"+id, patch(map[string]any{"op": "replace", "path": "active", "value": false})); r.status != http.StatusOK || r.body["active"] != false {
+			t.Fatalf("suspend: %d %s", r.status, r.raw)
+		}
+		r := s.do(tok, "PATCH", "/Users/"+id, patch(map[string]any{"op": "remove", "path": "active"}))
+		if r.status != http.StatusOK || r.body["active"] != false {
+			t.Errorf("remove active: %d %s, want the user still inactive", r.status, r.raw)
+		}
+		if r := s.do(tok, "GET", "/Users/"+id, nil); r.body["active"] != false {
+			t.Errorf("after remove active, GET shows active=%v", r.body["active"])
+		}
+		// Path-less replace with active: null is the same unassignment.
+		r = s.do(tok, "PATCH", "/Users/"+id, `{"Operations":[{"op":"replace","value":{"active":null,"title":"T"}}]}`)
+		if r.status != http.StatusOK || r.body["active"] != false {
+			t.Errorf("replace active with null: %d %s, want the user still inactive", r.status, r.raw)
+		}
+	})
+}
+
+func TestDeletedUserIDIsNeverGivenToAnotherAccount(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		s := newServer(t, d)
+		tok := s.workspace("acme", "generic", nil)
+		withExt := func(userName, ext, email string) map[string]any {
+			u := user(userName)
+			u["externalId"] = ext
+			u["emails"] = []any{map[string]any{"value": email, "type": "work", "primary": true}}
+			return u
+		}
+		a := s.create(tok, "/Users", withExt("a", "ext-a", "x@elsewhere.example"))
+		if r := s.do(tok, "DELETE", "/Users/"+a, nil); r.status != http.StatusNoContent {
+			t.Fatalf("DELETE: %d %s", r.status, r.raw)
+		}
+		b := s.create(tok, "/Users", withExt("b", "ext-b", "x@elsewhere.example"))
+		if b == a {
+			t.Errorf("another account with the deleted user's email got its id %s", a)
+		}
+		if r := s.do(tok, "GET", "/Users/"+a, nil); r.status != http.StatusNotFound {
+			t.Errorf("GET the deleted id after another account took the email: %d %s", r.status, r.raw)
+		}
+		for _, m := range []string{"PATCH", "DELETE"} {
+			if r := s.do(tok, m, "/Users/"+a, patch(map[string]any{"op": "replace", "path": "title", "value": "x"})); r.status != http.StatusNotFound {
+				t.Errorf("%s the deleted id: %d", m, r.status)
+			}
+		}
+
+		// The same IdP account coming back revives its old id: by
+		// externalId, or by userName when it has none.
+		c := s.create(tok, "/Users", withExt("c", "ext-c", "c@elsewhere.example"))
+		s.do(tok, "DELETE", "/Users/"+c, nil)
+		if again := s.create(tok, "/Users", withExt("c-renamed", "ext-c", "c@elsewhere.example")); again != c {
+			t.Errorf("same externalId came back as %s, want the old id %s", again, c)
+		}
+		nm := user("nomail")
+		delete(nm, "emails")
+		n := s.create(tok, "/Users", nm)
+		s.do(tok, "DELETE", "/Users/"+n, nil)
+		if again := s.create(tok, "/Users", nm); again != n {
+			t.Errorf("same userName without externalId came back as %s, want the old id %s", again, n)
+		}
+		// Without an email, a userName match with another externalId is
+		// another account.
+		e1 := user("shared-name")
+		delete(e1, "emails")
+		e1["externalId"] = "ext-1"
+		first := s.create(tok, "/Users", e1)
+		s.do(tok, "DELETE", "/Users/"+first, nil)
+		e1["externalId"] = "ext-2"
+		if second := s.create(tok, "/Users", e1); second == first {
+			t.Errorf("userName match with another externalId revived the deleted id %s", first)
+		}
+		if r := s.do(tok, "GET", "/Users/"+first, nil); r.status != http.StatusNotFound {
+			t.Errorf("GET the deleted id: %d", r.status)
+		}
+	})
+}
+
+func TestGroupVersionFollowsMemberChangesThroughUsers(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		s := newServer(t, d)
+		tok := s.workspace("acme", "generic", nil)
+		u1 := s.create(tok, "/Users", user("one@x.example"))
+		u2 := s.create(tok, "/Users", user("two@x.example"))
+		g := s.create(tok, "/Groups", map[string]any{"displayName": "G", "members": []any{map[string]any{"value": u1}, map[string]any{"value": u2}}})
+		before := s.do(tok, "GET", "/Groups/"+g, nil)
+		for _, step := range []struct {
+			what         string
+			method, path string
+			body         any
+		}{
+			{"a member's userName changes (their display)", "PATCH", "/Users/" + u2, patch(map[string]any{"op": "replace", "path": "userName", "value": "deux@x.example"})},
+			{"a member is deleted", "DELETE", "/Users/" + u1, nil},
+		} {
+			time.Sleep(5 * time.Millisecond)
+			if r := s.do(tok, step.method, step.path, step.body); r.status >= 300 {
+				t.Fatalf("%s: %d %s", step.what, r.status, r.raw)
+			}
+			tag := before.header.Get("ETag")
+			after := s.do(tok, "GET", "/Groups/"+g, nil, "If-None-Match", tag)
+			if after.status != http.StatusOK {
+				t.Errorf("after %s, GET with the old ETag %s answered %d (stale members)", step.what, tag, after.status)
+				continue
+			}
+			if after.header.Get("ETag") == tag || lookupMeta(after, "lastModified") == lookupMeta(before, "lastModified") {
+				t.Errorf("after %s: ETag %s and lastModified %v unchanged", step.what, tag, lookupMeta(after, "lastModified"))
+			}
+			before = after
+		}
+		if members, _ := before.body["members"].([]any); len(members) != 1 {
+			t.Errorf("members after the delete: %v", before.body["members"])
+		}
+	})
+}
+
+func lookupMeta(r response, key string) any {
+	m, _ := r.body["meta"].(map[string]any)
+	return m[key]
+}
