@@ -133,3 +133,52 @@ func lookupMeta(r response, key string) any {
 	m, _ := r.body["meta"].(map[string]any)
 	return m[key]
 }
+
+func TestNoOpChangesKeepTheVersion(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		s := newServer(t, d)
+		tok := s.workspace("acme", "generic", nil)
+		body := user("same@x.example")
+		body["displayName"] = "Same Person"
+		id := s.create(tok, "/Users", body)
+		g := s.create(tok, "/Groups", map[string]any{"displayName": "G", "members": []any{map[string]any{"value": id}}})
+		cur := s.do(tok, "GET", "/Users/"+id, nil)
+		curG := s.do(tok, "GET", "/Groups/"+g, nil)
+		for _, tc := range []struct {
+			what         string
+			method, path string
+			body         any
+			group        bool
+		}{
+			{"PATCH add displayName with its value", "PATCH", "/Users/" + id, patch(map[string]any{"op": "add", "path": "displayName", "value": "Same Person"}), false},
+			{"PATCH replace displayName with its value, repeated", "PATCH", "/Users/" + id, patch(map[string]any{"op": "replace", "path": "displayName", "value": "Same Person"}), false},
+			{"path-less PATCH replace active true on an active user", "PATCH", "/Users/" + id, patch(map[string]any{"op": "replace", "value": map[string]any{"active": true}}), false},
+			{"PUT of the same representation", "PUT", "/Users/" + id, body, false},
+			{"group PATCH replace displayName with its value", "PATCH", "/Groups/" + g, patch(map[string]any{"op": "replace", "path": "displayName", "value": "G"}), true},
+			{"group PATCH add a member it has", "PATCH", "/Groups/" + g, patch(map[string]any{"op": "add", "path": "members", "value": []any{map[string]any{"value": id}}}), true},
+		} {
+			time.Sleep(5 * time.Millisecond)
+			r := s.do(tok, tc.method, tc.path, tc.body)
+			if r.status >= 300 {
+				t.Fatalf("%s: %d %s", tc.what, r.status, r.raw)
+			}
+			before, path := cur, "/Users/"+id
+			if tc.group {
+				before, path = curG, "/Groups/"+g
+			}
+			after := s.do(tok, "GET", path, nil)
+			if after.header.Get("ETag") != before.header.Get("ETag") || lookupMeta(after, "lastModified") != lookupMeta(before, "lastModified") {
+				t.Errorf("%s: version %s → %s, lastModified %v → %v; want no change", tc.what, before.header.Get("ETag"), after.header.Get("ETag"),
+					lookupMeta(before, "lastModified"), lookupMeta(after, "lastModified"))
+			}
+			if r.header.Get("ETag") != "" && r.header.Get("ETag") != before.header.Get("ETag") {
+				t.Errorf("%s: answered with ETag %s, want %s", tc.what, r.header.Get("ETag"), before.header.Get("ETag"))
+			}
+		}
+		// A real change still moves it.
+		s.do(tok, "PATCH", "/Users/"+id, patch(map[string]any{"op": "replace", "path": "displayName", "value": "Other"}))
+		if after := s.do(tok, "GET", "/Users/"+id, nil); after.header.Get("ETag") == cur.header.Get("ETag") {
+			t.Errorf("a real change kept the version %s", cur.header.Get("ETag"))
+		}
+	})
+}
