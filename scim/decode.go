@@ -161,7 +161,24 @@ func normValue(a *attr, v any, q quirks) (any, error) {
 	if len(out) == 0 {
 		return nil, nil
 	}
+	if primaries(out) > 1 {
+		// RFC 7643 2.4: the primary attribute value "true" MUST appear
+		// no more than once; picking one would guess which address is
+		// the person's.
+		return nil, errorf(http.StatusBadRequest, "invalidValue", "%s: only one value may be primary", a.name)
+	}
 	return out, nil
+}
+
+// primaries counts the values marked primary.
+func primaries(list []any) int {
+	n := 0
+	for _, x := range list {
+		if el, ok := x.(map[string]any); ok && el["primary"] == true {
+			n++
+		}
+	}
+	return n
 }
 
 // normSingle converts one value of attribute a (one element, for a

@@ -330,6 +330,19 @@ func applyFiltered(doc map[string]any, p patchOp) error {
 	list, _ := getResolved(doc, r).([]any)
 	var keep []any
 	matched := 0
+	// newPrimary is the element this operation made primary, if any: the
+	// others stop being primary (RFC 7643 2.4, RFC 7644 3.5.2).
+	var newPrimary map[string]any
+	defer func() {
+		if newPrimary == nil {
+			return
+		}
+		for _, x := range keep {
+			if el, _ := x.(map[string]any); el != nil && el["primary"] == true && !samePtr(el, newPrimary) {
+				el["primary"] = false
+			}
+		}
+	}()
 	for _, x := range list {
 		el, _ := x.(map[string]any)
 		if el == nil || !matches(r.top, p.filter, el) {
@@ -349,12 +362,15 @@ func applyFiltered(doc map[string]any, p patchOp) error {
 			el[p.filterSub.name] = p.value
 		case p.op == "replace":
 			nv, _ := p.value.(map[string]any)
-			x = nv
+			x, el = nv, nv
 		default: // add to a matching element: merge
 			nv, _ := p.value.(map[string]any)
 			for k, v := range nv {
 				el[k] = v
 			}
+		}
+		if el != nil && el["primary"] == true && p.op != "remove" {
+			newPrimary = el
 		}
 		keep = append(keep, x)
 	}
@@ -373,10 +389,18 @@ func applyFiltered(doc map[string]any, p patchOp) error {
 				el[k] = v
 			}
 		}
+		if el["primary"] == true {
+			newPrimary = el
+		}
 		keep = append(keep, el)
 	}
 	setResolved(doc, r, listOrNil(keep))
 	return nil
+}
+
+// samePtr reports whether two maps are the same map.
+func samePtr(a, b map[string]any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
 // elementFromFilter builds {type: "work"} from type eq "work" (and

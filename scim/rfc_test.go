@@ -182,3 +182,40 @@ func TestNoOpChangesKeepTheVersion(t *testing.T) {
 		}
 	})
 }
+
+func TestTwoPrimaryValuesAreRefused(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		s := newServer(t, d)
+		tok := s.workspace("acme", "auto", nil)
+		two := []any{map[string]any{"value": "a@x.example", "type": "work", "primary": true}, map[string]any{"value": "b@x.example", "type": "home", "primary": true}}
+		body := user("two@x.example")
+		body["emails"] = two
+		r := s.do(tok, "POST", "/Users", body)
+		if r.status != http.StatusBadRequest || r.body["scimType"] != "invalidValue" {
+			t.Errorf("POST with two primary emails: %d %s, want 400 invalidValue", r.status, r.raw)
+		}
+		id := s.create(tok, "/Users", user("one@x.example"))
+		if r := s.do(tok, "PUT", "/Users/"+id, map[string]any{"userName": "one@x.example", "emails": two}); r.status != http.StatusBadRequest || r.body["scimType"] != "invalidValue" {
+			t.Errorf("PUT with two primary emails: %d %s, want 400 invalidValue", r.status, r.raw)
+		}
+		phones := []any{map[string]any{"value": "+1 555 0100", "type": "work", "primary": true}, map[string]any{"value": "+1 555 0101", "type": "mobile", "primary": true}}
+		if r := s.do(tok, "PATCH", "/Users/"+id, patch(map[string]any{"op": "add", "path": "phoneNumbers", "value": phones})); r.status != http.StatusBadRequest || r.body["scimType"] != "invalidValue" {
+			t.Errorf("PATCH adding two primary phone numbers: %d %s, want 400 invalidValue", r.status, r.raw)
+		}
+		// Making another value primary through a value path leaves one.
+		s.do(tok, "PATCH", "/Users/"+id, patch(map[string]any{"op": "add", "path": "emails", "value": []any{map[string]any{"value": "home@x.example", "type": "home"}}}))
+		r = s.do(tok, "PATCH", "/Users/"+id, patch(map[string]any{"op": "replace", "path": `emails[type eq "home"].primary`, "value": true}))
+		primaries := 0
+		for _, e := range r.body["emails"].([]any) {
+			if e.(map[string]any)["primary"] == true {
+				primaries++
+				if e.(map[string]any)["value"] != "home@x.example" {
+					t.Errorf("primary is %v, want the home address", e)
+				}
+			}
+		}
+		if r.status != http.StatusOK || primaries != 1 {
+			t.Errorf("after making home primary: %d, %d primaries: %s", r.status, primaries, r.raw)
+		}
+	})
+}
