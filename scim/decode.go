@@ -161,6 +161,7 @@ func normValue(a *attr, v any, q quirks) (any, error) {
 	if len(out) == 0 {
 		return nil, nil
 	}
+	out = uniqueValues(a, out)
 	if primaries(out) > 1 {
 		// RFC 7643 2.4: the primary attribute value "true" MUST appear
 		// no more than once; picking one would guess which address is
@@ -168,6 +169,53 @@ func normValue(a *attr, v any, q quirks) (any, error) {
 		return nil, errorf(http.StatusBadRequest, "invalidValue", "%s: only one value may be primary", a.name)
 	}
 	return out, nil
+}
+
+// uniqueValues drops the values of a multi-valued attribute whose (type,
+// value) pair came earlier (RFC 7643 2.4 SHOULD NOT: emails, phone
+// numbers…); the value compares as the schema says (an email
+// case-insensitively). A dropped duplicate marked primary makes the value
+// kept primary.
+func uniqueValues(a *attr, list []any) []any {
+	valueAttr := a.subAttr("value")
+	if !a.complex() || valueAttr == nil || a.subAttr("type") == nil {
+		return list
+	}
+	key := func(el map[string]any) (string, bool) {
+		v, ok := stringValue(el["value"])
+		if !ok {
+			return "", false
+		}
+		v = strings.TrimSpace(v)
+		if !valueAttr.caseExact {
+			v = strings.ToLower(v)
+		}
+		typ, _ := el["type"].(string)
+		return strings.ToLower(strings.TrimSpace(typ)) + "\x00" + v, true
+	}
+	seen := map[string]map[string]any{}
+	out := list[:0:0]
+	for _, x := range list {
+		el, ok := x.(map[string]any)
+		if !ok {
+			out = append(out, x)
+			continue
+		}
+		k, ok := key(el)
+		if !ok {
+			out = append(out, x)
+			continue
+		}
+		if first, dup := seen[k]; dup {
+			if el["primary"] == true {
+				first["primary"] = true
+			}
+			continue
+		}
+		seen[k] = el
+		out = append(out, el)
+	}
+	return out
 }
 
 // primaries counts the values marked primary.

@@ -219,3 +219,31 @@ func TestTwoPrimaryValuesAreRefused(t *testing.T) {
 		}
 	})
 }
+func TestDuplicateTypeValuePairsAreDropped(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		s := newServer(t, d)
+		tok := s.workspace("acme", "auto", nil)
+		body := user("dup@x.example")
+		body["emails"] = []any{map[string]any{"value": "dup@x.example", "type": "work"}, map[string]any{"value": "DUP@x.example", "type": "work", "primary": true},
+			map[string]any{"value": "dup@x.example", "type": "home"}}
+		body["phoneNumbers"] = []any{map[string]any{"value": "+1 555 0100", "type": "work"}, map[string]any{"value": "+1 555 0100", "type": "work"}}
+		r := s.do(tok, "POST", "/Users", body)
+		if r.status != http.StatusCreated {
+			t.Fatalf("POST: %d %s", r.status, r.raw)
+		}
+		emails, _ := r.body["emails"].([]any)
+		phones, _ := r.body["phoneNumbers"].([]any)
+		if len(emails) != 2 || len(phones) != 1 {
+			t.Errorf("emails %v, phoneNumbers %v: want the repeated (type, value) pairs once", emails, phones)
+		}
+		if len(emails) > 0 && emails[0].(map[string]any)["primary"] != true {
+			t.Errorf("the kept work email lost the primary flag of its duplicate: %v", emails)
+		}
+		id := r.body["id"].(string)
+		r = s.do(tok, "PATCH", "/Users/"+id, patch(map[string]any{"op": "replace", "path": "phoneNumbers", "value": []any{
+			map[string]any{"value": "+1 555 0199", "type": "mobile"}, map[string]any{"value": "+1 555 0199", "type": "mobile"}}}))
+		if phones, _ := r.body["phoneNumbers"].([]any); r.status != http.StatusOK || len(phones) != 1 {
+			t.Errorf("PATCH replace with a repeated pair: %d %s", r.status, r.raw)
+		}
+	})
+}
