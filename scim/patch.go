@@ -26,6 +26,8 @@ type patchOp struct {
 	filterSub *attr
 	value     any
 	hasValue  bool
+	// replaceCreates is the profile's quirks.replaceCreates.
+	replaceCreates bool
 }
 
 // readPatch decodes a PatchOp body. Keys are matched case-insensitively
@@ -170,7 +172,7 @@ func normalizeOp(rt *resourceType, op, path string, value any, hasValue, pathles
 		}
 		return nil, errorf(http.StatusBadRequest, "mutability", "%s cannot be modified", r.canonical())
 	}
-	p := &patchOp{op: op, target: r, hasValue: hasValue && value != nil}
+	p := &patchOp{op: op, target: r, hasValue: hasValue && value != nil, replaceCreates: q.replaceCreates}
 	if pp.filter != nil {
 		if r.sub != nil || !r.top.multi || !r.top.complex() {
 			return nil, errorf(http.StatusBadRequest, "invalidPath", "%s: a value filter needs a multi-valued complex attribute", path)
@@ -374,10 +376,13 @@ func applyFiltered(doc map[string]any, p patchOp) error {
 		}
 		keep = append(keep, x)
 	}
+	if matched == 0 && p.op == "replace" && !p.replaceCreates {
+		return errorf(http.StatusBadRequest, "noTarget", "no value of %s matches the filter", r.canonical())
+	}
 	if matched == 0 && p.op != "remove" {
-		// Entra replaces emails[type eq "work"].value on users that have
-		// no work email yet: a filter of plain eq conditions describes
-		// the element to create.
+		// An add, or Entra's replace of emails[type eq "work"].value on
+		// users that have no work email yet: a filter of plain eq
+		// conditions describes the element to create.
 		el, ok := elementFromFilter(p.filter)
 		if !ok {
 			return errorf(http.StatusBadRequest, "noTarget", "no value of %s matches the filter", r.canonical())

@@ -247,3 +247,35 @@ func TestDuplicateTypeValuePairsAreDropped(t *testing.T) {
 		}
 	})
 }
+
+func TestReplaceOnValuePathWithoutMatchIsNoTarget(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		s := newServer(t, d)
+		body := patch(map[string]any{"op": "replace", "path": `emails[type eq "nonexistent"].value`, "value": "new@x.example"})
+		for _, tc := range []struct {
+			profile, ua string
+			noTarget    bool
+		}{
+			{"generic", "", true},
+			{"okta", "", true},
+			{"auto", "", true},
+			{"auto", "Okta SCIM Client 1.0.0", true},
+			{"entra", "", false},
+			{"auto", "Microsoft.AAD.Provisioning", false},
+		} {
+			tok := s.workspace(tc.profile+"-"+itoa(len(tc.ua)), tc.profile, nil)
+			id := s.create(tok, "/Users", user("nt@x.example"))
+			r := s.do(tok, "PATCH", "/Users/"+id, body, "User-Agent", tc.ua)
+			if tc.noTarget && (r.status != http.StatusBadRequest || r.body["scimType"] != "noTarget") {
+				t.Errorf("%s %q: %d %s, want 400 noTarget", tc.profile, tc.ua, r.status, r.raw)
+			}
+			if !tc.noTarget && r.status >= 300 {
+				t.Errorf("%s %q: %d %s, want Entra's create-on-replace", tc.profile, tc.ua, r.status, r.raw)
+			}
+			got := s.do(tok, "GET", "/Users/"+id, nil)
+			if emails, _ := got.body["emails"].([]any); tc.noTarget && len(emails) != 1 {
+				t.Errorf("%s %q: emails after a refused replace: %v", tc.profile, tc.ua, emails)
+			}
+		}
+	})
+}
