@@ -116,6 +116,13 @@ func decodeAttr(rt *resourceType, doc map[string]any, key string, v any, q quirk
 	return nil
 }
 
+// discarded says whether an attribute is accepted from clients and
+// dropped: the writeOnly password, which Roster never stores (POST, PUT
+// and every PATCH op on it succeed and change nothing).
+func discarded(r resolved) bool {
+	return r.top.mutability == "writeOnly" || (r.sub != nil && r.sub.mutability == "writeOnly")
+}
+
 // writable says whether a client may set an attribute at all.
 func writable(r resolved) bool {
 	if r.top.mutability == "readOnly" || r.top.mutability == "writeOnly" {

@@ -163,6 +163,11 @@ func normalizeOp(rt *resourceType, op, path string, value any, hasValue, pathles
 		}
 		return nil, errorf(http.StatusBadRequest, "invalidPath", "unknown attribute %q", path)
 	}
+	if discarded(r) {
+		// Accepted and discarded, as in a POST or PUT: Roster keeps no
+		// passwords, and IdPs that sync them expect success.
+		return nil, nil
+	}
 	if !writable(r) {
 		if pathless {
 			return nil, nil

@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -275,6 +276,47 @@ func TestReplaceOnValuePathWithoutMatchIsNoTarget(t *testing.T) {
 			got := s.do(tok, "GET", "/Users/"+id, nil)
 			if emails, _ := got.body["emails"].([]any); tc.noTarget && len(emails) != 1 {
 				t.Errorf("%s %q: emails after a refused replace: %v", tc.profile, tc.ua, emails)
+			}
+		}
+	})
+}
+
+func TestPasswordsAreAcceptedAndDiscardedEverywhere(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		s := newServer(t, d)
+		tok := s.workspace("acme", "generic", nil)
+		body := user("pw@x.example")
+		body["password"] = "1mz050nq"
+		r := s.do(tok, "POST", "/Users", body)
+		if r.status != http.StatusCreated {
+			t.Fatalf("POST with a password: %d %s", r.status, r.raw)
+		}
+		id := r.body["id"].(string)
+		tag := r.header.Get("ETag")
+		for _, tc := range []struct {
+			what   string
+			method string
+			body   any
+		}{
+			{"PATCH replace password", "PATCH", patch(map[string]any{"op": "replace", "path": "password", "value": "n3w-secret"})},
+			{"PATCH add password", "PATCH", patch(map[string]any{"op": "add", "path": "password", "value": "n3w-secret"})},
+			{"PATCH remove password", "PATCH", patch(map[string]any{"op": "remove", "path": "password"})},
+			{"path-less PATCH with a password", "PATCH", patch(map[string]any{"op": "replace", "value": map[string]any{"password": "n3w-secret"}})},
+			{"PUT with a password", "PUT", body},
+		} {
+			r := s.do(tok, tc.method, "/Users/"+id, tc.body)
+			if r.status != http.StatusOK || r.header.Get("ETag") != tag || strings.Contains(r.raw, "n3w-secret") || strings.Contains(r.raw, "1mz050nq") {
+				t.Errorf("%s: %d ETag %s %s, want 200, no change (%s) and no password", tc.what, r.status, r.header.Get("ETag"), r.raw, tag)
+			}
+		}
+		schema := s.do(tok, "GET", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", nil)
+		for _, a := range schema.body["attributes"].([]any) {
+			a := a.(map[string]any)
+			if a["name"] != "password" {
+				continue
+			}
+			if a["mutability"] != "writeOnly" || a["returned"] != "never" || !strings.Contains(a["description"].(string), "discarded") {
+				t.Errorf("/Schemas password: %v, want writeOnly, returned never, described as discarded", a)
 			}
 		}
 	})
