@@ -321,3 +321,23 @@ func TestPasswordsAreAcceptedAndDiscardedEverywhere(t *testing.T) {
 		}
 	})
 }
+
+func TestGroupPatchAnswersWithETag(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		s := newServer(t, d)
+		for _, profile := range []string{"generic", "okta", "entra"} {
+			tok := s.workspace("g-"+profile, profile, nil)
+			u := s.create(tok, "/Users", user("m@x.example"))
+			g := s.create(tok, "/Groups", map[string]any{"displayName": "G"})
+			r := s.do(tok, "PATCH", "/Groups/"+g, patch(map[string]any{"op": "add", "path": "members", "value": []any{map[string]any{"value": u}}}))
+			got := s.do(tok, "GET", "/Groups/"+g, nil)
+			if r.status != http.StatusNoContent || r.header.Get("ETag") == "" || r.header.Get("ETag") != got.header.Get("ETag") {
+				t.Errorf("%s: group PATCH answered %d with ETag %q; GET says %q", profile, r.status, r.header.Get("ETag"), got.header.Get("ETag"))
+			}
+			// The ETag works for the next conditional request.
+			if r := s.do(tok, "PATCH", "/Groups/"+g, patch(map[string]any{"op": "replace", "path": "displayName", "value": "H"}), "If-Match", r.header.Get("ETag")); r.status != http.StatusNoContent || r.header.Get("ETag") == "" {
+				t.Errorf("%s: PATCH with If-Match of the answered ETag: %d %q", profile, r.status, r.header.Get("ETag"))
+			}
+		}
+	})
+}
