@@ -341,3 +341,18 @@ func TestGroupPatchAnswersWithETag(t *testing.T) {
 		}
 	})
 }
+
+func TestRootQueryAndRootSearchAnswerAlike(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		s := newServer(t, d)
+		tok := s.workspace("acme", "generic", nil)
+		get := s.do(tok, "GET", "/?filter="+esc(`userName eq "x"`), nil)
+		bare := s.do(tok, "GET", "/", nil)
+		search := s.do(tok, "POST", "/.search", map[string]any{"filter": `userName eq "x"`})
+		for what, r := range map[string]response{"GET /?filter": get, "GET /": bare, "POST /.search": search} {
+			if r.status != http.StatusNotImplemented || r.body["status"] != "501" || r.body["detail"] != search.body["detail"] {
+				t.Errorf("%s: %d %s, want the 501 of every root query", what, r.status, r.raw)
+			}
+		}
+	})
+}
