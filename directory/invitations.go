@@ -523,7 +523,7 @@ func (d *Directory) ListInvitations(ctx context.Context, actor Actor, workspace,
 		q := `SELECT ` + invitationColumns + ` FROM invitations WHERE workspace_id = ?`
 		args := []any{ws.ID}
 		switch status {
-		case "":
+		case "", StatusAll:
 		case InvitationPending:
 			q += ` AND status = 'pending' AND expires_at > ?`
 			args = append(args, t.now)

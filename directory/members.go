@@ -93,6 +93,11 @@ type MemberPage struct {
 	NextCursor string   `json:"next_cursor"`
 }
 
+// StatusAll is the status filter of every list by status (members,
+// invitations, join requests, webhook deliveries) that lists every status:
+// the same as no filter, spelled so that a CLI flag can say it.
+const StatusAll = "all"
+
 // ListMembers lists a workspace's members (never removed ones), oldest
 // first, with cursor pagination.
 func (d *Directory) ListMembers(ctx context.Context, actor Actor, workspace string, f MemberFilter) (MemberPage, error) {
@@ -110,7 +115,7 @@ func (d *Directory) ListMembers(ctx context.Context, actor Actor, workspace stri
 		}
 		q := memberSelect + ` WHERE m.workspace_id = ? AND m.status <> 'removed'`
 		args := []any{ws.ID}
-		if f.Status != "" {
+		if f.Status != "" && f.Status != StatusAll {
 			switch f.Status {
 			case StatusInvited, StatusActive, StatusSuspended:
 			default:
