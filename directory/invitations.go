@@ -786,7 +786,7 @@ func (t *tx) activate(ws *workspaceRow, membershipID string, a activation) (*Mem
 	}
 	switch cur.Status {
 	case StatusSuspended:
-		return nil, ErrSuspended
+		return nil, t.suspendedError(ws.ID, cur.ID)
 	case StatusActive:
 	default:
 		exclude := ""

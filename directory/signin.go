@@ -356,7 +356,7 @@ func (d *Directory) signInLogin(ctx context.Context, who signInUser, id Verified
 		var mem *Member
 		switch m.Status {
 		case StatusSuspended:
-			return ErrSuspended
+			return t.suspendedError(ws.ID, m.ID)
 		case StatusActive:
 			if mem, err = t.member(ws.ID, m.ID); err != nil {
 				return err
@@ -433,7 +433,7 @@ func (d *Directory) signInAgain(ctx context.Context, who signInUser, req SignInR
 		}
 		if m == nil || m.Status != StatusActive {
 			if m != nil && m.Status == StatusSuspended {
-				return ErrSuspended
+				return t.suspendedError(ws.ID, m.ID)
 			}
 			return cause
 		}
