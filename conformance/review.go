@@ -88,8 +88,8 @@ func checkNoOpPatch(t *tester) {
 	if str(before, "meta.version") == "" {
 		t.skipf("the server reports no meta.version")
 	}
-	after := t.patch("/Users", id, patchOps(op("add", "displayName", "No Op")))
-	after = t.patch("/Users", id, patchOps(op("replace", "displayName", "No Op")))
+	t.patch("/Users", id, patchOps(op("add", "displayName", "No Op")))
+	after := t.patch("/Users", id, patchOps(op("replace", "displayName", "No Op")))
 	if str(after, "meta.version") != str(before, "meta.version") || str(after, "meta.lastModified") != str(before, "meta.lastModified") {
 		t.errorf("a PATCH that changed nothing moved meta.version %s → %s, lastModified %s → %s", str(before, "meta.version"), str(after, "meta.version"),
 			str(before, "meta.lastModified"), str(after, "meta.lastModified"))
