@@ -20,7 +20,7 @@ func (a *API) invitationRoutes() []route {
 }
 
 func (a *API) listInvitations(c *call) (int, any, error) {
-	status, err := c.queryEnum("status", directory.InvitationPending, directory.InvitationAccepted, directory.InvitationRevoked, directory.InvitationExpired)
+	status, err := c.queryEnum("status", directory.StatusAll, directory.InvitationPending, directory.InvitationAccepted, directory.InvitationRevoked, directory.InvitationExpired)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -113,7 +113,7 @@ func (a *API) joinLinkMembers(c *call) (int, any, error) {
 }
 
 func (a *API) listJoinRequests(c *call) (int, any, error) {
-	status, err := c.queryEnum("status", directory.JoinRequestPending, directory.JoinRequestAccepted, directory.JoinRequestRejected)
+	status, err := c.queryEnum("status", directory.StatusAll, directory.JoinRequestPending, directory.JoinRequestAccepted, directory.JoinRequestRejected)
 	if err != nil {
 		return 0, nil, err
 	}

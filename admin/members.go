@@ -24,7 +24,7 @@ func (a *API) listMembers(c *call) (int, any, error) {
 	q := c.r.URL.Query()
 	f := directory.MemberFilter{Role: q.Get("role"), Team: q.Get("team"), Query: q.Get("q"), Cursor: q.Get("cursor")}
 	var err error
-	if f.Status, err = c.queryEnum("status", directory.StatusInvited, directory.StatusActive, directory.StatusSuspended); err != nil {
+	if f.Status, err = c.queryEnum("status", directory.StatusAll, directory.StatusInvited, directory.StatusActive, directory.StatusSuspended); err != nil {
 		return 0, nil, err
 	}
 	if f.Kind, err = c.queryEnum("kind", directory.KindInternal, directory.KindExternal); err != nil {

@@ -372,6 +372,7 @@ func operations() []operation {
 			return "GET", ws + "/join-links/" + id + "/members", nil
 		}},
 		{"list join requests", linkers, 200, get(ws + "/join-requests?status=pending")},
+		{"list join requests of every status", linkers, 200, get(ws + "/join-requests?status=all")},
 		{"accept join request", linkers, 200, func(f *fixture) (string, string, any) {
 			return "POST", ws + "/join-requests/" + f.joinRequest() + "/accept", nil
 		}},

@@ -134,7 +134,7 @@ func (a *API) redeliverWebhook(c *call) (int, any, error) {
 }
 
 func (a *API) webhookDeliveries(c *call) (int, any, error) {
-	status, err := c.queryEnum("status", "pending", "sent", "failed")
+	status, err := c.queryEnum("status", directory.StatusAll, "pending", "sent", "failed")
 	if err != nil {
 		return 0, nil, err
 	}

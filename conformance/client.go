@@ -55,6 +55,9 @@ type tester struct {
 type env struct {
 	spc        map[string]any // ServiceProviderConfig, nil if unreadable
 	enterprise bool           // /ResourceTypes lists the enterprise extension on User
+	// profile is Config.Profile: "entra" tolerates the deviations a
+	// server may keep for Entra alone.
+	profile string
 }
 
 func (e *env) feature(name string) bool {

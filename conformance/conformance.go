@@ -85,6 +85,7 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	e.profile = cfg.Profile
 
 	var results []Result
 	for _, c := range suite() {
@@ -107,6 +108,7 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 func suite() []check {
 	var all []check
 	all = append(all, rfcChecks()...)
+	all = append(all, reviewChecks()...)
 	all = append(all, oktaChecks()...)
 	all = append(all, entraChecks()...)
 	return all

@@ -203,6 +203,9 @@ func (s *fakeServer) resource(w http.ResponseWriter, r *http.Request, base strin
 			if err != nil {
 				return err
 			}
+			if err := s.tidy(res); err != nil {
+				return err
+			}
 			if err := s.unique(kind, id, res); err != nil {
 				return err
 			}
@@ -238,8 +241,12 @@ func (s *fakeServer) resource(w http.ResponseWriter, r *http.Request, base strin
 	case http.MethodDelete:
 		delete(st, id)
 		if kind == "Users" {
-			for _, g := range s.groups {
+			for gid, g := range s.groups {
+				before := len(asSlice(g["members"]))
 				g["members"] = removeMembers(g["members"], map[string]bool{id: true})
+				if len(asSlice(g["members"])) != before {
+					s.groups[gid] = bumped(g)
+				}
 			}
 		}
 		w.WriteHeader(204)
@@ -270,22 +277,81 @@ func (s *fakeServer) resource(w http.ResponseWriter, r *http.Request, base strin
 }
 
 func (s *fakeServer) commit(w http.ResponseWriter, r *http.Request, kind, id string, res map[string]any) *scimErr {
+	if err := s.tidy(res); err != nil {
+		return err
+	}
 	if err := s.unique(kind, id, res); err != nil {
 		return err
 	}
-	m := res["meta"].(map[string]any)
+	st, _ := s.store(kind)
+	if cur := st[id]; !sameResource(cur, res) {
+		res = bumped(res)
+	} else {
+		res = cur // no change, no new version
+	}
+	st[id] = res
+	if r.Method == http.MethodPatch && kind == "Groups" {
+		w.Header().Set("ETag", str(res, "meta.version"))
+		w.WriteHeader(204) // as Entra's docs advise for groups
+		return nil
+	}
+	return s.writeResource(w, r, 200, kind, res)
+}
+
+// bumped returns res with the next meta.version and a new lastModified.
+func bumped(res map[string]any) map[string]any {
+	m := asMap(res["meta"])
 	n, _ := strconv.Atoi(strings.Trim(strings.TrimPrefix(str(m, "version"), "W/"), `"`))
 	m = cloneMap(m)
 	m["version"] = fmt.Sprintf(`W/"%d"`, n+1)
 	m["lastModified"] = time.Now().UTC().Format(time.RFC3339Nano)
 	res["meta"] = m
-	st, _ := s.store(kind)
-	st[id] = res
-	if r.Method == http.MethodPatch && kind == "Groups" {
-		w.WriteHeader(204) // as Entra's docs advise for groups
-		return nil
+	return res
+}
+
+func asSlice(v any) []any { a, _ := v.([]any); return a }
+
+// sameResource compares two representations, meta aside.
+func sameResource(a, b map[string]any) bool {
+	if a == nil || b == nil {
+		return false
 	}
-	return s.writeResource(w, r, 200, kind, res)
+	x, y := cloneMap(a), cloneMap(b)
+	delete(x, "meta")
+	delete(y, "meta")
+	jx, _ := json.Marshal(x)
+	jy, _ := json.Marshal(y)
+	return string(jx) == string(jy)
+}
+
+// tidy applies RFC 7643 2.4 to multi-valued attributes: two primaries are
+// refused, repeated (type, value) pairs kept once.
+func (s *fakeServer) tidy(res map[string]any) *scimErr {
+	for _, name := range []string{"emails", "phoneNumbers"} {
+		arr, ok := res[name].([]any)
+		if !ok {
+			continue
+		}
+		seen := map[string]bool{}
+		var out []any
+		primaries := 0
+		for _, e := range arr {
+			k := strings.ToLower(str(e, "type")) + "\x00" + strings.ToLower(str(e, "value"))
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			if b, _ := lookup(e, "primary").(bool); b {
+				primaries++
+			}
+			out = append(out, e)
+		}
+		if primaries > 1 {
+			return errf(400, "invalidValue", "only one %s value may be primary", name)
+		}
+		res[name] = out
+	}
+	return nil
 }
 
 func (s *fakeServer) unique(kind, id string, res map[string]any) *scimErr {
@@ -690,9 +756,15 @@ func (s *fakeServer) applyOp(kind string, res map[string]any, op, path string, v
 		}
 		return nil
 	}
+	if strings.EqualFold(path, "password") {
+		return nil // accepted and discarded, as in POST and PUT
+	}
 	p, err := parsePath(kind, path)
 	if err != nil {
 		return err
+	}
+	if p.attr.name == "active" && op == "remove" && p.filter == nil {
+		return nil // unassigning active changes nobody's state
 	}
 	target := res
 	if p.ext {
@@ -808,8 +880,11 @@ func (s *fakeServer) applyOp(kind string, res map[string]any, op, path string, v
 			}
 			keep = append(keep, em)
 		}
+		if !matched && op == "replace" {
+			return errf(400, "noTarget", "no value of %s matches the filter", d.name)
+		}
 		if !matched && op != "remove" {
-			// Entra replaces emails[type eq "work"].value on users that
+			// An add to a value path creates it; Entra replaces emails[type eq "work"].value on users that
 			// have no work email yet: create the entry.
 			e := map[string]any{}
 			if p.filter.op == "eq" && p.filter.path != "" {

@@ -523,7 +523,7 @@ func (d *Directory) ListInvitations(ctx context.Context, actor Actor, workspace,
 		q := `SELECT ` + invitationColumns + ` FROM invitations WHERE workspace_id = ?`
 		args := []any{ws.ID}
 		switch status {
-		case "":
+		case "", StatusAll:
 		case InvitationPending:
 			q += ` AND status = 'pending' AND expires_at > ?`
 			args = append(args, t.now)
@@ -790,7 +790,7 @@ func (t *tx) activate(ws *workspaceRow, membershipID string, a activation) (*Mem
 	}
 	switch cur.Status {
 	case StatusSuspended:
-		return nil, ErrSuspended
+		return nil, t.suspendedError(ws.ID, cur.ID)
 	case StatusActive:
 	default:
 		exclude := ""

@@ -372,7 +372,7 @@ func (t *tx) authorizeJoinRequests(ws *workspaceRow, linkRequest bool) (principa
 
 // ListJoinRequests lists a workspace's join requests, oldest first (a
 // review queue), at most 1,000; status filters (pending, accepted,
-// rejected; empty for all).
+// rejected; empty or StatusAll for all).
 func (d *Directory) ListJoinRequests(ctx context.Context, actor Actor, workspace, status string) ([]JoinRequest, error) {
 	out := []JoinRequest{}
 	err := d.readTx(ctx, actor, func(t *tx) error {
@@ -386,7 +386,7 @@ func (d *Directory) ListJoinRequests(ctx context.Context, actor Actor, workspace
 		q := joinRequestSelect + ` WHERE r.workspace_id = ?`
 		args := []any{ws.ID}
 		switch status {
-		case "":
+		case "", StatusAll:
 		case JoinRequestPending, JoinRequestAccepted, JoinRequestRejected:
 			q += ` AND r.status = ?`
 			args = append(args, status)

@@ -93,6 +93,48 @@ type MemberPage struct {
 	NextCursor string
 }
 
+// SuspendedError is ErrSuspended (errors.Is) saying who suspended the
+// membership, so that the person is told the truth: the workspace's
+// identity provider (SCIM deactivated them, or created them inactive), or
+// an administrator.
+type SuspendedError struct {
+	ByIdentityProvider bool
+}
+
+func (e *SuspendedError) Error() string {
+	if e.ByIdentityProvider {
+		return ErrSuspended.Error() + " by the workspace's identity provider"
+	}
+	return ErrSuspended.Error() + " by an administrator"
+}
+
+// Is makes errors.Is(err, ErrSuspended) hold.
+func (e *SuspendedError) Is(target error) bool { return target == ErrSuspended }
+
+// suspendedError says who suspended a membership: whoever emitted its last
+// member.suspended event, else (created suspended, with no such event)
+// SCIM when SCIM created it.
+func (t *tx) suspendedError(workspaceID, membershipID string) error {
+	var kinds []string
+	if err := t.selectRows(&kinds, `SELECT actor_kind FROM events WHERE workspace_id = ? AND subject_kind = 'member' AND subject_id = ? AND type = 'member.suspended'
+		ORDER BY id DESC LIMIT 1`, workspaceID, membershipID); err != nil {
+		return fmt.Errorf("who suspended %s: %w", membershipID, err)
+	}
+	if len(kinds) == 1 {
+		return &SuspendedError{ByIdentityProvider: kinds[0] == string(ActorSCIM)}
+	}
+	var pending []bool
+	if err := t.selectRows(&pending, `SELECT scim_pending_grant FROM memberships WHERE id = ?`, membershipID); err != nil {
+		return fmt.Errorf("who suspended %s: %w", membershipID, err)
+	}
+	return &SuspendedError{ByIdentityProvider: len(pending) == 1 && pending[0]}
+}
+
+// StatusAll is the status filter of every list by status (members,
+// invitations, join requests, webhook deliveries) that lists every status:
+// the same as no filter, spelled so that a CLI flag can say it.
+const StatusAll = "all"
+
 // ListMembers lists a workspace's members (never removed ones), oldest
 // first, with cursor pagination.
 func (d *Directory) ListMembers(ctx context.Context, actor Actor, workspace string, f MemberFilter) (MemberPage, error) {
@@ -110,7 +152,7 @@ func (d *Directory) ListMembers(ctx context.Context, actor Actor, workspace stri
 		}
 		q := memberSelect + ` WHERE m.workspace_id = ? AND m.status <> 'removed'`
 		args := []any{ws.ID}
-		if f.Status != "" {
+		if f.Status != "" && f.Status != StatusAll {
 			switch f.Status {
 			case StatusInvited, StatusActive, StatusSuspended:
 			default:

@@ -282,12 +282,14 @@ func (d *Directory) SCIMListGroups(ctx context.Context, conn SCIMConnection, q S
 // the group row is locked, so concurrent changes to one group queue and
 // none is lost, and member operations touch only the members they name.
 // Renaming to a name the connection maps to a role makes the team grant
-// it (and renaming away from a mapped name stops it). It returns what it
-// did; the group is not read again, so the lock is held no longer than
-// the change needs.
-func (d *Directory) SCIMUpdateGroup(ctx context.Context, conn SCIMConnection, id string, update SCIMGroupUpdate) (string, error) {
+// it (and renaming away from a mapped name stops it). It returns the
+// group as changed, without members (its version is the answer's ETag:
+// the members are not read again, so the lock is held no longer than the
+// change needs), and what it did.
+func (d *Directory) SCIMUpdateGroup(ctx context.Context, conn SCIMConnection, id string, update SCIMGroupUpdate) (SCIMGroup, string, error) {
 	var name string
 	var did []string
+	var out SCIMGroup
 	err := d.inTx(ctx, conn.Actor(), func(t *tx) error {
 		did = did[:0]
 		ws, err := t.scimWorkspace(conn)
@@ -330,15 +332,16 @@ func (d *Directory) SCIMUpdateGroup(ctx context.Context, conn SCIMConnection, id
 			}
 			did = append(did, change)
 		}
-		return nil
+		out, err = t.scimGroup(ws.ID, team.ID, false)
+		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("update group %s: %w", id, err)
+		return SCIMGroup{}, "", fmt.Errorf("update group %s: %w", id, err)
 	}
 	if len(did) == 0 {
 		did = append(did, "no change")
 	}
-	return "updated group " + name + ": " + strings.Join(did, "; "), nil
+	return out, "updated group " + name + ": " + strings.Join(did, "; "), nil
 }
 
 // scimMemberOp applies one member operation and says what it did.

@@ -717,7 +717,7 @@ func TestSCIMGroups(t *testing.T) {
 		}
 		update := func(ops ...directory.SCIMMemberOp) {
 			t.Helper()
-			if _, err := d.SCIMUpdateGroup(ctx, conn, g.ID, func(directory.SCIMGroup) (directory.SCIMGroupChange, error) {
+			if _, _, err := d.SCIMUpdateGroup(ctx, conn, g.ID, func(directory.SCIMGroup) (directory.SCIMGroupChange, error) {
 				return directory.SCIMGroupChange{Members: ops}, nil
 			}); err != nil {
 				t.Fatal(err)
@@ -744,7 +744,7 @@ func TestSCIMGroups(t *testing.T) {
 		errs := make(chan error, len(users))
 		for _, u := range users[:2] {
 			wg.Go(func() {
-				_, err := d.SCIMUpdateGroup(ctx, conn, g.ID, func(directory.SCIMGroup) (directory.SCIMGroupChange, error) {
+				_, _, err := d.SCIMUpdateGroup(ctx, conn, g.ID, func(directory.SCIMGroup) (directory.SCIMGroupChange, error) {
 					return directory.SCIMGroupChange{Members: []directory.SCIMMemberOp{{Op: "add", Members: ref(u)}}}, nil
 				})
 				errs <- err
@@ -764,7 +764,7 @@ func TestSCIMGroups(t *testing.T) {
 		// A group named as the connection maps it grants the role;
 		// renaming away takes it back.
 		name := "Acme Managers"
-		if _, err := d.SCIMUpdateGroup(ctx, conn, g.ID, func(directory.SCIMGroup) (directory.SCIMGroupChange, error) {
+		if _, _, err := d.SCIMUpdateGroup(ctx, conn, g.ID, func(directory.SCIMGroup) (directory.SCIMGroupChange, error) {
 			return directory.SCIMGroupChange{DisplayName: &name}, nil
 		}); err != nil {
 			t.Fatal(err)

@@ -1,7 +1,9 @@
 package directory
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -101,6 +103,18 @@ func (d *Directory) SCIMUpdateUser(ctx context.Context, conn SCIMConnection, id 
 			if err := validateSCIMUserInput(&in); err != nil {
 				return err
 			}
+			same, err := cur.sameAs(in)
+			if err != nil {
+				return err
+			}
+			if same {
+				// No change, no new version (RFC 7644 3.5.2): Entra
+				// repeats PATCHes, and If-Match clients must not fail
+				// for nothing.
+				out = cur.public()
+				did = append(did, "no change")
+				return nil
+			}
 			if in.UserName != cur.UserName {
 				did = append(did, fmt.Sprintf("userName %s → %s", cur.UserName, in.UserName))
 				// The userName is the member's display in its groups.
@@ -157,6 +171,32 @@ func (d *Directory) SCIMUpdateUser(ctx context.Context, conn SCIMConnection, id 
 		did = append(did, "attributes updated")
 	}
 	return out, "updated user " + out.UserName + ": " + strings.Join(did, "; "), nil
+}
+
+// sameAs reports whether in is the representation already stored: same
+// userName, externalId, active and attributes (compared as JSON values).
+func (r *scimUserRow) sameAs(in SCIMUserInput) (bool, error) {
+	if in.UserName != r.UserName || in.Active != (r.Status != StatusSuspended) || !equalRole(in.ExternalID, r.ExternalID) {
+		return false, nil
+	}
+	next, err := json.Marshal(in.Attrs)
+	if err != nil {
+		return false, fmt.Errorf("encode SCIM attributes: %w", err)
+	}
+	var stored map[string]any
+	dec := json.NewDecoder(strings.NewReader(r.Attrs))
+	dec.UseNumber()
+	if err := dec.Decode(&stored); err != nil {
+		return false, nil // unreadable: store the new one
+	}
+	if stored == nil {
+		stored = map[string]any{}
+	}
+	prev, err := json.Marshal(stored)
+	if err != nil {
+		return false, fmt.Errorf("encode SCIM attributes: %w", err)
+	}
+	return bytes.Equal(prev, next), nil
 }
 
 // scimUpdatePerson carries a new representation over to the person:

@@ -388,7 +388,7 @@ func (t *tx) signInLogin(who signInUser, id VerifiedIdentity, seat *seatNotice) 
 		switch {
 		case m == nil:
 		case m.Status == StatusSuspended:
-			return res, ErrSuspended
+			return res, t.suspendedError(ws.ID, m.ID)
 		case m.Status == StatusActive:
 			if mem, err = t.member(ws.ID, m.ID); err != nil {
 				return res, err
@@ -457,7 +457,7 @@ func (t *tx) signInAgain(who signInUser, wsID string, cause error) (SignInResult
 	}
 	if m == nil || m.Status != StatusActive {
 		if m != nil && m.Status == StatusSuspended {
-			return res, ErrSuspended
+			return res, t.suspendedError(ws.ID, m.ID)
 		}
 		return res, cause
 	}
@@ -565,7 +565,7 @@ func (t *tx) finishSignIn(res *SignInResult, who signInUser, req SignInRequest) 
 		switch onboarded.Status {
 		case StatusActive:
 		case StatusSuspended:
-			return ErrSuspended
+			return t.suspendedError(res.Member.WorkspaceID, res.Member.ID)
 		default:
 			return fmt.Errorf("%w: the membership became %s during the sign-in", ErrConflict, onboarded.Status)
 		}

@@ -451,7 +451,7 @@ func (d *Directory) ListWebhookDeliveries(ctx context.Context, actor Actor, work
 		q := `SELECT id, status, last_error, payload, created_at, sent_at FROM outbox WHERE kind = ? AND target_id = ? AND workspace_id = ?`
 		args := []any{OutboxWebhook, id, row.WorkspaceID}
 		switch status {
-		case "":
+		case "", StatusAll:
 		case "pending", "sent", "failed":
 			q += ` AND status = ?`
 			args = append(args, status)

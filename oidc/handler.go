@@ -328,8 +328,11 @@ const (
 // directoryError is the one place directory errors become pages.
 func (h *Handler) directoryError(w http.ResponseWriter, r *http.Request, err error, context int) {
 	var seats *directory.SeatLimitError
+	var suspended *directory.SuspendedError
 	status, title, msg := http.StatusInternalServerError, "Something went wrong", "Please try again. If it keeps happening, tell your administrator."
 	switch {
+	case errors.As(err, &suspended) && suspended.ByIdentityProvider:
+		status, title, msg = http.StatusForbidden, "Your access is suspended", "This workspace's identity provider has deactivated your access (your organisation's IT, for example by unassigning the app). Ask your IT administrator to restore it."
 	case errors.Is(err, directory.ErrSuspended):
 		status, title, msg = http.StatusForbidden, "Your access is suspended", "An administrator of this workspace has suspended your membership. Ask them to reactivate it."
 	case errors.Is(err, directory.ErrRejected):

@@ -116,6 +116,13 @@ func decodeAttr(rt *resourceType, doc map[string]any, key string, v any, q quirk
 	return nil
 }
 
+// discarded says whether an attribute is accepted from clients and
+// dropped: the writeOnly password, which Roster never stores (POST, PUT
+// and every PATCH op on it succeed and change nothing).
+func discarded(r resolved) bool {
+	return r.top.mutability == "writeOnly" || (r.sub != nil && r.sub.mutability == "writeOnly")
+}
+
 // writable says whether a client may set an attribute at all.
 func writable(r resolved) bool {
 	if r.top.mutability == "readOnly" || r.top.mutability == "writeOnly" {
@@ -161,7 +168,72 @@ func normValue(a *attr, v any, q quirks) (any, error) {
 	if len(out) == 0 {
 		return nil, nil
 	}
+	out = uniqueValues(a, out)
+	if primaries(out) > 1 {
+		// RFC 7643 2.4: the primary attribute value "true" MUST appear
+		// no more than once; picking one would guess which address is
+		// the person's.
+		return nil, errorf(http.StatusBadRequest, "invalidValue", "%s: only one value may be primary", a.name)
+	}
 	return out, nil
+}
+
+// uniqueValues drops the values of a multi-valued attribute whose (type,
+// value) pair came earlier (RFC 7643 2.4 SHOULD NOT: emails, phone
+// numbers…); the value compares as the schema says (an email
+// case-insensitively). A dropped duplicate marked primary makes the value
+// kept primary.
+func uniqueValues(a *attr, list []any) []any {
+	valueAttr := a.subAttr("value")
+	if !a.complex() || valueAttr == nil || a.subAttr("type") == nil {
+		return list
+	}
+	key := func(el map[string]any) (string, bool) {
+		v, ok := stringValue(el["value"])
+		if !ok {
+			return "", false
+		}
+		v = strings.TrimSpace(v)
+		if !valueAttr.caseExact {
+			v = strings.ToLower(v)
+		}
+		typ, _ := el["type"].(string)
+		return strings.ToLower(strings.TrimSpace(typ)) + "\x00" + v, true
+	}
+	seen := map[string]map[string]any{}
+	out := list[:0:0]
+	for _, x := range list {
+		el, ok := x.(map[string]any)
+		if !ok {
+			out = append(out, x)
+			continue
+		}
+		k, ok := key(el)
+		if !ok {
+			out = append(out, x)
+			continue
+		}
+		if first, dup := seen[k]; dup {
+			if el["primary"] == true {
+				first["primary"] = true
+			}
+			continue
+		}
+		seen[k] = el
+		out = append(out, el)
+	}
+	return out
+}
+
+// primaries counts the values marked primary.
+func primaries(list []any) int {
+	n := 0
+	for _, x := range list {
+		if el, ok := x.(map[string]any); ok && el["primary"] == true {
+			n++
+		}
+	}
+	return n
 }
 
 // normSingle converts one value of attribute a (one element, for a

@@ -106,7 +106,7 @@ func (h *Handler) replaceGroup(w http.ResponseWriter, r *request, id string) err
 	if err != nil {
 		return err
 	}
-	did, err := h.dir.SCIMUpdateGroup(r.Context(), r.conn, id, func(cur directory.SCIMGroup) (directory.SCIMGroupChange, error) {
+	_, did, err := h.dir.SCIMUpdateGroup(r.Context(), r.conn, id, func(cur directory.SCIMGroup) (directory.SCIMGroupChange, error) {
 		if err := ifMatch(r.Request, cur.Version); err != nil {
 			return directory.SCIMGroupChange{}, err
 		}
@@ -155,7 +155,7 @@ func (h *Handler) patchGroup(w http.ResponseWriter, r *request, id string) error
 			memberOps = append(memberOps, *mop)
 		}
 	}
-	did, err := h.dir.SCIMUpdateGroup(r.Context(), r.conn, id, func(cur directory.SCIMGroup) (directory.SCIMGroupChange, error) {
+	g, did, err := h.dir.SCIMUpdateGroup(r.Context(), r.conn, id, func(cur directory.SCIMGroup) (directory.SCIMGroupChange, error) {
 		if err := ifMatch(r.Request, cur.Version); err != nil {
 			return directory.SCIMGroupChange{}, err
 		}
@@ -186,11 +186,13 @@ func (h *Handler) patchGroup(w http.ResponseWriter, r *request, id string) error
 		return err
 	}
 	if r.URL.Query().Get("attributes") == "" {
+		// 204, with the ETag of the new version as a user PATCH has.
+		w.Header().Set("ETag", etag(g.Version))
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
 	proj := parseProjection(groupType, r.URL.Query())
-	g, err := h.dir.SCIMGetGroup(r.Context(), r.conn, id, proj.wants("members"))
+	g, err = h.dir.SCIMGetGroup(r.Context(), r.conn, id, proj.wants("members"))
 	if err != nil {
 		return err
 	}

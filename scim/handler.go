@@ -199,7 +199,10 @@ func (h *Handler) route(w http.ResponseWriter, r *request) error {
 		segs = segs[:len(segs)-1]
 	}
 	if len(segs) == 0 {
-		return errorf(http.StatusNotFound, "", "no resource at the SCIM root; see /ServiceProviderConfig")
+		// A query at the server root (RFC 7644 3.4.2.1) is a search
+		// across resource types, like POST /.search (3.4.3): neither is
+		// offered, and both say so the same way.
+		return errRootQuery
 	}
 	if len(segs) > 2 {
 		return errorf(http.StatusNotFound, "", "no such endpoint")
@@ -230,10 +233,16 @@ func (h *Handler) route(w http.ResponseWriter, r *request) error {
 	case "me":
 		return errorf(http.StatusNotImplemented, "", "/Me is not supported: SCIM clients here are identity providers, not users")
 	case ".search":
-		return errorf(http.StatusNotImplemented, "", "search across resource types is not supported; POST /Users/.search or /Groups/.search")
+		if id != "" {
+			return errorf(http.StatusNotFound, "", "no such endpoint")
+		}
+		return errRootQuery
 	}
 	return errorf(http.StatusNotFound, "", "no such endpoint")
 }
+
+// errRootQuery answers a query or search across resource types.
+var errRootQuery = errorf(http.StatusNotImplemented, "", "queries across resource types (GET / and POST /.search, RFC 7644 3.4.2.1 and 3.4.3) are not supported; query /Users or /Groups, or POST /Users/.search or /Groups/.search")
 
 func (h *Handler) onlyGet(method string, fn func() error) error {
 	if method != http.MethodGet && method != http.MethodHead {

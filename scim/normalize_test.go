@@ -156,7 +156,13 @@ func TestNormalizePatchShapes(t *testing.T) {
 				e := d["emails"].([]any)
 				return ifNot(len(e) == 3 && e[0].(map[string]any)["primary"] == false, d)
 			}, ""},
-		{"replace a filtered value that does not exist yet creates it", `{"Operations":[{"op":"replace","path":"phoneNumbers[type eq \"mobile\"].value","value":"+1 555"}]}`, genericQuirks,
+		{"replace a filtered value that does not exist yet creates it (Entra)", `{"Operations":[{"op":"replace","path":"phoneNumbers[type eq \"mobile\"].value","value":"+1 555"}]}`, entraQuirks,
+			func(d map[string]any) string {
+				p := d["phoneNumbers"].([]any)[0].(map[string]any)
+				return ifNot(p["type"] == "mobile" && p["value"] == "+1 555", d)
+			}, ""},
+		{"replace a filtered value that does not exist is noTarget (RFC 7644 3.5.2.3)", `{"Operations":[{"op":"replace","path":"phoneNumbers[type eq \"mobile\"].value","value":"+1 555"}]}`, genericQuirks, nil, "matches the filter"},
+		{"add to a filtered value that does not exist creates it", `{"Operations":[{"op":"add","path":"phoneNumbers[type eq \"mobile\"].value","value":"+1 555"}]}`, genericQuirks,
 			func(d map[string]any) string {
 				p := d["phoneNumbers"].([]any)[0].(map[string]any)
 				return ifNot(p["type"] == "mobile" && p["value"] == "+1 555", d)

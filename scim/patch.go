@@ -26,6 +26,8 @@ type patchOp struct {
 	filterSub *attr
 	value     any
 	hasValue  bool
+	// replaceCreates is the profile's quirks.replaceCreates.
+	replaceCreates bool
 }
 
 // readPatch decodes a PatchOp body. Keys are matched case-insensitively
@@ -161,6 +163,11 @@ func normalizeOp(rt *resourceType, op, path string, value any, hasValue, pathles
 		}
 		return nil, errorf(http.StatusBadRequest, "invalidPath", "unknown attribute %q", path)
 	}
+	if discarded(r) {
+		// Accepted and discarded, as in a POST or PUT: Roster keeps no
+		// passwords, and IdPs that sync them expect success.
+		return nil, nil
+	}
 	if !writable(r) {
 		if pathless {
 			return nil, nil
@@ -170,7 +177,7 @@ func normalizeOp(rt *resourceType, op, path string, value any, hasValue, pathles
 		}
 		return nil, errorf(http.StatusBadRequest, "mutability", "%s cannot be modified", r.canonical())
 	}
-	p := &patchOp{op: op, target: r, hasValue: hasValue && value != nil}
+	p := &patchOp{op: op, target: r, hasValue: hasValue && value != nil, replaceCreates: q.replaceCreates}
 	if pp.filter != nil {
 		if r.sub != nil || !r.top.multi || !r.top.complex() {
 			return nil, errorf(http.StatusBadRequest, "invalidPath", "%s: a value filter needs a multi-valued complex attribute", path)
@@ -330,6 +337,19 @@ func applyFiltered(doc map[string]any, p patchOp) error {
 	list, _ := getResolved(doc, r).([]any)
 	var keep []any
 	matched := 0
+	// newPrimary is the element this operation made primary, if any: the
+	// others stop being primary (RFC 7643 2.4, RFC 7644 3.5.2).
+	var newPrimary map[string]any
+	defer func() {
+		if newPrimary == nil {
+			return
+		}
+		for _, x := range keep {
+			if el, _ := x.(map[string]any); el != nil && el["primary"] == true && !samePtr(el, newPrimary) {
+				el["primary"] = false
+			}
+		}
+	}()
 	for _, x := range list {
 		el, _ := x.(map[string]any)
 		if el == nil || !matches(r.top, p.filter, el) {
@@ -349,19 +369,25 @@ func applyFiltered(doc map[string]any, p patchOp) error {
 			el[p.filterSub.name] = p.value
 		case p.op == "replace":
 			nv, _ := p.value.(map[string]any)
-			x = nv
+			x, el = nv, nv
 		default: // add to a matching element: merge
 			nv, _ := p.value.(map[string]any)
 			for k, v := range nv {
 				el[k] = v
 			}
 		}
+		if el != nil && el["primary"] == true && p.op != "remove" {
+			newPrimary = el
+		}
 		keep = append(keep, x)
 	}
+	if matched == 0 && p.op == "replace" && !p.replaceCreates {
+		return errorf(http.StatusBadRequest, "noTarget", "no value of %s matches the filter", r.canonical())
+	}
 	if matched == 0 && p.op != "remove" {
-		// Entra replaces emails[type eq "work"].value on users that have
-		// no work email yet: a filter of plain eq conditions describes
-		// the element to create.
+		// An add, or Entra's replace of emails[type eq "work"].value on
+		// users that have no work email yet: a filter of plain eq
+		// conditions describes the element to create.
 		el, ok := elementFromFilter(p.filter)
 		if !ok {
 			return errorf(http.StatusBadRequest, "noTarget", "no value of %s matches the filter", r.canonical())
@@ -373,10 +399,18 @@ func applyFiltered(doc map[string]any, p patchOp) error {
 				el[k] = v
 			}
 		}
+		if el["primary"] == true {
+			newPrimary = el
+		}
 		keep = append(keep, el)
 	}
 	setResolved(doc, r, listOrNil(keep))
 	return nil
+}
+
+// samePtr reports whether two maps are the same map.
+func samePtr(a, b map[string]any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
 }
 
 // elementFromFilter builds {type: "work"} from type eq "work" (and

@@ -26,6 +26,11 @@ type quirks struct {
 	// always 204: returning tens of thousands of members after changing
 	// one would make the answer grow with the group.
 	userPatchNoContent bool
+	// replaceCreates makes a replace on a value path that matches no
+	// value create the value the filter describes (Entra replaces
+	// emails[type eq "work"].value on users without a work email);
+	// otherwise it is 400 noTarget, as RFC 7644 3.5.2.3 says.
+	replaceCreates bool
 }
 
 // Every profile accepts, because refusing them would only break a real
@@ -38,7 +43,7 @@ type quirks struct {
 var (
 	genericQuirks = quirks{idp: directory.ProfileGeneric}
 	oktaQuirks    = quirks{idp: directory.ProfileOkta}
-	entraQuirks   = quirks{idp: directory.ProfileEntra, stringValues: true, bareMembers: true, userPatchNoContent: true}
+	entraQuirks   = quirks{idp: directory.ProfileEntra, stringValues: true, bareMembers: true, userPatchNoContent: true, replaceCreates: true}
 	// autoQuirks is auto before it recognised the IdP: as tolerant as
 	// Entra, answering like the RFC.
 	autoQuirks = quirks{idp: directory.ProfileGeneric, stringValues: true, bareMembers: true}

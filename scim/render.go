@@ -73,7 +73,14 @@ func userInput(doc map[string]any, active *bool) (directory.SCIMUserInput, error
 	if strings.TrimSpace(in.UserName) == "" {
 		return in, errorfValue("userName is required")
 	}
-	in.Emails = emailsOf(doc)
+	// A PATCH may have made two values equal (a type changed through a
+	// value path): keep each (type, value) pair once.
+	for _, name := range []string{"emails", "phoneNumbers", "ims", "photos"} {
+		if list, ok := in.Attrs[name].([]any); ok {
+			in.Attrs[name] = uniqueValues(userType.core.attr(name), list)
+		}
+	}
+	in.Emails = emailsOf(in.Attrs)
 	in.Email = personEmail(in.UserName, in.Emails)
 	in.Name, in.Locale = personName(doc), personLocale(doc)
 	return in, nil

@@ -134,6 +134,10 @@ func newUserType() *resourceType {
 	if g := core.attr("groups"); g != nil {
 		g.returned = "request"
 	}
+	if p := core.attr("password"); p != nil {
+		p.description = "Accepted and discarded: Roster keeps no passwords (people sign in with their identity provider). " +
+			"A password in a POST, a PUT or any PATCH operation succeeds and changes nothing; it is never returned."
+	}
 	return &resourceType{name: "User", endpoint: "/Users", core: core,
 		extensions: []*resourceSchema{librarySchema(schema.ExtensionEnterpriseUser())}, common: commonAttrs()}
 }

@@ -41,7 +41,7 @@ func invitationsListCmd() *cobra.Command {
 				return t.flush()
 			})
 		})
-	cmd.Flags().StringVar(&status, "status", "", "only invitations with this status")
+	cmd.Flags().StringVar(&status, "status", "", "only invitations with this status: pending, accepted, revoked, expired or all")
 	cmd.Flags().IntVar(&limit, "limit", 200, "at most this many (1–1000)")
 	return cmd
 }

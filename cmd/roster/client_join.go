@@ -147,7 +147,7 @@ func joinLinksMembersCmd() *cobra.Command {
 
 func joinRequestsListCmd() *cobra.Command {
 	var status string
-	cmd := clientCmd("list [--status pending|accepted|rejected]", "List join requests, oldest first", cobra.NoArgs, false,
+	cmd := clientCmd("list [--status pending|accepted|rejected|all]", "List join requests, oldest first", cobra.NoArgs, false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, _ []string) error {
 			q := url.Values{}
 			if status != "" {
@@ -172,7 +172,7 @@ func joinRequestsListCmd() *cobra.Command {
 				return t.flush()
 			})
 		})
-	cmd.Flags().StringVar(&status, "status", "pending", "only requests with this status (empty for all)")
+	cmd.Flags().StringVar(&status, "status", "pending", "only requests with this status (all for every status)")
 	return cmd
 }
 

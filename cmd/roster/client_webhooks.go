@@ -103,7 +103,7 @@ func webhooksDeliveriesCmd() *cobra.Command {
 				return t.flush()
 			})
 		})
-	cmd.Flags().StringVar(&status, "status", "", "only deliveries with this status")
+	cmd.Flags().StringVar(&status, "status", "", "only deliveries with this status: pending, sent, failed or all")
 	return cmd
 }
 
