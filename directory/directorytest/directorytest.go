@@ -36,15 +36,41 @@ func Backends() []directory.Dialect {
 	if os.Getenv(EnvDatabaseURL) != "" {
 		return []directory.Dialect{directory.SQLite, directory.Postgres}
 	}
+	announceOff()
+	return []directory.Dialect{directory.SQLite}
+}
+
+// announceOff says once per test binary, on stderr, that the PostgreSQL
+// leg is off.
+func announceOff() {
 	pkg := callerPackage()
 	announceSkip.Do(func() {
 		fmt.Fprintf(os.Stderr, "SKIP PostgreSQL leg of %s: %s is not set, its tests ran on SQLite only (CI sets it)\n", pkg, EnvDatabaseURL)
 	})
-	return []directory.Dialect{directory.SQLite}
 }
 
-// announceSkip says once per test binary that the PostgreSQL leg is off.
 var announceSkip sync.Once
+
+// RequirePostgres lets a test that runs on PostgreSQL alone go on only
+// when the leg is on. Without EnvDatabaseURL it skips the test, and the
+// first call in a test binary says so on stderr; with the variable set, a
+// PostgreSQL that does not answer fails the test here, once, rather than
+// in every test that would open a database on it.
+func RequirePostgres(t testing.TB) {
+	t.Helper()
+	base := os.Getenv(EnvDatabaseURL)
+	if base == "" {
+		announceOff()
+		t.Skipf("%s is not set: the PostgreSQL leg is off", EnvDatabaseURL)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := sqlx.ConnectContext(ctx, "postgres", base)
+	if err != nil {
+		t.Fatalf("%s is set but PostgreSQL does not answer: %v", EnvDatabaseURL, err)
+	}
+	db.Close()
+}
 
 // callerPackage is the import path of the test package that called into
 // directorytest ("github.com/rosterhq/roster/admin").
