@@ -12,4 +12,6 @@ var (
 	op           = directory.Operator()
 	newWorkspace = directorytest.NewWorkspace
 	join         = directorytest.Join
+	scimConnect  = directorytest.SCIMConnect
+	scimUser     = directorytest.SCIMUser
 )

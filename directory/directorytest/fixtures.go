@@ -64,6 +64,18 @@ func SCIMConnect(t testing.TB, d *directory.Directory, ws string, req directory.
 	return conn
 }
 
+// SCIMUser is a SCIM user representation as the front door hands it over.
+func SCIMUser(userName, email string) directory.SCIMUserInput {
+	attrs := map[string]any{"name": map[string]any{"givenName": "Sam", "familyName": "Person"}}
+	in := directory.SCIMUserInput{UserName: userName, Active: true, Name: "Sam Person", Attrs: attrs}
+	if email != "" {
+		attrs["emails"] = []any{map[string]any{"value": email, "type": "work", "primary": true}}
+		in.Email = email
+		in.Emails = []directory.SCIMEmail{{Value: email, Type: "work", Primary: true}}
+	}
+	return in
+}
+
 // InsertVerifiedDomain marks domain verified for a workspace, as
 // VerifyDomain does after a DNS TXT check; d must come from Open.
 func InsertVerifiedDomain(t testing.TB, d *directory.Directory, wsID, domain, policy, role string) {

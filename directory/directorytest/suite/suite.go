@@ -53,6 +53,13 @@ var subjects = []struct {
 	{"Workspaces", workspaceTests},
 	{"Members", memberTests},
 	{"Invitations", invitationTests},
+	{"JoinLinks", joinLinkTests},
+	{"JoinRequests", joinRequestTests},
+	{"Domains", domainTests},
+	{"Teams", teamTests},
+	{"SCIMConnections", scimConnectionTests},
+	{"SCIMUsers", scimUserTests},
+	{"SCIMGroups", scimGroupTests},
 }
 
 // The fixtures of directorytest under the short names the tests use.
@@ -60,4 +67,6 @@ var (
 	op           = directory.Operator()
 	newWorkspace = directorytest.NewWorkspace
 	join         = directorytest.Join
+	scimConnect  = directorytest.SCIMConnect
+	scimUser     = directorytest.SCIMUser
 )
