@@ -9,9 +9,10 @@ import (
 // this package (those needing export_test.go's hooks, or PostgreSQL
 // replicas) call them by.
 var (
-	op           = directory.Operator()
-	newWorkspace = directorytest.NewWorkspace
-	join         = directorytest.Join
-	scimConnect  = directorytest.SCIMConnect
-	scimUser     = directorytest.SCIMUser
+	op                  = directory.Operator()
+	newWorkspace        = directorytest.NewWorkspace
+	join                = directorytest.Join
+	scimConnect         = directorytest.SCIMConnect
+	scimUser            = directorytest.SCIMUser
+	verifyDomainForTest = directorytest.InsertVerifiedDomain
 )

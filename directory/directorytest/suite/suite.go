@@ -60,13 +60,17 @@ var subjects = []struct {
 	{"SCIMConnections", scimConnectionTests},
 	{"SCIMUsers", scimUserTests},
 	{"SCIMGroups", scimGroupTests},
+	{"OIDC", oidcTests},
+	{"SignIn", signInTests},
+	{"Fields", fieldTests},
 }
 
 // The fixtures of directorytest under the short names the tests use.
 var (
-	op           = directory.Operator()
-	newWorkspace = directorytest.NewWorkspace
-	join         = directorytest.Join
-	scimConnect  = directorytest.SCIMConnect
-	scimUser     = directorytest.SCIMUser
+	op                  = directory.Operator()
+	newWorkspace        = directorytest.NewWorkspace
+	join                = directorytest.Join
+	scimConnect         = directorytest.SCIMConnect
+	scimUser            = directorytest.SCIMUser
+	verifyDomainForTest = directorytest.InsertVerifiedDomain
 )
