@@ -15,4 +15,5 @@ var (
 	scimConnect         = directorytest.SCIMConnect
 	scimUser            = directorytest.SCIMUser
 	verifyDomainForTest = directorytest.InsertVerifiedDomain
+	webhookOutbox       = directorytest.WebhookOutbox
 )

@@ -63,6 +63,9 @@ var subjects = []struct {
 	{"OIDC", oidcTests},
 	{"SignIn", signInTests},
 	{"Fields", fieldTests},
+	{"Feed", feedTests},
+	{"Webhooks", webhookTests},
+	{"APIKeys", apiKeyTests},
 }
 
 // The fixtures of directorytest under the short names the tests use.
@@ -73,4 +76,5 @@ var (
 	scimConnect         = directorytest.SCIMConnect
 	scimUser            = directorytest.SCIMUser
 	verifyDomainForTest = directorytest.InsertVerifiedDomain
+	webhookOutbox       = directorytest.WebhookOutbox
 )
