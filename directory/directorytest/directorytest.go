@@ -5,6 +5,10 @@
 // Without the variable the PostgreSQL leg is skipped out loud: one line per
 // test binary on stderr and a skipped "postgres" subtest per Run; with it
 // set, a PostgreSQL that cannot be reached fails every test that needs it.
+//
+// It also holds the fixtures most tests start from (fixtures.go). The
+// directory's own behaviour tests are the suite in package
+// directorytest/suite, which package directory runs on each backend.
 package directorytest
 
 import (

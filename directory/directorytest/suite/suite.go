@@ -8,7 +8,7 @@
 // A test is a function testName(t, newDirectory) in the file of its
 // subject, listed in that file's table; `go test -v` names it
 // TestSQLite/Subject/Name (or TestPostgres/…). Run one on both databases
-// with `go test -run 'Test.*/Subject/Name$' ./directory`.
+// with `go test -run '^Test(SQLite|Postgres)$/^Subject$/^Name$' ./directory`.
 package suite
 
 import (
