@@ -131,6 +131,9 @@ func problemFor(err error) *Problem {
 		return newProblem(http.StatusPreconditionFailed, "precondition-failed", "Changed meanwhile", detail+"; read it again and retry")
 	case errors.Is(err, directory.ErrConflict):
 		return newProblem(http.StatusConflict, "conflict", "Conflict", detail)
+	case errors.Is(err, directory.ErrUnavailable):
+		return newProblem(http.StatusServiceUnavailable, "unavailable", "Service unavailable",
+			"the database is unreachable for the moment; retry after "+itoa(int64(directory.RetryAfter.Seconds()))+" seconds")
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return newProblem(http.StatusServiceUnavailable, "unavailable", "Service unavailable", "the request was cancelled or took too long; retry it")
 	}
@@ -168,8 +171,12 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p *Problem) {
 	if out.Instance == "" && r != nil {
 		out.Instance = r.URL.Path
 	}
-	if out.Status == http.StatusUnauthorized {
+	switch out.Status {
+	case http.StatusUnauthorized:
 		w.Header().Set("WWW-Authenticate", `Bearer realm="roster"`)
+	case http.StatusServiceUnavailable:
+		// Clients (and the CLI) back off and retry instead of giving up.
+		w.Header().Set("Retry-After", itoa(int64(directory.RetryAfter.Seconds())))
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

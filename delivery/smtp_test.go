@@ -31,9 +31,10 @@ type mailbox struct {
 // delivered is one accepted message: its recipients and its plain-text
 // part.
 type delivered struct {
-	to      []string
-	subject string
-	text    string
+	to        []string
+	subject   string
+	text      string
+	messageID string
 }
 
 // startMailbox serves a mailbox on a free local port until the test ends.
@@ -123,7 +124,7 @@ func (s *session) Data(r io.Reader) error {
 		return err
 	}
 	s.mb.mu.Lock()
-	s.mb.msgs = append(s.mb.msgs, delivered{to: s.to, subject: subject, text: text})
+	s.mb.msgs = append(s.mb.msgs, delivered{to: s.to, subject: subject, text: text, messageID: msg.Header.Get("Message-Id")})
 	s.mb.mu.Unlock()
 	return nil
 }

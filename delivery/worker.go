@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/rosterhq/roster/directory"
@@ -48,11 +49,14 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
-// Defaults for Options.
+// Defaults for Options. A message claimed by a replica that dies is sent
+// by another at most DefaultLease + DefaultInterval after the dead one's
+// last heartbeat.
 const (
 	DefaultInterval    = 2 * time.Second
 	DefaultBatch       = 10
-	DefaultTimeout     = time.Minute
+	DefaultLease       = time.Minute
+	DefaultTimeout     = 30 * time.Second
 	DefaultMaxAttempts = 10
 )
 
@@ -70,9 +74,20 @@ type Options struct {
 	Interval time.Duration
 	// Batch is how many messages of a kind are claimed at once.
 	Batch int
-	// Timeout bounds one delivery attempt. The lease on a claimed batch is
-	// derived from it, so a slow batch is never handed to another replica
-	// while it is still being delivered.
+	// Lease is how long a claimed message is withheld from other
+	// replicas: the worker extends it every Heartbeat while the message
+	// waits or is being sent, so it runs out only when the worker is gone
+	// (crashed, killed, cut off from the database). It bounds how late a
+	// message claimed by a dead replica is sent: Lease + Interval.
+	Lease time.Duration
+	// Heartbeat is how often the lease on unsent messages of a batch is
+	// extended; default Lease/3, so two heartbeats can fail before the
+	// lease runs out.
+	Heartbeat time.Duration
+	// Timeout bounds one delivery attempt, and is kept below Lease (at
+	// most Lease/2), so that even without heartbeats an attempt ends
+	// before its lease does. Transports' own timeouts (SMTP, webhooks)
+	// are cut off by it.
 	Timeout time.Duration
 	// MaxAttempts is how many attempts a message gets before it is marked
 	// failed.
@@ -87,12 +102,15 @@ type Options struct {
 // Worker delivers outbox messages through the Handlers registered per
 // kind. Several Workers, in one process or in several replicas, may run
 // against the same database: ClaimOutbox leases each message to one of
-// them at a time. Delivery is at least once: a worker that dies after
-// sending but before recording it sends again when the lease runs out.
+// them at a time, and a heartbeat keeps the lease while the worker lives.
+// Delivery is at least once: a message whose worker dies after sending
+// but before recording it is sent again by another when the lease runs
+// out, and so is one whose completion could not be recorded; emails keep
+// their Message-ID and webhooks their Roster-Event-Id, so receivers drop
+// the copy.
 type Worker struct {
 	d        *directory.Directory
 	opts     Options
-	lease    time.Duration
 	handlers map[string]Handler
 	kinds    []string
 }
@@ -106,9 +124,16 @@ func NewWorker(d *directory.Directory, opts Options) *Worker {
 	if opts.Batch <= 0 {
 		opts.Batch = DefaultBatch
 	}
+	if opts.Lease <= 0 {
+		opts.Lease = DefaultLease
+	}
+	if opts.Heartbeat <= 0 || opts.Heartbeat >= opts.Lease {
+		opts.Heartbeat = opts.Lease / 3
+	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout
 	}
+	opts.Timeout = min(opts.Timeout, opts.Lease/2)
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = DefaultMaxAttempts
 	}
@@ -118,14 +143,7 @@ func NewWorker(d *directory.Directory, opts Options) *Worker {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	return &Worker{
-		d:    d,
-		opts: opts,
-		// Messages of a batch are delivered one after the other, each
-		// within Timeout; the margin covers the database round trips.
-		lease:    time.Duration(opts.Batch)*opts.Timeout + time.Minute,
-		handlers: map[string]Handler{},
-	}
+	return &Worker{d: d, opts: opts, handlers: map[string]Handler{}}
 }
 
 // Handle registers h for outbox messages of kind (directory.OutboxEmail,
@@ -169,20 +187,27 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 	var errs []error
 	for _, kind := range w.kinds {
 		for ctx.Err() == nil {
-			msgs, err := w.d.ClaimOutbox(ctx, kind, w.opts.Batch, w.lease)
+			msgs, err := w.d.ClaimOutbox(ctx, kind, w.opts.Batch, w.opts.Lease)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("claim %s messages: %w", kind, err))
 				break
 			}
+			hb := w.heartbeat(ctx, msgs)
 			for _, m := range msgs {
 				if ctx.Err() != nil {
 					// Unstarted messages of the batch go back to others
 					// when the lease runs out.
 					break
 				}
-				w.deliver(ctx, w.handlers[kind], m)
+				if !hb.take(m.ID) {
+					// The lease ran out (the database was unreachable for
+					// longer than it) and another worker has it now.
+					continue
+				}
+				w.deliver(ctx, w.handlers[kind], m, hb)
 				n++
 			}
+			hb.stop()
 			if len(msgs) < w.opts.Batch {
 				break
 			}
@@ -191,12 +216,91 @@ func (w *Worker) Drain(ctx context.Context) (int, error) {
 	return n, errors.Join(errs...)
 }
 
+// heartbeat extends the lease on the messages of a claimed batch that are
+// not delivered yet, every Heartbeat until stop. A message whose lease was
+// lost is not delivered by this worker.
+type heartbeat struct {
+	mu   sync.Mutex
+	held map[int64]directory.OutboxMessage
+	lost map[int64]bool
+	quit chan struct{}
+	wg   sync.WaitGroup
+}
+
+func (w *Worker) heartbeat(ctx context.Context, msgs []directory.OutboxMessage) *heartbeat {
+	hb := &heartbeat{held: map[int64]directory.OutboxMessage{}, lost: map[int64]bool{}, quit: make(chan struct{})}
+	for _, m := range msgs {
+		hb.held[m.ID] = m
+	}
+	if len(msgs) == 0 {
+		return hb
+	}
+	hb.wg.Add(1)
+	go func() {
+		defer hb.wg.Done()
+		tick := time.NewTicker(w.opts.Heartbeat)
+		defer tick.Stop()
+		for {
+			select {
+			case <-hb.quit:
+				return
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			// The lock is held across the update, so a message whose
+			// outcome is being recorded (done) is never extended after
+			// it: that would postpone its retry.
+			hb.mu.Lock()
+			held := make([]directory.OutboxMessage, 0, len(hb.held))
+			for _, m := range hb.held {
+				held = append(held, m)
+			}
+			lost, err := w.d.ExtendOutboxLease(ctx, held, w.opts.Lease)
+			if err != nil && ctx.Err() == nil {
+				w.opts.Logger.Warn("outbox heartbeat failed; the lease runs out unless a later one succeeds", "messages", len(held), "err", err)
+			}
+			for _, id := range lost {
+				if _, ok := hb.held[id]; ok {
+					// Still held means not yet started: leave it to the
+					// worker that has it now.
+					hb.lost[id] = true
+					delete(hb.held, id)
+				}
+			}
+			hb.mu.Unlock()
+		}
+	}()
+	return hb
+}
+
+// take reports whether the message is still this worker's to deliver.
+func (hb *heartbeat) take(id int64) bool {
+	hb.mu.Lock()
+	defer hb.mu.Unlock()
+	return !hb.lost[id]
+}
+
+// done stops extending the lease on a message, before its outcome is
+// recorded.
+func (hb *heartbeat) done(id int64) {
+	hb.mu.Lock()
+	defer hb.mu.Unlock()
+	delete(hb.held, id)
+}
+
+func (hb *heartbeat) stop() {
+	close(hb.quit)
+	hb.wg.Wait()
+}
+
 // deliver runs the handler on one claimed message and records the outcome.
-func (w *Worker) deliver(ctx context.Context, h Handler, m directory.OutboxMessage) {
+func (w *Worker) deliver(ctx context.Context, h Handler, m directory.OutboxMessage, hb *heartbeat) {
 	log := w.opts.Logger.With("outbox_id", m.ID, "kind", m.Kind, "workspace_id", m.WorkspaceID, "attempt", m.Attempts)
 	hctx, cancel := context.WithTimeout(ctx, w.opts.Timeout)
 	redacted, err := h(hctx, m)
 	cancel()
+	hb.done(m.ID)
 	// The outcome is recorded even when ctx was cancelled mid-way (a
 	// shutdown), so a sent message is not sent again by the next replica.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

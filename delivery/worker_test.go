@@ -61,7 +61,7 @@ func newWorker(d *directory.Directory, clock *directorytest.Clock, tr email.Tran
 		opts.Logger, _ = quietLogger()
 	}
 	w := delivery.NewWorker(d, opts)
-	w.Handle(directory.OutboxEmail, delivery.Email(tr))
+	w.Handle(directory.OutboxEmail, delivery.Email(tr, baseURL))
 	return w
 }
 
@@ -368,7 +368,7 @@ func TestRunDeliversUntilCancelled(t *testing.T) {
 		mb := startMailbox(t)
 		logger, _ := quietLogger()
 		w := delivery.NewWorker(d, delivery.Options{Interval: 20 * time.Millisecond, Logger: logger})
-		w.Handle(directory.OutboxEmail, delivery.Email(mb.transport(t)))
+		w.Handle(directory.OutboxEmail, delivery.Email(mb.transport(t), baseURL))
 		done := make(chan error, 1)
 		go func() { done <- w.Run(ctx) }()
 		// Enqueued while the worker runs: picked up on a later tick.
@@ -427,7 +427,7 @@ func TestHandleTwicePanics(t *testing.T) {
 		}
 	}()
 	w := delivery.NewWorker(nil, delivery.Options{})
-	h := delivery.Email(email.NewLog(nil))
+	h := delivery.Email(email.NewLog(nil), baseURL)
 	w.Handle(directory.OutboxEmail, h)
 	w.Handle(directory.OutboxEmail, h)
 }

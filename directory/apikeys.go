@@ -166,7 +166,7 @@ func (d *Directory) AuthenticateAPIKey(ctx context.Context, token string) (Actor
 	if errors.Is(err, sql.ErrNoRows) {
 		return Actor{}, APIKey{}, fmt.Errorf("API key: %w", ErrNotFound)
 	} else if err != nil {
-		return Actor{}, APIKey{}, fmt.Errorf("look up API key: %w", err)
+		return Actor{}, APIKey{}, fmt.Errorf("look up API key: %w", unavailable(err))
 	}
 	now := d.now().UTC()
 	switch {

@@ -138,7 +138,7 @@ type tx struct {
 // operation of the package goes through here, so events and outbox rows
 // always commit or roll back with the change they describe.
 func (d *Directory) inTx(ctx context.Context, actor Actor, fn func(t *tx) error) error {
-	return d.runTx(ctx, nil, actor, fn)
+	return unavailable(d.runTx(ctx, nil, actor, fn))
 }
 
 func (d *Directory) runTx(ctx context.Context, opts *sql.TxOptions, actor Actor, fn func(t *tx) error) error {
@@ -290,7 +290,7 @@ func notFound(err error, what string) error {
 // transaction begins deferred instead of immediate, so readers never queue
 // behind the single writer lock.
 func (d *Directory) readTx(ctx context.Context, actor Actor, fn func(t *tx) error) error {
-	return d.runTx(ctx, &sql.TxOptions{ReadOnly: true}, actor, fn)
+	return unavailable(d.runTx(ctx, &sql.TxOptions{ReadOnly: true}, actor, fn))
 }
 
 func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }

@@ -3,7 +3,9 @@ package directory
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -124,6 +126,30 @@ func (d *Directory) ClaimOutbox(ctx context.Context, kind string, limit int, lea
 	}
 	slices.SortFunc(out, func(a, b OutboxMessage) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// ExtendOutboxLease is a sender's heartbeat: it extends the lease on
+// messages it claimed and is still sending to lease from now, so a slow
+// send is not handed to another replica meanwhile. A message is the
+// sender's only while its attempt count is the one its claim set (a
+// re-claim after the lease ran out counts another attempt); the ones
+// that are not (re-claimed, or no longer pending) are returned as lost,
+// and their leases are left alone. Lease instants are on the
+// Directory's clock, like ClaimOutbox's.
+func (d *Directory) ExtendOutboxLease(ctx context.Context, msgs []OutboxMessage, lease time.Duration) (lost []int64, err error) {
+	until := d.now().UTC().Add(lease)
+	for _, m := range msgs {
+		var id int64
+		err := d.dbGet(ctx, &id, `UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND attempts = ? AND status = 'pending' RETURNING id`,
+			until, m.ID, m.Attempts)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			lost = append(lost, m.ID)
+		case err != nil:
+			return lost, fmt.Errorf("extend the lease on outbox message %d: %w", m.ID, err)
+		}
+	}
+	return lost, nil
 }
 
 // CompleteOutbox marks a message delivered. Email payloads carry links with

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
 	"strings"
 	"time"
 )
@@ -485,28 +484,6 @@ type SCIMRequest struct {
 	DurationUS int64         `db:"duration_us"`
 	Duration   time.Duration `db:"-"`
 	CreatedAt  time.Time     `db:"created_at"`
-}
-
-// RecordSCIMRequests appends entries to request logs in one statement;
-// the SCIM handler batches them off the request path.
-func (d *Directory) RecordSCIMRequests(ctx context.Context, entries []SCIMRequest) error {
-	for chunk := range slices.Chunk(entries, 200) {
-		var b strings.Builder
-		b.WriteString(`INSERT INTO scim_requests (connection_id, workspace_id, method, path, status, action, detail, user_agent, duration_us, created_at) VALUES `)
-		args := make([]any, 0, 10*len(chunk))
-		for i, e := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-			args = append(args, e.ConnectionID, e.WorkspaceID, truncate(e.Method, 16), truncate(e.Path, 2000), e.Status, truncate(e.Action, 1000),
-				truncate(e.Detail, 1000), truncate(e.UserAgent, 300), e.Duration.Microseconds(), e.CreatedAt.UTC())
-		}
-		if _, err := d.db.ExecContext(ctx, d.db.Rebind(b.String()), args...); err != nil {
-			return fmt.Errorf("record SCIM requests: %w", err)
-		}
-	}
-	return nil
 }
 
 // ListSCIMRequests returns the newest entries of a workspace's request log

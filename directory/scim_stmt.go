@@ -71,9 +71,9 @@ func (d *Directory) prepared(ctx context.Context, query string) *sqlx.Stmt {
 func (d *Directory) dbGet(ctx context.Context, dest any, query string, args ...any) error {
 	q := d.db.Rebind(query)
 	if s := d.prepared(ctx, q); s != nil {
-		return s.GetContext(ctx, dest, args...)
+		return unavailable(s.GetContext(ctx, dest, args...))
 	}
-	return d.db.GetContext(ctx, dest, q, args...)
+	return unavailable(d.db.GetContext(ctx, dest, q, args...))
 }
 
 // dbExec is dbGet for a statement without rows.
@@ -85,16 +85,16 @@ func (d *Directory) dbExec(ctx context.Context, query string, args ...any) error
 	} else {
 		_, err = d.db.ExecContext(ctx, q, args...)
 	}
-	return err
+	return unavailable(err)
 }
 
 // dbSelect is dbGet for many rows.
 func (d *Directory) dbSelect(ctx context.Context, dest any, query string, args ...any) error {
 	q := d.db.Rebind(query)
 	if s := d.prepared(ctx, q); s != nil {
-		return s.SelectContext(ctx, dest, args...)
+		return unavailable(s.SelectContext(ctx, dest, args...))
 	}
-	return d.db.SelectContext(ctx, dest, q, args...)
+	return unavailable(d.db.SelectContext(ctx, dest, q, args...))
 }
 
 // selectFn is dbSelect bound to ctx.

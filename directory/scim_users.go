@@ -199,7 +199,8 @@ func (d *Directory) SCIMCreateUser(ctx context.Context, conn SCIMConnection, in 
 			out, did = r.public(), action
 			return nil
 		})
-		return out, did, err
+		// An optimistic run's statements run on the pool, outside inTx.
+		return out, did, unavailable(err)
 	}
 	out, did, err := provision(in)
 	var seatErr *SeatLimitError

@@ -21,6 +21,12 @@ type Message struct {
 	Subject string
 	Text    string
 	HTML    string
+	// MessageID is the Message-ID header without its angle brackets
+	// ("outbox-42.roster@roster.example"). The outbox sets one per
+	// outbox row, so a message sent twice (a sender died after sending,
+	// before recording it) carries the same id both times and receivers
+	// can drop the second; empty lets the transport make one up.
+	MessageID string
 }
 
 // Request is an email as the outbox stores it: which template, to whom, in

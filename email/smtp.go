@@ -196,6 +196,9 @@ func (s *SMTP) Send(ctx context.Context, m Message, from string) error {
 		return fmt.Errorf("send email to %s: %w", to, err)
 	}
 	msg.Subject(m.Subject)
+	if m.MessageID != "" {
+		msg.SetMessageIDWithValue(m.MessageID)
+	}
 	// RFC 3834: tells auto-responders not to answer a notification.
 	msg.SetGenHeader(gomail.Header("Auto-Submitted"), "auto-generated")
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)

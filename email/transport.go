@@ -36,6 +36,7 @@ func (l *Log) Send(ctx context.Context, m Message, from string) error {
 		slog.Any("to", m.To),
 		slog.String("from", from),
 		slog.String("subject", m.Subject),
+		slog.String("message_id", m.MessageID),
 		slog.String("text", m.Text))
 	return nil
 }

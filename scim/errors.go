@@ -67,6 +67,8 @@ func errorFor(err error) *scimError {
 		return errorf(http.StatusBadRequest, "invalidValue", "%s", cause(err))
 	case errors.Is(err, directory.ErrExpired), errors.Is(err, directory.ErrRevoked):
 		return errorf(http.StatusUnauthorized, "", "%s", cause(err))
+	case errors.Is(err, directory.ErrUnavailable):
+		return errorf(http.StatusServiceUnavailable, "", "the service is unavailable for the moment; retry after %d seconds", int(directory.RetryAfter.Seconds()))
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return errorf(http.StatusServiceUnavailable, "", "the request was cancelled or timed out")
 	}
@@ -83,6 +85,16 @@ func cause(err error) string {
 		}
 	}
 	return msg
+}
+
+// write sends the error. A 503 carries Retry-After (RFC 7644 3.12 lets a
+// service provider say it is unavailable), so IdPs back off and retry
+// instead of recording a failure.
+func (e *scimError) write(w http.ResponseWriter) {
+	if e.status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", strconv.Itoa(int(directory.RetryAfter.Seconds())))
+	}
+	writeJSON(w, e.status, e.body())
 }
 
 func (e *scimError) body() errorBody {

@@ -136,7 +136,7 @@ func (h *Handler) ServeHTTP(rw http.ResponseWriter, hr *http.Request) {
 		if se.status != http.StatusUnauthorized {
 			h.log.Error("SCIM authentication", "err", err)
 		}
-		writeJSON(w, se.status, se.body())
+		se.write(w)
 		return
 	}
 	r := &request{Request: hr, conn: conn, q: quirksFor(conn.Profile, hr)}
@@ -147,7 +147,7 @@ func (h *Handler) ServeHTTP(rw http.ResponseWriter, hr *http.Request) {
 			h.log.Error("SCIM request", "method", hr.Method, "path", hr.URL.Path, "workspace", conn.WorkspaceID, "err", err)
 		}
 		detail = se.detail
-		writeJSON(w, se.status, se.body())
+		se.write(w)
 	}
 	h.rec.add(directory.SCIMRequest{ConnectionID: conn.ID, WorkspaceID: conn.WorkspaceID, Method: hr.Method, Path: redactedURI(hr),
 		Status: w.status, Action: r.did, Detail: detail, UserAgent: hr.UserAgent(), Duration: time.Since(start), CreatedAt: start.UTC()})

@@ -33,6 +33,9 @@ const (
 	// the database, for a PostgreSQL reached through a pooler that cannot
 	// carry LISTEN (PgBouncer in transaction mode).
 	envSCIMAuthCache = "ROSTER_SCIM_AUTH_CACHE"
+	// envOutboxLease is how long a claimed outbox message is withheld
+	// from other replicas (a Go duration; default delivery.DefaultLease).
+	envOutboxLease = "ROSTER_OUTBOX_LEASE"
 )
 
 // Defaults of a first run: the embedded database next to the working

@@ -247,8 +247,16 @@ func mailTransport(smtpURL string, logger *slog.Logger) (email.Transport, error)
 // newWorker builds the outbox worker: email through transport, other kinds
 // through outboxHandlers.
 func newWorker(deps serverDeps, transport email.Transport) (*delivery.Worker, error) {
-	w := delivery.NewWorker(deps.Dir, delivery.Options{Logger: deps.Logger.With("component", "outbox")})
-	w.Handle(directory.OutboxEmail, delivery.Email(transport))
+	opts := delivery.Options{Logger: deps.Logger.With("component", "outbox")}
+	if v := os.Getenv(envOutboxLease); v != "" {
+		lease, err := time.ParseDuration(v)
+		if err != nil || lease < time.Second {
+			return nil, fmt.Errorf("%s=%q: want a duration of at least 1s (60s by default)", envOutboxLease, v)
+		}
+		opts.Lease = lease
+	}
+	w := delivery.NewWorker(deps.Dir, opts)
+	w.Handle(directory.OutboxEmail, delivery.Email(transport, deps.BaseURL))
 	for kind, build := range outboxHandlers {
 		h, err := build(deps)
 		if err != nil {

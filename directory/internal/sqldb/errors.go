@@ -1,8 +1,12 @@
 package sqldb
 
 import (
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
 	"strings"
+	"syscall"
 
 	"github.com/lib/pq"
 	"modernc.org/sqlite"
@@ -60,4 +64,33 @@ func IsUniqueViolation(err error) bool {
 		return sqliteErr.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || sqliteErr.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 	}
 	return false
+}
+
+// IsUnreachable reports whether err says the database could not be
+// reached rather than that it refused a statement: a connection the pool
+// found bad, a refused, reset or timed-out connection, the connection
+// closing mid-way, and PostgreSQL's connection exceptions (class 08) and
+// operator interventions that end or refuse sessions (57P01 admin
+// shutdown, 57P02 crash shutdown, 57P03 cannot connect now, as while it
+// starts up or shuts down).
+func IsUnreachable(err error) bool {
+	if err == nil {
+		return false
+	}
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code {
+		case "57P01", "57P02", "57P03":
+			return true
+		}
+		return pqErr.Code.Class() == "08"
+	}
+	// Dialling, reading and writing fail with net.Error, timeouts on
+	// connect included.
+	var netErr net.Error
+	return errors.As(err, &netErr)
 }
