@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -591,6 +592,47 @@ func (d *Directory) ListTeamMembers(ctx context.Context, actor Actor, workspace,
 		return nil
 	})
 	return out, err
+}
+
+// teamNamesJSON is what an invitation email says of its teams: the names
+// of the teams among ids that still exist, in the order of ids, as the
+// JSON array of strings the email templates take; "" when there are none.
+func (t *tx) teamNamesJSON(workspaceID string, ids []string) (string, error) {
+	ids = uniqueIDs(ids)
+	if len(ids) == 0 {
+		return "", nil
+	}
+	names := make(map[string]string, len(ids))
+	for chunk := range slices.Chunk(ids, batchSize) {
+		q, args, err := inQuery(`SELECT id, name FROM teams WHERE workspace_id = ? AND id IN (?)`, workspaceID, chunk)
+		if err != nil {
+			return "", err
+		}
+		var rows []struct {
+			ID   string `db:"id"`
+			Name string `db:"name"`
+		}
+		if err := t.selectRows(&rows, q, args...); err != nil {
+			return "", fmt.Errorf("team names: %w", err)
+		}
+		for _, r := range rows {
+			names[r.ID] = r.Name
+		}
+	}
+	var out []string
+	for _, id := range ids {
+		if n, ok := names[id]; ok {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return "", fmt.Errorf("team names: %w", err)
+	}
+	return string(b), nil
 }
 
 // teamExists checks a team exists in a workspace without locking or
