@@ -39,10 +39,11 @@ func (t *tx) claimSeat(ws *workspaceRow, excludeMembershipID string) error {
 		return nil
 	}
 	var cur struct {
-		Limit      *int       `db:"seat_limit"`
-		NotifiedAt *time.Time `db:"seat_limit_notified_at"`
+		Limit    *int `db:"seat_limit"`
+		Episodes int  `db:"episodes"`
 	}
-	if err := t.get(&cur, `SELECT seat_limit, seat_limit_notified_at FROM workspaces WHERE id = ?`+t.forNoKeyUpdate(), ws.ID); err != nil {
+	if err := t.get(&cur, `SELECT seat_limit, (SELECT COUNT(*) FROM seat_limit_notices n WHERE n.workspace_id = workspaces.id) AS episodes
+		FROM workspaces WHERE id = ?`+t.forNoKeyUpdate(), ws.ID); err != nil {
 		return fmt.Errorf("lock workspace for seats: %w", err)
 	}
 	if cur.Limit == nil {
@@ -55,7 +56,7 @@ func (t *tx) claimSeat(ws *workspaceRow, excludeMembershipID string) error {
 	if used >= *cur.Limit {
 		return &SeatLimitError{Limit: *cur.Limit, Used: used}
 	}
-	if cur.NotifiedAt != nil {
+	if cur.Episodes > 0 {
 		return t.endSeatEpisodeIfNewSeat(ws.ID, excludeMembershipID)
 	}
 	return nil
@@ -86,7 +87,7 @@ func equalInt(a, b *int) bool {
 // next refusal emails the owners again. The seat limit changing calls it
 // too.
 func (t *tx) endSeatEpisode(workspaceID string) error {
-	if _, err := t.exec(`UPDATE workspaces SET seat_limit_notified_at = NULL WHERE id = ? AND seat_limit_notified_at IS NOT NULL`, workspaceID); err != nil {
+	if _, err := t.exec(`DELETE FROM seat_limit_notices WHERE workspace_id = ?`, workspaceID); err != nil {
 		return fmt.Errorf("end seat-limit episode: %w", err)
 	}
 	return nil
@@ -130,8 +131,10 @@ func (d *Directory) SeatUsage(ctx context.Context, actor Actor, workspace string
 // transaction rolls back.
 //
 // They are emailed once per episode: the first refusal after the
-// workspace filled up opens it (a conditional UPDATE, so of two replicas
-// refusing at once exactly one wins and emails), and it lasts until a seat
+// workspace filled up opens it by inserting the workspace's row of
+// seat_limit_notices (ON CONFLICT DO NOTHING on its primary key, so of two
+// replicas refusing at once exactly one inserts and emails; the other
+// waits for it and inserts nothing), and it lasts until a seat
 // frees up and is granted again or the seat limit changes (claimSeat,
 // UpdateWorkspaceSettings). Every refusal is still an event; those of an
 // open episode say the owners were not emailed again, and since when they
@@ -142,24 +145,14 @@ func (d *Directory) notifySeatLimit(ctx context.Context, actor Actor, workspaceI
 		if err != nil {
 			return err
 		}
-		res, err := t.exec(`UPDATE workspaces SET seat_limit_notified_at = ? WHERE id = ? AND seat_limit_notified_at IS NULL`, t.now, ws.ID)
+		opened, notifiedAt, err := t.openSeatEpisode(ws.ID)
 		if err != nil {
-			return fmt.Errorf("open seat-limit episode: %w", err)
-		}
-		opened, err := res.RowsAffected()
-		if err != nil {
-			return fmt.Errorf("open seat-limit episode: %w", err)
-		}
-		notifiedAt := t.now
-		if opened == 0 {
-			if err := t.get(&notifiedAt, `SELECT seat_limit_notified_at FROM workspaces WHERE id = ?`, ws.ID); err != nil {
-				return fmt.Errorf("seat-limit episode: %w", err)
-			}
-		}
-		if err := t.emit(ws.ID, "seats.limit_reached", "workspace", ws.ID, seatLimitPayload(limit, email, source, opened > 0, notifiedAt)); err != nil {
 			return err
 		}
-		if opened == 0 {
+		if err := t.emit(ws.ID, "seats.limit_reached", "workspace", ws.ID, seatLimitPayload(limit, email, source, opened, notifiedAt)); err != nil {
+			return err
+		}
+		if !opened {
 			return nil
 		}
 		to, err := t.emailsOfRoles(ws.ID, RoleOwner, RoleAdmin)
@@ -173,6 +166,34 @@ func (d *Directory) notifySeatLimit(ctx context.Context, actor Actor, workspaceI
 	if err != nil {
 		d.log.Error("notify seat limit", "workspace", workspaceID, "err", err)
 	}
+}
+
+// openSeatEpisode opens the workspace's seat-limit episode unless one is
+// open, and says whether it did and when the owners were (or are now)
+// told. An episode that ends between the insert and the read (a seat
+// granted meanwhile) is opened again, a few times at most.
+func (t *tx) openSeatEpisode(workspaceID string) (bool, time.Time, error) {
+	for range 3 {
+		res, err := t.exec(`INSERT INTO seat_limit_notices (workspace_id, notified_at) VALUES (?, ?) ON CONFLICT (workspace_id) DO NOTHING`, workspaceID, t.now)
+		if err != nil {
+			return false, time.Time{}, fmt.Errorf("open seat-limit episode: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return false, time.Time{}, fmt.Errorf("open seat-limit episode: %w", err)
+		}
+		if n > 0 {
+			return true, t.now, nil
+		}
+		var at []time.Time
+		if err := t.selectRows(&at, `SELECT notified_at FROM seat_limit_notices WHERE workspace_id = ?`, workspaceID); err != nil {
+			return false, time.Time{}, fmt.Errorf("seat-limit episode: %w", err)
+		}
+		if len(at) > 0 {
+			return false, at[0], nil
+		}
+	}
+	return false, time.Time{}, fmt.Errorf("open seat-limit episode: it keeps ending while it opens")
 }
 
 // emailsOfRoles returns the addresses of active members holding any of roles.

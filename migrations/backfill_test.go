@@ -14,8 +14,8 @@ import (
 
 // TestTeamSourceBackfill runs migration 9 over teams written before it:
 // the teams a SCIM connection created (with an externalId or without one,
-// as Okta pushes them) become the identity provider's, the admin's stay
-// Roster's.
+// as Okta pushes them) become the identity provider's, with that
+// connection; the admin's stay Roster's, even one the IdP adopted.
 func TestTeamSourceBackfill(t *testing.T) {
 	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
 		ctx := context.Background()
@@ -49,6 +49,14 @@ func TestTeamSourceBackfill(t *testing.T) {
 		}
 		local, err := d.CreateTeam(ctx, op, ws.Slug, directory.TeamRequest{Name: "Made by an admin"})
 		if err != nil {
+			t.Fatal(err)
+		}
+		// The IdP adopts the admin's team (gives it an externalId): it is
+		// still the admin's.
+		adopted := "adopted-by-okta"
+		if _, _, err := d.SCIMUpdateGroup(ctx, conn, local.ID, func(directory.SCIMGroup) (directory.SCIMGroupChange, error) {
+			return directory.SCIMGroupChange{SetExternalID: true, ExternalID: &adopted}, nil
+		}); err != nil {
 			t.Fatal(err)
 		}
 

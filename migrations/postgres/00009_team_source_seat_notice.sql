@@ -8,21 +8,28 @@ ALTER TABLE teams ADD COLUMN managed_by TEXT NOT NULL DEFAULT 'roster';
 -- SQLite could not drop a column that has one.
 ALTER TABLE teams ADD COLUMN scim_connection_id TEXT;
 
--- Existing teams came from SCIM when the IdP created them (their
--- team.created event was written by a SCIM connection), or when they carry
--- what only SCIM writes: an externalId or a member display. A workspace has
--- at most one SCIM connection, so that connection is the one.
+-- An existing team came from SCIM when its team.created event (written in
+-- the transaction that created it, and never deleted) was written by a
+-- SCIM connection, the event's actor. Not when it merely carries an
+-- externalId: an IdP may adopt a team an admin made (Entra matches groups
+-- by name), and that team is still the admin's.
 UPDATE teams SET managed_by = 'scim',
-    scim_connection_id = (SELECT c.id FROM scim_connections c WHERE c.workspace_id = teams.workspace_id)
-WHERE id IN (SELECT subject_id FROM events WHERE type = 'team.created' AND subject_kind = 'team' AND actor_kind = 'scim')
-   OR external_id IS NOT NULL
-   OR id IN (SELECT team_id FROM team_members WHERE scim_display IS NOT NULL);
+    scim_connection_id = (SELECT e.actor_id FROM events e
+        WHERE e.type = 'team.created' AND e.subject_kind = 'team' AND e.subject_id = teams.id AND e.actor_kind = 'scim'
+        ORDER BY e.id LIMIT 1)
+WHERE id IN (SELECT subject_id FROM events WHERE type = 'team.created' AND subject_kind = 'team' AND actor_kind = 'scim');
 
--- When the owners were told that the workspace is out of seats; NULL when
--- no seat-limit episode is open. One email per episode (directory/seats.go).
-ALTER TABLE workspaces ADD COLUMN seat_limit_notified_at TIMESTAMPTZ;
+-- An open seat-limit episode of a workspace: its owners were emailed at
+-- notified_at that it is out of seats, and are not emailed again until the
+-- row is gone (directory/seats.go). A table of its own, not a column of
+-- workspaces: every update of workspaces clears the SCIM authentication
+-- caches of all replicas (migration 6), and refusals come in bursts.
+CREATE TABLE seat_limit_notices (
+    workspace_id    TEXT PRIMARY KEY REFERENCES workspaces(id) ON DELETE CASCADE,
+    notified_at     TIMESTAMPTZ NOT NULL
+);
 
 -- +goose Down
-ALTER TABLE workspaces DROP COLUMN seat_limit_notified_at;
+DROP TABLE seat_limit_notices;
 ALTER TABLE teams DROP COLUMN scim_connection_id;
 ALTER TABLE teams DROP COLUMN managed_by;
