@@ -427,22 +427,27 @@ type APIKeyCreated struct {
 	Token  string `json:"token"`
 }
 
-// Team is a team with its role mapping.
+// Team is a team with its role mapping. ManagedBy is "scim" for a team the
+// workspace's identity provider created (SCIMConnectionID names the
+// connection), "roster" for one an admin created.
 type Team struct {
-	ID          string    `json:"id"`
-	WorkspaceID string    `json:"workspace_id"`
-	Name        string    `json:"name"`
-	Role        *string   `json:"role"`
-	ExternalID  *string   `json:"external_id,omitempty"`
-	MemberCount int       `json:"member_count"`
-	Version     int       `json:"version"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID               string    `json:"id"`
+	WorkspaceID      string    `json:"workspace_id"`
+	Name             string    `json:"name"`
+	Role             *string   `json:"role"`
+	ExternalID       *string   `json:"external_id,omitempty"`
+	ManagedBy        string    `json:"managed_by"`
+	SCIMConnectionID *string   `json:"scim_connection_id"`
+	MemberCount      int       `json:"member_count"`
+	Version          int       `json:"version"`
+	CreatedAt        time.Time `json:"created_at"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
 
 // TeamOf is t on the wire.
 func TeamOf(t directory.Team) Team {
-	return Team{ID: t.ID, WorkspaceID: t.WorkspaceID, Name: t.Name, Role: t.Role, ExternalID: t.ExternalID, MemberCount: t.MemberCount,
+	return Team{ID: t.ID, WorkspaceID: t.WorkspaceID, Name: t.Name, Role: t.Role, ExternalID: t.ExternalID, ManagedBy: t.ManagedBy,
+		SCIMConnectionID: t.SCIMConnectionID, MemberCount: t.MemberCount,
 		Version: t.Version, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
 }
 

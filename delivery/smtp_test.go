@@ -29,11 +29,12 @@ type mailbox struct {
 }
 
 // delivered is one accepted message: its recipients and its plain-text
-// part.
+// and HTML parts.
 type delivered struct {
 	to        []string
 	subject   string
 	text      string
+	html      string
 	messageID string
 }
 
@@ -119,12 +120,12 @@ func (s *session) Data(r io.Reader) error {
 		return err
 	}
 	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
-	text, err := plainText(msg)
+	parts, err := textParts(msg)
 	if err != nil {
 		return err
 	}
 	s.mb.mu.Lock()
-	s.mb.msgs = append(s.mb.msgs, delivered{to: s.to, subject: subject, text: text, messageID: msg.Header.Get("Message-Id")})
+	s.mb.msgs = append(s.mb.msgs, delivered{to: s.to, subject: subject, text: parts["text/plain"], html: parts["text/html"], messageID: msg.Header.Get("Message-Id")})
 	s.mb.mu.Unlock()
 	return nil
 }
@@ -132,23 +133,28 @@ func (s *session) Data(r io.Reader) error {
 func (s *session) Reset()        { s.to = nil }
 func (s *session) Logout() error { return nil }
 
-// plainText returns the decoded text/plain part of a multipart message.
-func plainText(msg *mail.Message) (string, error) {
+// textParts returns the decoded parts of a multipart message by media
+// type (text/plain, text/html).
+func textParts(msg *mail.Message) (map[string]string, error) {
 	_, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
 	if err != nil {
-		return "", err
+		return nil, err
 	}
+	out := map[string]string{}
 	mr := multipart.NewReader(msg.Body, params["boundary"])
 	for {
 		p, err := mr.NextPart()
-		if err != nil {
-			return "", err
+		if err == io.EOF {
+			return out, nil
+		} else if err != nil {
+			return nil, err
 		}
-		if ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type")); ct != "text/plain" {
-			continue
-		}
+		ct, _, _ := mime.ParseMediaType(p.Header.Get("Content-Type"))
 		// multipart decodes quoted-printable parts itself.
 		b, err := io.ReadAll(p)
-		return strings.ReplaceAll(string(b), "\r\n", "\n"), err
+		if err != nil {
+			return nil, err
+		}
+		out[ct] = strings.ReplaceAll(string(b), "\r\n", "\n")
 	}
 }

@@ -77,3 +77,10 @@ func webhookPayload(w Webhook) event.Webhook {
 func profilePayload(u ProfileUpdate) event.ProfileUpdate {
 	return event.ProfileUpdate{Name: u.Name, Phone: u.Phone, Locale: u.Locale}
 }
+
+// seatLimitPayload is a refusal at the seat limit; notified says whether
+// this refusal emailed the owners and admins, notifiedAt when they were
+// told of the episode it belongs to.
+func seatLimitPayload(limit *SeatLimitError, email, source string, notified bool, notifiedAt time.Time) event.SeatLimitReached {
+	return event.SeatLimitReached{Limit: limit.Limit, Used: limit.Used, Email: email, Source: source, Notified: notified, NotifiedAt: notifiedAt.UTC()}
+}

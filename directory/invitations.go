@@ -433,7 +433,11 @@ func (t *tx) inviteOne(ws *workspaceRow, p principal, s inviteSpec) (InviteOutco
 		return out, err
 	}
 	if s.sendEmail {
-		if err := t.enqueueEmail(ws.ID, invitationEmail("invitation", ws, s.email, u.Name, inviterName(p), s.role.Name, out.Link, expires)); err != nil {
+		teamNames, err := t.teamNamesJSON(ws.ID, s.teams)
+		if err != nil {
+			return out, err
+		}
+		if err := t.enqueueEmail(ws.ID, invitationEmail("invitation", ws, s.email, u.Name, inviterName(p), s.role.Name, out.Link, expires, teamNames)); err != nil {
 			return out, err
 		}
 	}
@@ -450,10 +454,16 @@ func inviterName(p principal) string {
 	return "An administrator"
 }
 
-func invitationEmail(template string, ws *workspaceRow, to, name, inviter, role, link string, expires time.Time) EmailRequest {
-	return EmailRequest{Template: template, To: []string{to}, Data: map[string]string{
+// invitationEmail is the invitation (or its reminder); teams is the
+// names of the teams it adds the person to, as teamNamesJSON makes it.
+func invitationEmail(template string, ws *workspaceRow, to, name, inviter, role, link string, expires time.Time, teams string) EmailRequest {
+	req := EmailRequest{Template: template, To: []string{to}, Data: map[string]string{
 		"workspace": ws.Name, "inviter": inviter, "role": role, "link": link,
 		"expires": expires.UTC().Format(time.RFC3339), "recipient_name": name}}
+	if teams != "" {
+		req.Data["teams"] = teams
+	}
+	return req
 }
 
 type invitationRow struct {
@@ -599,7 +609,11 @@ func (t *tx) resend(ws *workspaceRow, invitationID string, p principal) (InviteO
 		if err != nil {
 			role = Role{Name: r.Role}
 		}
-		if err := t.enqueueEmail(ws.ID, invitationEmail("invitation_resend", ws, r.Email, name, inviterName(p), role.Name, out.Link, expires)); err != nil {
+		teamNames, err := t.teamNamesJSON(ws.ID, decodeStrings(r.Teams))
+		if err != nil {
+			return out, err
+		}
+		if err := t.enqueueEmail(ws.ID, invitationEmail("invitation_resend", ws, r.Email, name, inviterName(p), role.Name, out.Link, expires, teamNames)); err != nil {
 			return out, err
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"slices"
 	"time"
 )
@@ -223,10 +224,17 @@ func (t *tx) fileJoinRequest(ws *workspaceRow, u *userRow, role string, jp joinP
 	}
 	if err := t.notifyJoin(ws, jp.notify, jp.notifyPeople, email, "join_request_filed", map[string]string{
 		"workspace": ws.Name, "requester_email": email, "requester_name": name, "via": jp.via,
-		"review_link": t.d.baseURL + "/workspaces/" + ws.Slug + "/join-requests"}); err != nil {
+		"review_link": t.d.JoinRequestsURL(ws.Slug)}); err != nil {
 		return JoinResult{}, err
 	}
 	return JoinResult{Outcome: JoinOutcomeRequested, Request: &req}, nil
+}
+
+// JoinRequestsURL is the console page where a workspace's admins review
+// its join requests, under the server's base URL; the join-request email
+// links to it.
+func (d *Directory) JoinRequestsURL(slug string) string {
+	return d.baseURL + "/workspaces/" + url.PathEscape(slug) + "/join-requests"
 }
 
 func encodeStrings(s []string) string {

@@ -2,6 +2,7 @@ package directory
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,16 +14,28 @@ import (
 // effective role is the highest-ranked of their own role and the roles of
 // their teams.
 type Team struct {
-	ID          string    `db:"id"`
-	WorkspaceID string    `db:"workspace_id"`
-	Name        string    `db:"name"`
-	Role        *string   `db:"role"`
-	ExternalID  *string   `db:"external_id"`
-	MemberCount int       `db:"member_count"`
-	Version     int       `db:"version"`
-	CreatedAt   time.Time `db:"created_at"`
-	UpdatedAt   time.Time `db:"updated_at"`
+	ID          string  `db:"id"`
+	WorkspaceID string  `db:"workspace_id"`
+	Name        string  `db:"name"`
+	Role        *string `db:"role"`
+	ExternalID  *string `db:"external_id"`
+	// ManagedBy says which door created the team: TeamManagedBySCIM (the
+	// workspace's identity provider pushed it; SCIMConnectionID names the
+	// connection) or TeamManagedByRoster (an admin created it). It never
+	// depends on externalId, which Okta does not send for pushed groups.
+	ManagedBy        string    `db:"managed_by"`
+	SCIMConnectionID *string   `db:"scim_connection_id"`
+	MemberCount      int       `db:"member_count"`
+	Version          int       `db:"version"`
+	CreatedAt        time.Time `db:"created_at"`
+	UpdatedAt        time.Time `db:"updated_at"`
 }
+
+// Who manages a team (Team.ManagedBy).
+const (
+	TeamManagedByRoster = "roster"
+	TeamManagedBySCIM   = "scim"
+)
 
 // TeamRequest creates a team. Role, when set, is the role membership grants.
 type TeamRequest struct {
@@ -41,7 +54,7 @@ type TeamUpdate struct {
 // teamSelect reads teams with their member count. Removed memberships leave
 // their teams (removeMembership), but a revoked invitation only tombstones
 // the membership, so the count still skips removed rows.
-const teamSelect = `SELECT t.id, t.workspace_id, t.name, t.role, t.external_id, t.version, t.created_at, t.updated_at,
+const teamSelect = `SELECT t.id, t.workspace_id, t.name, t.role, t.external_id, t.managed_by, t.scim_connection_id, t.version, t.created_at, t.updated_at,
 	(SELECT COUNT(*) FROM team_members x JOIN memberships m ON m.id = x.membership_id WHERE x.team_id = t.id AND m.status <> 'removed') AS member_count
 	FROM teams t`
 
@@ -92,7 +105,9 @@ func (t *tx) requireTeamRoleGrantable(ws *workspaceRow, p principal, role *strin
 }
 
 // createTeam inserts a team without checking permissions; CreateTeam and
-// SCIM (which also sets externalID) call it. A name already used in the
+// SCIM (which also sets externalID) call it. The door that creates it
+// decides who manages it: a SCIM connection's team is the identity
+// provider's, whatever attributes the IdP sent. A name already used in the
 // workspace (case-insensitively) is ErrConflict.
 func (t *tx) createTeam(ws *workspaceRow, name string, role *string, externalID *string) (Team, error) {
 	name, err := teamName(name)
@@ -105,15 +120,19 @@ func (t *tx) createTeam(ws *workspaceRow, name string, role *string, externalID 
 			return Team{}, fmt.Errorf("%w: unknown role %q", ErrInvalid, *role)
 		}
 	}
-	team := Team{ID: newID(), WorkspaceID: ws.ID, Name: name, Role: role, ExternalID: externalID, Version: 1, CreatedAt: t.now, UpdatedAt: t.now}
-	_, err = t.exec(`INSERT INTO teams (id, workspace_id, name, name_norm, role, external_id, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?)`,
-		team.ID, ws.ID, name, foldCase(name), role, externalID, t.now, t.now)
+	team := Team{ID: newID(), WorkspaceID: ws.ID, Name: name, Role: role, ExternalID: externalID, ManagedBy: TeamManagedByRoster, Version: 1, CreatedAt: t.now, UpdatedAt: t.now}
+	if t.actor.Kind == ActorSCIM {
+		conn := t.actor.ID
+		team.ManagedBy, team.SCIMConnectionID = TeamManagedBySCIM, &conn
+	}
+	_, err = t.exec(`INSERT INTO teams (id, workspace_id, name, name_norm, role, external_id, managed_by, scim_connection_id, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`,
+		team.ID, ws.ID, name, foldCase(name), role, externalID, team.ManagedBy, team.SCIMConnectionID, t.now, t.now)
 	if isUniqueViolation(err) {
 		return Team{}, fmt.Errorf("%w: a team named %q already exists", ErrConflict, name)
 	} else if err != nil {
 		return Team{}, fmt.Errorf("create team: %w", err)
 	}
-	if err := t.emit(ws.ID, "team.created", "team", team.ID, map[string]any{"name": name, "role": role}); err != nil {
+	if err := t.emit(ws.ID, "team.created", "team", team.ID, map[string]any{"name": name, "role": role, "managed_by": team.ManagedBy}); err != nil {
 		return Team{}, err
 	}
 	return team, nil
@@ -210,7 +229,7 @@ func (t *tx) deleteTeam(ws *workspaceRow, teamID string) error {
 // SQLite serialises writers anyway).
 func (t *tx) lockTeam(workspaceID, teamID string) (*Team, error) {
 	var out Team
-	if err := t.get(&out, `SELECT id, workspace_id, name, role, external_id, version, created_at, updated_at FROM teams WHERE workspace_id = ? AND id = ?`+t.forNoKeyUpdate(), workspaceID, teamID); err != nil {
+	if err := t.get(&out, `SELECT id, workspace_id, name, role, external_id, managed_by, scim_connection_id, version, created_at, updated_at FROM teams WHERE workspace_id = ? AND id = ?`+t.forNoKeyUpdate(), workspaceID, teamID); err != nil {
 		return nil, notFound(err, "team "+teamID)
 	}
 	return &out, nil
@@ -573,6 +592,47 @@ func (d *Directory) ListTeamMembers(ctx context.Context, actor Actor, workspace,
 		return nil
 	})
 	return out, err
+}
+
+// teamNamesJSON is what an invitation email says of its teams: the names
+// of the teams among ids that still exist, in the order of ids, as the
+// JSON array of strings the email templates take; "" when there are none.
+func (t *tx) teamNamesJSON(workspaceID string, ids []string) (string, error) {
+	ids = uniqueIDs(ids)
+	if len(ids) == 0 {
+		return "", nil
+	}
+	names := make(map[string]string, len(ids))
+	for chunk := range slices.Chunk(ids, batchSize) {
+		q, args, err := inQuery(`SELECT id, name FROM teams WHERE workspace_id = ? AND id IN (?)`, workspaceID, chunk)
+		if err != nil {
+			return "", err
+		}
+		var rows []struct {
+			ID   string `db:"id"`
+			Name string `db:"name"`
+		}
+		if err := t.selectRows(&rows, q, args...); err != nil {
+			return "", fmt.Errorf("team names: %w", err)
+		}
+		for _, r := range rows {
+			names[r.ID] = r.Name
+		}
+	}
+	var out []string
+	for _, id := range ids {
+		if n, ok := names[id]; ok {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return "", fmt.Errorf("team names: %w", err)
+	}
+	return string(b), nil
 }
 
 // teamExists checks a team exists in a workspace without locking or

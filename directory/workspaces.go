@@ -229,6 +229,7 @@ func (d *Directory) UpdateWorkspaceSettings(ctx context.Context, actor Actor, wo
 			}
 			ws.Name = strings.TrimSpace(*s.Name)
 		}
+		prevLimit := ws.SeatLimit
 		if s.SeatLimit != nil {
 			switch {
 			case *s.SeatLimit < 0:
@@ -279,6 +280,11 @@ func (d *Directory) UpdateWorkspaceSettings(ctx context.Context, actor Actor, wo
 		if _, err := t.exec(`UPDATE workspaces SET name = ?, seat_limit = ?, trial_ends_at = ?, invite_roles = ?, invitation_ttl_seconds = ?, terms_version = ?, updated_at = ? WHERE id = ?`,
 			ws.Name, ws.SeatLimit, ws.TrialEndsAt, ws.InviteRoles, ws.InvitationTTLSeconds, ws.TermsVersion, ws.UpdatedAt, ws.ID); err != nil {
 			return fmt.Errorf("update workspace: %w", err)
+		}
+		if !equalInt(prevLimit, ws.SeatLimit) {
+			if err := t.endSeatEpisode(ws.ID); err != nil {
+				return err
+			}
 		}
 		out = ws.public()
 		return t.emit(ws.ID, "workspace.updated", "workspace", ws.ID, workspacePayload(out))

@@ -3,6 +3,7 @@ package email
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
@@ -55,8 +56,8 @@ type keys struct {
 }
 
 var catalog = map[string]keys{
-	"invitation":            {required: []string{"workspace", "inviter", "role", "link", "expires"}, optional: []string{"recipient_name"}},
-	"invitation_resend":     {required: []string{"workspace", "inviter", "role", "link", "expires"}, optional: []string{"recipient_name"}},
+	"invitation":            {required: []string{"workspace", "inviter", "role", "link", "expires"}, optional: []string{"recipient_name", "teams"}},
+	"invitation_resend":     {required: []string{"workspace", "inviter", "role", "link", "expires"}, optional: []string{"recipient_name", "teams"}},
 	"join_request_filed":    {required: []string{"workspace", "requester_email", "via", "review_link"}, optional: []string{"requester_name"}},
 	"join_request_accepted": {required: []string{"workspace", "role", "link"}},
 	"join_request_rejected": {required: []string{"workspace"}},
@@ -71,6 +72,11 @@ var urlKeys = []string{"link", "review_link"}
 
 // Keys holding instants arrive as RFC 3339 and are shown in words.
 var timeKeys = []string{"expires"}
+
+// Keys holding lists arrive as a JSON array of strings (Data stays flat)
+// and reach the templates as a list of one-line values, absent or empty
+// as an empty list: the teams an invitation adds the person to.
+var listKeys = []string{"teams"}
 
 const defaultLocale = "en"
 
@@ -149,7 +155,7 @@ func Render(req Request) (Message, error) {
 			return fail("recipient %q: %v", to, err)
 		}
 	}
-	data, missing := make(map[string]string), []string(nil)
+	data, missing := make(map[string]any), []string(nil)
 	for _, k := range spec.required {
 		v := singleLine(req.Data[k])
 		if v == "" {
@@ -164,12 +170,22 @@ func Render(req Request) (Message, error) {
 		data[k] = singleLine(req.Data[k]) // "" renders as absent
 	}
 	for _, k := range urlKeys {
-		if v, ok := data[k]; ok && v != "" && !isWebURL(v) {
+		if v, ok := data[k].(string); ok && v != "" && !isWebURL(v) {
 			return fail("%s is not an absolute http(s) URL", k)
 		}
 	}
+	for _, k := range listKeys {
+		if _, ok := data[k]; !ok {
+			continue
+		}
+		list, err := listValue(req.Data[k])
+		if err != nil {
+			return fail("%s is not a JSON array of strings: %v", k, err)
+		}
+		data[k] = list
+	}
 	for _, k := range timeKeys {
-		if v, ok := data[k]; ok && v != "" {
+		if v, ok := data[k].(string); ok && v != "" {
 			if _, err := time.Parse(time.RFC3339, v); err != nil {
 				return fail("%s is not an RFC 3339 time", k)
 			}
@@ -216,6 +232,25 @@ func singleLine(v string) string {
 		}
 		return r
 	}, v))
+}
+
+// listValue decodes a list key: a JSON array of strings, each made one
+// line; blank items are dropped, and "" is the empty list.
+func listValue(raw string) ([]string, error) {
+	out := []string{}
+	if strings.TrimSpace(raw) == "" {
+		return out, nil
+	}
+	var items []string
+	if err := json.Unmarshal([]byte(raw), &items); err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		if v := singleLine(it); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }
 
 func isWebURL(v string) bool {

@@ -138,3 +138,23 @@ type ProfileUpdate struct {
 	Phone  *string `json:"Phone"`
 	Locale *string `json:"Locale"`
 }
+
+// SeatLimitReached is the payload of seats.limit_reached: a grant (an
+// invitation, an acceptance, a join, a reactivation, a SCIM create) was
+// refused because every seat is taken. The owners and admins are emailed
+// once per episode, on its first refusal (Notified true); later refusals
+// of the episode carry Notified false, and NotifiedAt is when they were
+// told. An episode ends when a seat frees up and is granted again, or the
+// seat limit changes. Events written before Notified existed carry
+// neither field, and each of those refusals was emailed.
+type SeatLimitReached struct {
+	Limit  int    `json:"limit"`
+	Used   int    `json:"used"`
+	Email  string `json:"email"`
+	Source string `json:"source"`
+	// Notified says whether this refusal emailed the owners and admins.
+	Notified bool `json:"notified"`
+	// NotifiedAt is when the owners and admins were emailed about this
+	// episode: now when Notified is true, earlier when it is false.
+	NotifiedAt time.Time `json:"notified_at"`
+}

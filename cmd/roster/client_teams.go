@@ -17,7 +17,7 @@ func init() {
 
 func printTeam(cmd *cobra.Command, o *outputFlag, t admin.Team) error {
 	return printOutput(cmd, o, t, func(w io.Writer) error {
-		return keyValues(w, "ID", t.ID, "Name", t.Name, "Role", t.Role, "Members", t.MemberCount)
+		return keyValues(w, "ID", t.ID, "Name", t.Name, "Role", t.Role, "Managed by", t.ManagedBy, "Members", t.MemberCount)
 	})
 }
 
@@ -29,9 +29,11 @@ func teamsListCmd() *cobra.Command {
 				return err
 			}
 			return printOutput(cmd, o, res.Teams, func(w io.Writer) error {
-				t := newTable(w, "id", "name", "role", "members", "from scim")
+				// "managed by" is scim for a team the identity provider
+				// created (with or without an externalId), else roster.
+				t := newTable(w, "id", "name", "role", "members", "managed by")
 				for _, tm := range res.Teams {
-					t.row(tm.ID, tm.Name, tm.Role, tm.MemberCount, tm.ExternalID != nil)
+					t.row(tm.ID, tm.Name, tm.Role, tm.MemberCount, tm.ManagedBy)
 				}
 				return t.flush()
 			})

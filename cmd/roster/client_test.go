@@ -289,6 +289,11 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 			var team admin.Team
 			json.Unmarshal([]byte(res.stdout), &team)
 			mustRun(t, 0, "", "teams", "add", team.ID, jane)
+			// Who manages a team is the door that made it: here an admin.
+			res = mustRun(t, 0, "", "teams", "list")
+			if !regexp.MustCompile(`MANAGED BY`).MatchString(strings.ToUpper(res.stdout)) || !regexp.MustCompile(`Sales\s+member\s+1\s+roster`).MatchString(res.stdout) {
+				t.Errorf("teams list:\n%s", res.stdout)
+			}
 			res = mustRun(t, 0, "", "teams", "members", team.ID)
 			if !strings.Contains(res.stdout, "jane@acme.example") {
 				t.Errorf("team members:\n%s", res.stdout)

@@ -2,10 +2,12 @@ package directorytest
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/event"
 )
 
 // The fixtures below arrange what most behaviour tests start from. They
@@ -101,4 +103,24 @@ func WebhookOutbox(t testing.TB, d *directory.Directory, workspaceID string) []d
 		msgs[i], msgs[j] = msgs[j], msgs[i]
 	}
 	return msgs
+}
+
+// SeatEvents returns the payloads of the workspace's seats.limit_reached
+// events, oldest first. They are read from the events table, not the
+// feed: on PostgreSQL the feed waits for every older transaction of the
+// cluster, which other tests' leave open for as long as they like.
+func SeatEvents(t testing.TB, d *directory.Directory, wsID string) []event.SeatLimitReached {
+	t.Helper()
+	db := DB(t, d)
+	var payloads []string
+	if err := db.Select(&payloads, db.Rebind(`SELECT payload FROM events WHERE workspace_id = ? AND type = 'seats.limit_reached' ORDER BY id`), wsID); err != nil {
+		t.Fatal(err)
+	}
+	out := make([]event.SeatLimitReached, len(payloads))
+	for i, raw := range payloads {
+		if err := json.Unmarshal([]byte(raw), &out[i]); err != nil {
+			t.Fatalf("payload %s: %v", raw, err)
+		}
+	}
+	return out
 }

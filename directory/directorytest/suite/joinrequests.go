@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/directory/directorytest"
 )
 
 // joinRequestTests: the requests that join links needing approval and
@@ -276,21 +277,25 @@ func testJoinSeatLimits(t *testing.T, newDirectory NewDirectory) {
 	if _, err := d.UseJoinLink(ctx, direct, identity("second@out.example")); !errors.As(err, &seatErr) || seatErr.Limit != 2 {
 		t.Errorf("seat error = %v", err)
 	}
-	// Still pending, still nobody extra; the owner was told each time.
+	// Still pending, still nobody extra; every refusal is recorded.
 	if pending, _ := d.ListJoinRequests(ctx, owner, ws.Slug, directory.JoinRequestPending); len(pending) != 1 {
 		t.Errorf("pending after refusal = %+v", pending)
 	}
 	if seats, _ := d.SeatUsage(ctx, owner, ws.Slug); seats.Used != 2 {
 		t.Errorf("seats = %+v", seats)
 	}
-	told := emails(t, d, ws.ID, "seat_limit_reached")
+	// One email for the episode (the first refusal); every refusal
+	// is in the event feed.
+	if told := emails(t, d, ws.ID, "seat_limit_reached"); len(told) != 1 || told[0].Data["source"] != "join link" {
+		t.Errorf("seat_limit_reached mails = %+v; want one, for the join link", told)
+	}
 	var sources []string
-	for _, m := range told {
-		sources = append(sources, m.Data["source"])
+	for _, ev := range directorytest.SeatEvents(t, d, ws.ID) {
+		sources = append(sources, ev.Source)
 	}
 	for _, want := range []string{"join link", "domain auto-join", "join request"} {
 		if !slices.Contains(sources, want) {
-			t.Errorf("no seat_limit_reached mail for %s: %v", want, sources)
+			t.Errorf("no seats.limit_reached event for %s: %v", want, sources)
 		}
 	}
 	// Approval links still file requests when seats are full.
