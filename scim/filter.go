@@ -2,10 +2,13 @@ package scim
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/rosterhq/roster/directory"
 )
 
 // This file parses SCIM filters (RFC 7644 3.4.2.2) and PATCH paths
@@ -93,6 +96,9 @@ type filterParser struct {
 
 // parseFilter parses a whole filter expression.
 func parseFilter(s string) (*filter, error) {
+	if err := directory.CheckText("the filter", s, 0); err != nil {
+		return nil, errors.New(fieldDetail(err))
+	}
 	p := &filterParser{s: s}
 	f, err := p.or()
 	if err != nil {
@@ -301,6 +307,9 @@ func (p *filterParser) value() (any, error) {
 			return nil, fmt.Errorf("bad string %s", p.s[p.pos:end+1])
 		}
 		p.pos = end + 1
+		if err := directory.CheckText("the value", s, 0); err != nil {
+			return nil, errors.New(fieldDetail(err))
+		}
 		return s, nil
 	}
 	start := p.pos
