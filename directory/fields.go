@@ -249,3 +249,36 @@ func checkSCIMGroup(displayName, externalID *string, members []SCIMMemberRef) er
 	}
 	return nil
 }
+
+// storable is a verified identity as the directory keeps it: the name and
+// language an identity provider asserted are fitted to the limits
+// (FitText) rather than refused, since the person cannot correct them at
+// the provider from here.
+func (id VerifiedIdentity) storable() VerifiedIdentity {
+	id.Name = FitText(id.Name, MaxNameLength)
+	id.Locale = FitText(id.Locale, MaxLocaleLength)
+	return id
+}
+
+// storable checks a sign-in's claims: the name and language are fitted
+// (VerifiedIdentity.storable); the claims that identify (issuer, subject,
+// email, tenant, external ids) must be storable as sent, or the sign-in
+// is refused with ErrInvalid: changing them would identify someone else.
+func (r SignInRequest) storable() (SignInRequest, error) {
+	r.Name = FitText(r.Name, MaxNameLength)
+	r.Locale = FitText(r.Locale, MaxLocaleLength)
+	for _, c := range []struct{ name, value string }{
+		{"issuer", r.Issuer}, {"subject", r.Subject}, {"email", r.Email}, {"tenant", r.TenantID},
+		{"connection", r.Connection}, {"invitation", r.Invitation}, {"join link", r.JoinLink}, {"previous session", r.PreviousSession},
+	} {
+		if err := CheckText(c.name, c.value, MaxTextLength); err != nil {
+			return r, err
+		}
+	}
+	for _, x := range r.ExternalIDs {
+		if err := CheckText("external id", x, MaxIdentifierLength); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
