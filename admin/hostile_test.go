@@ -44,10 +44,19 @@ func TestUnstorableInputAnswers400(t *testing.T) {
 				t.Errorf("%s: %+v, want one error at %q%q", tc.name, p.Errors, tc.pointer, tc.parameter)
 			}
 		}
+		// An import row holding a NUL (in a stored name, or in a team
+		// looked up by name) is that row's error; the others go ahead.
+		var res importResult
+		e.must(e.doType("POST", "/api/v1/workspaces/acme/invitations/import?role=member&send_email=false", owner, "text/csv",
+			"email,name,teams\nnul-name@acme.example,A\x00B,\nnul-team@acme.example,Ann,T\x00\nfine@acme.example,Fine,\n"), 200, &res)
+		if len(res.Outcomes) != 3 || res.Outcomes[0].Status != "invalid" || !strings.Contains(res.Outcomes[0].Error, "NUL") ||
+			res.Outcomes[1].Status != "invalid" || !strings.Contains(res.Outcomes[1].Error, "column 3") || res.Outcomes[2].Status != "invited" {
+			t.Errorf("import with NULs: %+v", res.Outcomes)
+		}
 		var page struct{ Members []struct{ Name string } }
 		e.must(e.do("GET", "/api/v1/workspaces/acme/members?q=acme", owner, nil), 200, &page)
-		if len(page.Members) != 2 {
-			t.Errorf("members after the refusals: %+v, want the owner and mo", page.Members)
+		if len(page.Members) != 3 {
+			t.Errorf("members after the refusals: %+v, want the owner, mo and fine", page.Members)
 		}
 		for _, mb := range page.Members {
 			if strings.ContainsRune(mb.Name, 0) {

@@ -282,3 +282,14 @@ func (r SignInRequest) storable() (SignInRequest, error) {
 	}
 	return r, nil
 }
+
+// checkCells applies CheckText to every cell of an import row: a role or
+// team cell is looked up by name, and other cells are stored.
+func checkCells(rec []string) error {
+	for i, v := range rec {
+		if err := CheckText(fmt.Sprintf("column %d", i+1), v, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
