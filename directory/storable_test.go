@@ -51,3 +51,56 @@ func TestSignInNamesFitTheLimits(t *testing.T) {
 		}
 	})
 }
+
+// TestSCIMFieldsMeetTheStorageRule: directory, not only the SCIM door,
+// refuses a SCIM user or group holding a string no database can keep, or
+// one over the limits, with a FieldError naming the attribute, on both
+// databases alike (SQLite would have stored it).
+func TestSCIMFieldsMeetTheStorageRule(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		newWorkspace(t, d, "acme")
+		if _, err := d.CreateSCIMConnection(ctx, op, "acme", directory.SCIMConnectionRequest{}); err != nil {
+			t.Fatal(err)
+		}
+		_, token, err := d.CreateSCIMToken(ctx, op, "acme", directory.SCIMTokenRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := d.AuthenticateSCIM(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		many := make([]any, directory.MaxValues+1)
+		for i := range many {
+			many[i] = map[string]any{"streetAddress": "x"}
+		}
+		for _, tc := range []struct {
+			in    directory.SCIMUserInput
+			field string
+		}{
+			{directory.SCIMUserInput{UserName: "a\x00@acme.example"}, "userName"},
+			{directory.SCIMUserInput{UserName: "b@acme.example", Attrs: map[string]any{"title": "a\x00b"}}, "title"},
+			{directory.SCIMUserInput{UserName: "c@acme.example", Attrs: map[string]any{"addresses": []any{map[string]any{"streetAddress": "\xff"}}}}, "addresses[0].streetAddress"},
+			{directory.SCIMUserInput{UserName: "d@acme.example", Attrs: map[string]any{"addresses": many}}, "addresses"},
+			{directory.SCIMUserInput{UserName: "e@acme.example", Attrs: map[string]any{"title": strings.Repeat("t", directory.MaxTextLength+1)}}, "title"},
+			{directory.SCIMUserInput{UserName: "f@acme.example", Name: strings.Repeat("n", directory.MaxNameLength+1)}, "name"},
+			{directory.SCIMUserInput{UserName: "g@acme.example", Emails: []directory.SCIMEmail{{Value: "g@acme.example", Type: "w\x00"}}}, "emails[0].type"},
+		} {
+			_, _, err := d.SCIMCreateUser(ctx, conn, tc.in)
+			var fe *directory.FieldError
+			if !errors.As(err, &fe) || fe.Field != tc.field {
+				t.Errorf("create %q: %v, want a FieldError about %s", tc.in.UserName, err, tc.field)
+			}
+		}
+		_, _, err = d.SCIMCreateGroup(ctx, conn, directory.SCIMGroupInput{DisplayName: "G\x00"})
+		var fe *directory.FieldError
+		if !errors.As(err, &fe) || fe.Field != "displayName" {
+			t.Errorf("create group with a NUL: %v, want a FieldError about displayName", err)
+		}
+		page, err := d.SCIMListUsers(ctx, conn, directory.SCIMQuery{Count: 10})
+		if err != nil || page.Total != 0 {
+			t.Errorf("users after the refusals: %+v %v, want none", page, err)
+		}
+	})
+}
