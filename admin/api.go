@@ -237,6 +237,9 @@ func (a *API) wrap(rt route) http.Handler {
 }
 
 func (a *API) serve(c *call, rt route) (int, any, error) {
+	if err := checkRequestText(c.r, rt.path); err != nil {
+		return 0, nil, err
+	}
 	if err := a.authenticate(c, rt); err != nil {
 		return 0, nil, err
 	}

@@ -1,15 +1,20 @@
 package admin
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/rosterhq/roster/directory"
 )
 
 // decode reads the request body as one JSON object into v: the body must
@@ -19,7 +24,14 @@ func (c *call) decode(v any) error {
 	if err := requireMediaType(c.r, "application/json"); err != nil {
 		return err
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(c.w, c.r.Body, c.api.maxBody))
+	raw, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, c.api.maxBody))
+	if err != nil {
+		return jsonProblem(err)
+	}
+	if err := checkJSONText(raw); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonProblem(err)
@@ -174,4 +186,117 @@ func (r required) err() error {
 		return nil
 	}
 	return errValidation(r...)
+}
+
+// errUnstorable is the 400 for a string no database can keep (a NUL,
+// invalid UTF-8), found by directory.CheckText in a path segment, a query
+// parameter or a body before anything reaches the directory.
+func errUnstorable(fe FieldError) *Problem {
+	p := errValidation(fe)
+	p.Status, p.Type, p.Title = http.StatusBadRequest, ProblemTypeBase+"malformed-request", "Malformed request"
+	return p
+}
+
+// checkRequestText applies directory's storage rule to the path's
+// wildcards (pattern's {name} segments) and every query parameter.
+func checkRequestText(r *http.Request, pattern string) error {
+	for _, seg := range strings.Split(pattern, "/") {
+		name, ok := strings.CutPrefix(seg, "{")
+		if !ok {
+			continue
+		}
+		name = strings.TrimSuffix(strings.TrimSuffix(name, "}"), "...")
+		if err := directory.CheckText(name, r.PathValue(name), 0); err != nil {
+			return errUnstorable(paramErr(name, detailOf(err)))
+		}
+	}
+	q := r.URL.Query()
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		if err := directory.CheckText("the parameter's name", k, 0); err != nil {
+			return errUnstorable(paramErr(strings.ToValidUTF8(k, "?"), detailOf(err)))
+		}
+		for _, v := range q[k] {
+			if err := directory.CheckText(k, v, 0); err != nil {
+				return errUnstorable(paramErr(k, detailOf(err)))
+			}
+		}
+	}
+	return nil
+}
+
+// checkJSONText applies directory's storage rule to every string of a
+// JSON body, keys included; a refusal points at the string. Syntax errors
+// are left to the decoder, which explains them.
+func checkJSONText(raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	// path holds, per open container, the current key (object) or the
+	// next index (array).
+	type level struct {
+		object bool
+		key    string
+		index  int
+		// wantKey is true in an object where the next string is a key.
+		wantKey bool
+	}
+	var path []level
+	pointer := func() string {
+		parts := make([]string, len(path))
+		for i, l := range path {
+			if l.object {
+				parts[i] = strings.NewReplacer("~", "~0", "/", "~1").Replace(l.key)
+			} else {
+				parts[i] = strconv.Itoa(l.index - 1)
+			}
+		}
+		return strings.Join(parts, "/")
+	}
+	// value is called as a value (not a key) starts.
+	value := func() {
+		if n := len(path); n > 0 {
+			if path[n-1].object {
+				path[n-1].wantKey = true
+			} else {
+				path[n-1].index++
+			}
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // the end, or a syntax error the decoder reports
+		}
+		switch x := tok.(type) {
+		case json.Delim:
+			switch x {
+			case '{', '[':
+				value()
+				path = append(path, level{object: x == '{', wantKey: x == '{'})
+			default:
+				path = path[:len(path)-1]
+			}
+		case string:
+			if n := len(path); n > 0 && path[n-1].object && path[n-1].wantKey {
+				path[n-1].key, path[n-1].wantKey = x, false
+				if err := directory.CheckText("the field's name", x, 0); err != nil {
+					return errUnstorable(fieldErr(pointer(), detailOf(err)))
+				}
+				continue
+			}
+			value()
+			if err := directory.CheckText("the value", x, 0); err != nil {
+				return errUnstorable(fieldErr(pointer(), detailOf(err)))
+			}
+		default:
+			value()
+		}
+	}
+}
+
+// detailOf is a directory refusal's detail.
+func detailOf(err error) string {
+	var fe *directory.FieldError
+	if errors.As(err, &fe) {
+		return fe.Detail
+	}
+	return err.Error()
 }

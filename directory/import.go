@@ -163,7 +163,9 @@ func importRecords(records [][]string, first int, col map[string]int, profileCol
 				}
 			}
 		}
-		if err := checkInvitee(-1, r.invitee); err != nil {
+		if err := checkCells(rec); err != nil {
+			r.err = errorText(err)
+		} else if err := checkInvitee(-1, r.invitee); err != nil {
 			r.err = errorText(err)
 		}
 		rows = append(rows, r)

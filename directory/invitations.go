@@ -709,6 +709,7 @@ type Acceptance struct {
 // the previous main admin, and the grants are delivered in the
 // member.activated event. Tokens are single use.
 func (d *Directory) AcceptInvitation(ctx context.Context, token string, id VerifiedIdentity) (Acceptance, error) {
+	id = id.storable()
 	var out Acceptance
 	email, err := NormalizeEmail(id.Email)
 	if err != nil {

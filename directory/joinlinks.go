@@ -434,6 +434,7 @@ func (d *Directory) JoinLinkByToken(ctx context.Context, token string) (JoinLink
 // rejected ErrRejected. Using a link again is safe: already_member or
 // pending.
 func (d *Directory) UseJoinLink(ctx context.Context, token string, id VerifiedIdentity) (JoinResult, error) {
+	id = id.storable()
 	var out JoinResult
 	email, err := NormalizeEmail(id.Email)
 	if err != nil {

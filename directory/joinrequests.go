@@ -311,6 +311,7 @@ func (t *tx) grantMembership(ws *workspaceRow, u *userRow, kind string, g grant)
 // domain's default role, seat limit permitting; policy request files a join
 // request and notifies the owners, admins and managers.
 func (d *Directory) JoinByDomain(ctx context.Context, workspace string, id VerifiedIdentity) (JoinResult, error) {
+	id = id.storable()
 	var out JoinResult
 	email, err := NormalizeEmail(id.Email)
 	if err != nil {

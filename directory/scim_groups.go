@@ -60,6 +60,9 @@ type SCIMGroupUpdate func(cur SCIMGroup) (SCIMGroupChange, error)
 // unique display names; it looks groups up by name first). A group name
 // the connection maps to a role makes the team grant it.
 func (d *Directory) SCIMCreateGroup(ctx context.Context, conn SCIMConnection, in SCIMGroupInput) (SCIMGroup, string, error) {
+	if err := checkSCIMGroup(&in.DisplayName, in.ExternalID, in.Members); err != nil {
+		return SCIMGroup{}, "", err
+	}
 	var out SCIMGroup
 	var did string
 	err := d.inTx(ctx, conn.Actor(), func(t *tx) error {
@@ -305,6 +308,14 @@ func (d *Directory) SCIMUpdateGroup(ctx context.Context, conn SCIMConnection, id
 		ch, err := update(cur)
 		if err != nil {
 			return err
+		}
+		if err := checkSCIMGroup(ch.DisplayName, ch.ExternalID, nil); err != nil {
+			return err
+		}
+		for _, op := range ch.Members {
+			if err := checkSCIMGroup(nil, nil, op.Members); err != nil {
+				return err
+			}
 		}
 		if ch.DisplayName != nil && *ch.DisplayName != team.Name {
 			u := TeamUpdate{Name: ch.DisplayName}

@@ -64,9 +64,6 @@ type SCIMEmail struct {
 	Primary bool
 }
 
-// maxSCIMEmails bounds the addresses kept per user.
-const maxSCIMEmails = 100
-
 // scimUserRow is the stored form of SCIMUser.
 type scimUserRow struct {
 	ID         string    `db:"id"`
@@ -98,11 +95,8 @@ func validateSCIMUserInput(in *SCIMUserInput) error {
 	if in.UserName == "" {
 		return invalidf("userName is required")
 	}
-	if len(in.UserName) > 512 {
-		return invalidf("userName is longer than 512 characters")
-	}
-	if in.ExternalID != nil && len(*in.ExternalID) > 512 {
-		return invalidf("externalId is longer than 512 characters")
+	if err := checkSCIMUser(in); err != nil {
+		return err
 	}
 	if in.Email != "" {
 		email, err := NormalizeEmail(in.Email)
@@ -110,9 +104,6 @@ func validateSCIMUserInput(in *SCIMUserInput) error {
 			return invalidf("the user's email %q: %v", in.Email, err)
 		}
 		in.Email = email
-	}
-	if len(in.Emails) > maxSCIMEmails {
-		return invalidf("at most %d emails per user", maxSCIMEmails)
 	}
 	if in.Attrs == nil {
 		in.Attrs = map[string]any{}

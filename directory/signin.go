@@ -124,12 +124,16 @@ type signInUser struct {
 // hit twice, two tabs) take turns: the first decides, the others find its
 // work done and are signed in.
 func (d *Directory) SignIn(ctx context.Context, req SignInRequest) (SignInResult, error) {
+	req, err := req.storable()
+	if err != nil {
+		return SignInResult{}, err
+	}
 	if req.Connection == "" || req.Issuer == "" || req.Subject == "" {
 		return SignInResult{}, invalidf("a sign-in needs a connection, an issuer and a subject")
 	}
 	var res SignInResult
 	var seat seatNotice
-	err := d.inTx(ctx, Actor{Kind: ActorUser, Name: strings.TrimSpace(req.Name), Source: "oidc"}, func(t *tx) error {
+	err = d.inTx(ctx, Actor{Kind: ActorUser, Name: strings.TrimSpace(req.Name), Source: "oidc"}, func(t *tx) error {
 		var err error
 		res, err = t.signIn(req, &seat)
 		return err

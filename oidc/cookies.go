@@ -8,8 +8,10 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Cookie names and lifetimes.
@@ -148,17 +150,45 @@ func (h *Handler) checkCSRF(r *http.Request, sessionID string) bool {
 }
 
 // safeReturnTo accepts only a relative path on this server: no scheme, no
-// host, no protocol-relative "//" or "/\" (which browsers treat as a host).
+// host, no protocol-relative "//" or "/\" (which browsers treat as a host),
+// and nothing that lands on a sign-in, sign-out or callback endpoint once
+// its dot segments are resolved. The path is checked decoded (%2e is a
+// dot, %2f a slash) and cleaned, and the cleaned path is what is
+// returned, so the redirect goes where the check looked.
 func safeReturnTo(s string) string {
-	if s == "" || len(s) > 512 || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, `/\`) || strings.ContainsAny(s, "\r\n\t\\") {
+	if s == "" || len(s) > 512 || !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, `/\`) || strings.ContainsAny(s, "\r\n\t\\\x00") {
 		return ""
 	}
 	u, err := url.Parse(s)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return ""
 	}
-	if strings.HasPrefix(u.Path, callbackPath) || strings.HasPrefix(u.Path, "/logout") {
+	if strings.ContainsAny(u.Path, "\\\x00") || !utf8.ValidString(u.Path) {
 		return ""
 	}
-	return s
+	clean := path.Clean(u.Path)
+	if strings.HasSuffix(u.Path, "/") && clean != "/" {
+		clean += "/"
+	}
+	if strings.HasPrefix(clean, "//") || signInEndpoint(clean) {
+		return ""
+	}
+	out := (&url.URL{Path: clean, RawQuery: u.RawQuery, Fragment: u.Fragment}).String()
+	if !strings.HasPrefix(out, "/") || strings.HasPrefix(out, "//") {
+		return ""
+	}
+	return out
+}
+
+// signInEndpoint reports whether a cleaned path is one of the sign-in,
+// sign-out or callback endpoints (or under them), where returning after a
+// sign-in would loop, sign the person out, or replay a callback.
+func signInEndpoint(p string) bool {
+	p = strings.ToLower(p)
+	for _, e := range []string{"/login", "/logout", "/auth", callbackPath} {
+		if p == e || strings.HasPrefix(p, e+"/") {
+			return true
+		}
+	}
+	return false
 }

@@ -26,6 +26,27 @@ func TestSafeReturnTo(t *testing.T) {
 		"home":                       "",
 		"/auth/callback?code=x":      "",
 		"/x\r\nSet-Cookie: a=b":      "",
+		// Dot segments and encodings that clean to a sign-in, sign-out
+		// or callback endpoint (issue 15 item 8).
+		"/./logout":                  "",
+		"/x/../auth/callback?code=1": "",
+		"/x/%2e%2e/logout":           "",
+		"/%2e/logout":                "",
+		"/x%2f..%2flogout":           "",
+		"/home/../../login":          "",
+		"/Logout":                    "",
+		"/auth/callback/":            "",
+		"/logout/":                   "",
+		"/.//evil.example":           "/evil.example",
+		"/x/..//evil.example":        "/evil.example",
+		"/%2f/evil.example":          "/evil.example",
+		"/%5cevil.example":           "",
+		"/%00":                       "",
+		"/x/../home?tab=1":           "/home?tab=1",
+		"/members/./jane/":           "/members/jane/",
+		"/logout-help":               "/logout-help",
+		"/onboarding/%2e%2e/home":    "/home",
+		"/a%20b":                     "/a%20b",
 	} {
 		if got := safeReturnTo(in); got != want {
 			t.Errorf("safeReturnTo(%q) = %q, want %q", in, got, want)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"mime"
 	"net/http"
 	"sort"
 	"strconv"
@@ -13,10 +14,14 @@ import (
 	"time"
 )
 
-// readJSON decodes a request body (any JSON media type, or none) into a
-// JSON object, numbers kept exact. Malformed JSON is 400 invalidSyntax;
-// a body over the limit is 413.
+// readJSON decodes a request body into a JSON object, numbers kept exact.
+// A body that does not say it is JSON (bodyMediaType) is 415; malformed
+// JSON, and an object naming a key twice (duplicateKey), are 400
+// invalidSyntax; a body over the limit is 413.
 func readJSON(r *http.Request) (map[string]any, error) {
+	if err := bodyMediaType(r); err != nil {
+		return nil, err
+	}
 	raw, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -38,7 +43,72 @@ func readJSON(r *http.Request) (map[string]any, error) {
 	if !ok {
 		return nil, errorf(http.StatusBadRequest, "invalidSyntax", "the request body must be a JSON object")
 	}
+	if err := duplicateKey(raw); err != nil {
+		return nil, err
+	}
 	return obj, nil
+}
+
+// bodyMediaType accepts a body sent as application/scim+json (RFC 7644
+// 3.1) or application/json (Okta's POSTs, Microsoft's tests), whatever
+// their parameters ("; charset=utf-8"); anything else, or no
+// Content-Type, is 415 rather than guessed at.
+func bodyMediaType(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == "application/scim+json" || mt == "application/json") {
+		return nil
+	}
+	if ct == "" {
+		ct = "none"
+	}
+	return errorf(http.StatusUnsupportedMediaType, "", "the request body must be sent as application/scim+json or application/json (Content-Type: %.60s)", ct)
+}
+
+// duplicateKey refuses a JSON text whose objects name a key twice, at
+// any depth: encoding/json would keep the last silently, so two clients
+// (or a client and its proxy) could read one body two ways. Keys compare
+// case-insensitively, as SCIM attribute names do (RFC 7643 2.1):
+// "userName" and "username" are the same attribute. raw is valid JSON.
+func duplicateKey(raw []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	// One set of keys per open container; nil for an array.
+	var open []map[string]bool
+	// wantKey is whether the next string token of the innermost object
+	// is a key.
+	var wantKey []bool
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return errorf(http.StatusBadRequest, "invalidSyntax", "the request body is not valid JSON: %v", err)
+		}
+		n := len(open)
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			open, wantKey = open[:n-1], wantKey[:n-1]
+			continue
+		}
+		if n > 0 && open[n-1] != nil {
+			if wantKey[n-1] {
+				key := strings.ToLower(tok.(string))
+				if open[n-1][key] {
+					return errorf(http.StatusBadRequest, "invalidSyntax", "the request body names %q more than once in one object (attribute names are case-insensitive)", tok)
+				}
+				open[n-1][key] = true
+				wantKey[n-1] = false
+				continue
+			}
+			wantKey[n-1] = true // a value: the next string is a key
+		}
+		switch tok {
+		case json.Delim('{'):
+			open, wantKey = append(open, map[string]bool{}), append(wantKey, true)
+		case json.Delim('['):
+			open, wantKey = append(open, nil), append(wantKey, false)
+		}
+	}
 }
 
 // decodeResource turns a POST or PUT body into the canonical document of

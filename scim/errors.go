@@ -42,9 +42,12 @@ func errorFor(err error) *scimError {
 	var se *scimError
 	var seats *directory.SeatLimitError
 	var tooBig *http.MaxBytesError
+	var field *directory.FieldError
 	switch {
 	case errors.As(err, &se):
 		return se
+	case errors.As(err, &field):
+		return errorf(http.StatusBadRequest, "invalidValue", "%s", fieldDetail(field))
 	case errors.As(err, &tooBig):
 		return errorf(http.StatusRequestEntityTooLarge, "", "the request body is larger than %d bytes", tooBig.Limit)
 	case errors.As(err, &seats):
@@ -99,4 +102,21 @@ func (e *scimError) write(w http.ResponseWriter) {
 
 func (e *scimError) body() errorBody {
 	return errorBody{Schemas: []string{urnError}, Status: strconv.Itoa(e.status), ScimType: e.scimType, Detail: e.detail}
+}
+
+// fieldDetail is the detail of a refusal of directory's field limits, in
+// SCIM's words: the person's name and language are read from attributes,
+// so a refusal of them names those attributes.
+func fieldDetail(err error) string {
+	var fe *directory.FieldError
+	if !errors.As(err, &fe) {
+		return cause(err)
+	}
+	switch fe.Field {
+	case "name":
+		return "the person's name (name.formatted, else name.givenName and name.familyName, else displayName): " + fe.Detail
+	case "locale":
+		return "the person's language (preferredLanguage, else locale): " + fe.Detail
+	}
+	return fe.Detail
 }

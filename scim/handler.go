@@ -279,6 +279,10 @@ func (h *Handler) resource(w http.ResponseWriter, r *request, id string, ops res
 	case id == "" || id == ".search":
 		return errorf(http.StatusMethodNotAllowed, "", "%s is not allowed on a collection", r.Method)
 	}
+	if err := directory.CheckText("the id in the path", id, 0); err != nil {
+		// No resource has such an id, and no lookup should try it.
+		return err
+	}
 	switch r.Method {
 	case http.MethodGet:
 		return ops.get(w, r, id)
