@@ -63,6 +63,7 @@ var subjects = []struct {
 	{"OIDC", oidcTests},
 	{"SignIn", signInTests},
 	{"Fields", fieldTests},
+	{"Storage", storageTests},
 	{"Feed", feedTests},
 	{"Webhooks", webhookTests},
 	{"APIKeys", apiKeyTests},
