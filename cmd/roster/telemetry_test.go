@@ -323,3 +323,34 @@ func TestMetricsEndpointToken(t *testing.T) {
 		t.Errorf("/metrics with the token = %d", status)
 	}
 }
+
+// TestSCIMConnectionRateLimitFlags sets, shows and resets a connection's
+// rate limit from the command line.
+func TestSCIMConnectionRateLimitFlags(t *testing.T) {
+	cleanEnv(t)
+	t.Setenv(envDatabaseURL, directorytest.DatabaseURL(t, directory.SQLite))
+	if res := runRoster(t, "", "workspace", "create", "--name", "Acme", "--owner", "ada@acme.example"); res.code != 0 {
+		t.Fatalf("workspace create: %s", res.stderr)
+	}
+	if res := runRoster(t, "", "scim", "connection", "create", "--workspace", "acme", "--profile", "okta"); res.code != 0 {
+		t.Fatalf("connection create: %s", res.stderr)
+	}
+	res := runRoster(t, "", "scim", "connection", "update", "--workspace", "acme", "--rate-limit", "7.5", "--rate-burst", "15")
+	if res.code != 0 || !strings.Contains(res.stdout, "7.5/s, burst 15") {
+		t.Fatalf("update: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	resetFlags(t, "scim", "connection", "update")
+	res = runRoster(t, "", "scim", "connection", "update", "--workspace", "acme", "--profile", "entra", "-o", "json")
+	if res.code != 0 || !strings.Contains(res.stdout, `"rate_limit_per_second": 7.5`) || !strings.Contains(res.stdout, `"rate_limit_burst": 15`) {
+		t.Errorf("an update without the flags changed the limit: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	resetFlags(t, "scim", "connection", "update")
+	res = runRoster(t, "", "scim", "connection", "update", "--workspace", "acme", "--rate-limit", "0", "--rate-burst", "0")
+	if res.code != 0 || !strings.Contains(res.stdout, "server default, burst server default") {
+		t.Errorf("reset: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	resetFlags(t, "scim", "connection", "update")
+	if res := runRoster(t, "", "scim", "connection", "update", "--workspace", "acme", "--rate-limit", "-3"); res.code != 2 {
+		t.Errorf("negative rate: exit %d, want 2 (usage)\n%s", res.code, res.stderr)
+	}
+}
