@@ -12,6 +12,7 @@ import (
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
 	"github.com/rosterhq/roster/scim"
+	"github.com/rosterhq/roster/telemetry"
 )
 
 // clock is a test clock the limiter reads; only the test moves it.
@@ -43,7 +44,8 @@ func TestRateLimitPerConnection(t *testing.T) {
 		srv := httptest.NewServer(http.StripPrefix("/scim/v2", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) })))
 		// The server default (5 per second, bursts of 10) applies to
 		// beta; alpha sets its own, lower one.
-		h = scim.NewHandler(d, scim.Options{BaseURL: srv.URL + "/scim/v2", RateLimit: 5, RateBurst: 10, Now: clk.now})
+		metrics := telemetry.NewMetrics()
+		h = scim.NewHandler(d, scim.Options{BaseURL: srv.URL + "/scim/v2", RateLimit: 5, RateBurst: 10, Now: clk.now, Metrics: metrics})
 		t.Cleanup(func() {
 			srv.Close()
 			h.Close()
@@ -96,6 +98,10 @@ func TestRateLimitPerConnection(t *testing.T) {
 			t.Errorf("alpha again past one token: %d", r.status)
 		}
 
+		if got := rateLimited(t, metrics); got != 3 {
+			t.Errorf("roster_scim_operations_total{outcome=rate_limited} = %v, want 3", got)
+		}
+
 		h.Close() // flush the request log
 		log, err := d.ListSCIMRequests(context.Background(), op, "alpha", 0, 10)
 		if err != nil {
@@ -114,4 +120,27 @@ func TestRateLimitPerConnection(t *testing.T) {
 			t.Errorf("alpha's log has %d entries, %d of them 429; want 5 and 2", len(log), limited)
 		}
 	})
+}
+
+// rateLimited sums the rate-limited SCIM operations m counted.
+func rateLimited(t *testing.T, m *telemetry.Metrics) float64 {
+	t.Helper()
+	fams, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, f := range fams {
+		if f.GetName() != "roster_scim_operations_total" {
+			continue
+		}
+		for _, mt := range f.Metric {
+			for _, l := range mt.Label {
+				if l.GetName() == "outcome" && l.GetValue() == "rate_limited" {
+					sum += mt.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return sum
 }
