@@ -2,7 +2,6 @@ package telemetry
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,8 +16,8 @@ const outboxScrapeTimeout = 2 * time.Second
 // WatchDirectory registers what is read from the directory at scrape time:
 // the outbox backlog, the connection pool's statistics and the SCIM token
 // cache's counters.
-func (m *Metrics) WatchDirectory(d *directory.Directory, logger *slog.Logger) {
-	m.reg.MustRegister(&outboxCollector{d: d, log: logger, now: time.Now}, &dbStatsCollector{d: d},
+func (m *Metrics) WatchDirectory(d *directory.Directory) {
+	m.reg.MustRegister(&outboxCollector{d: d, now: time.Now}, &dbStatsCollector{d: d},
 		prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name: "roster_scim_auth_cache_hits_total",
 			Help: "SCIM bearer-token authentications answered from the in-process cache (PostgreSQL only).",
@@ -37,7 +36,6 @@ var (
 // outboxCollector reads the outbox backlog once per scrape.
 type outboxCollector struct {
 	d   *directory.Directory
-	log *slog.Logger
 	now func() time.Time
 }
 

@@ -212,7 +212,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	defer d.Close()
 	deps.Dir = d
-	deps.Metrics.WatchDirectory(d, logger)
+	deps.Metrics.WatchDirectory(d)
 
 	handler, err := newHandler(deps)
 	if err != nil {

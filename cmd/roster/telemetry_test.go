@@ -56,7 +56,7 @@ func startOpsServer(t *testing.T, d *directory.Directory, env map[string]string)
 	})
 	s.deps = serverDeps{Dir: d, Box: box, BaseURL: s.srv.URL, Dev: true, Logger: slog.New(slog.DiscardHandler), stops: &stops,
 		Metrics: telemetry.NewMetrics(), MetricsToken: "metrics-token-for-tests"}
-	s.deps.Metrics.WatchDirectory(d, s.deps.Logger)
+	s.deps.Metrics.WatchDirectory(d)
 	handler, err := newHandler(s.deps)
 	if err != nil {
 		t.Fatal(err)
