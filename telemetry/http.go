@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/otel"
@@ -49,8 +50,11 @@ func SetWorkspace(ctx context.Context, workspaceID string) {
 
 // StartSpan starts a span for one directory operation of a door (a child
 // of the request's span); end it with the error the operation returned.
-// Without tracing it costs a context lookup.
+// Without tracing it costs nothing.
 func StartSpan(ctx context.Context, name, workspaceID string) (context.Context, func(err error)) {
+	if !tracing.Load() {
+		return ctx, func(error) {}
+	}
 	ctx, span := otel.Tracer(instrumentationName).Start(ctx, name, trace.WithSpanKind(trace.SpanKindInternal))
 	if workspaceID != "" {
 		span.SetAttributes(attrWorkspace.String(workspaceID))
@@ -63,6 +67,10 @@ func StartSpan(ctx context.Context, name, workspaceID string) (context.Context, 
 		span.End()
 	}
 }
+
+// tracing is on once StartTracing installed an exporter: without it the
+// middleware and StartSpan skip the tracer altogether.
+var tracing atomic.Bool
 
 // TraceID is the trace id of the request's span ("" without tracing), for
 // the access log.
@@ -83,11 +91,14 @@ func Instrument(m *Metrics, doorOf func(route string) string, next http.Handler)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		info := &requestInfo{}
-		ctx := prop.Extract(r.Context(), propagation.HeaderCarrier(r.Header))
-		ctx = context.WithValue(ctx, infoKey{}, info)
-		ctx, span := tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),
-			trace.WithAttributes(attribute.String("http.request.method", methodLabel(r.Method))))
-		defer span.End()
+		ctx := context.WithValue(r.Context(), infoKey{}, info)
+		span := trace.SpanFromContext(ctx) // non-recording unless tracing is on
+		if tracing.Load() {
+			ctx = prop.Extract(ctx, propagation.HeaderCarrier(r.Header))
+			ctx, span = tracer.Start(ctx, r.Method, trace.WithSpanKind(trace.SpanKindServer),
+				trace.WithAttributes(attribute.String("http.request.method", methodLabel(r.Method))))
+			defer span.End()
+		}
 		r = r.WithContext(ctx)
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
@@ -103,10 +114,12 @@ func Instrument(m *Metrics, doorOf func(route string) string, next http.Handler)
 			route = "unmatched"
 		}
 		door := doorOf(route)
-		span.SetName(methodLabel(r.Method) + " " + route)
-		span.SetAttributes(attribute.String("http.route", route), attribute.Int("http.response.status_code", sw.status), attrDoor.String(door))
-		if sw.status >= 500 {
-			span.SetStatus(codes.Error, http.StatusText(sw.status))
+		if span.IsRecording() {
+			span.SetName(methodLabel(r.Method) + " " + route)
+			span.SetAttributes(attribute.String("http.route", route), attribute.Int("http.response.status_code", sw.status), attrDoor.String(door))
+			if sw.status >= 500 {
+				span.SetStatus(codes.Error, http.StatusText(sw.status))
+			}
 		}
 		m.observeRequest(door, route, r.Method, sw.status, time.Since(start).Seconds())
 	})

@@ -49,5 +49,9 @@ func StartTracing(ctx context.Context, version string) (shutdown func(context.Co
 	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res))
 	otel.SetTracerProvider(tp)
 	otel.SetTextMapPropagator(propagation.TraceContext{})
-	return tp.Shutdown, nil
+	tracing.Store(true)
+	return func(ctx context.Context) error {
+		tracing.Store(false)
+		return tp.Shutdown(ctx)
+	}, nil
 }
