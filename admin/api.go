@@ -13,6 +13,7 @@ import (
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/seal"
+	"github.com/rosterhq/roster/telemetry"
 )
 
 // Prefix is where the API lives.
@@ -209,8 +210,10 @@ func matchPath(pattern, path string) bool {
 // route and writes the answer.
 func (a *API) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := &call{api: a, w: w, r: r}
+		ctx, end := telemetry.StartSpan(r.Context(), "admin "+rt.method+" "+Prefix+rt.path, "")
+		c := &call{api: a, w: w, r: r.WithContext(ctx)}
 		status, body, err := a.serve(c, rt)
+		end(err)
 		if err == nil {
 			err = checkWire(body)
 		}
@@ -243,6 +246,7 @@ func (a *API) serve(c *call, rt route) (int, any, error) {
 	if err := a.authenticate(c, rt); err != nil {
 		return 0, nil, err
 	}
+	telemetry.SetWorkspace(c.r.Context(), c.actor.WorkspaceID)
 	var bad []FieldError
 	for name := range c.r.URL.Query() {
 		if !slices.Contains(rt.params, name) {

@@ -562,9 +562,13 @@ type SCIMConnection struct {
 	SeatPolicy      string            `json:"seat_policy"`
 	TeamRoles       map[string]string `json:"team_roles"`
 	// LogRetentionSeconds is how long the request log is kept.
-	LogRetentionSeconds int64     `json:"log_retention_seconds"`
-	CreatedAt           time.Time `json:"created_at"`
-	UpdatedAt           time.Time `json:"updated_at"`
+	LogRetentionSeconds int64 `json:"log_retention_seconds"`
+	// RateLimitPerSecond and RateLimitBurst are the connection's own
+	// rate limit (per server process); 0 is the server's default.
+	RateLimitPerSecond float64   `json:"rate_limit_per_second"`
+	RateLimitBurst     int       `json:"rate_limit_burst"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
 }
 
 // SCIMConnectionOf is c on the wire, served at endpoint (the server's
@@ -576,7 +580,7 @@ func SCIMConnectionOf(c directory.SCIMConnection, endpoint string) SCIMConnectio
 	}
 	return SCIMConnection{ID: c.ID, WorkspaceID: c.WorkspaceID, WorkspaceSlug: c.WorkspaceSlug, Endpoint: endpoint, Profile: c.Profile, DefaultRole: c.DefaultRole,
 		SendInvitations: c.SendInvitations, Activation: c.Activation, SeatPolicy: c.SeatPolicy, TeamRoles: roles,
-		LogRetentionSeconds: seconds(c.LogRetention), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		LogRetentionSeconds: seconds(c.LogRetention), RateLimitPerSecond: c.RateLimit, RateLimitBurst: c.RateBurst, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
 }
 
 // SCIMConnectionList is the answer of GET /scim-connections: none or one.

@@ -137,6 +137,8 @@ type scimConnectionBody struct {
 	SeatPolicy          string            `json:"seat_policy"`
 	TeamRoles           map[string]string `json:"team_roles"`
 	LogRetentionSeconds int64             `json:"log_retention_seconds"`
+	RateLimitPerSecond  *float64          `json:"rate_limit_per_second"`
+	RateLimitBurst      *int              `json:"rate_limit_burst"`
 }
 
 // scimTokenBody is the body of the request documented as SCIMTokenCreate.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/telemetry"
 )
 
 // Handler delivers one outbox message. On success it returns the payload
@@ -97,6 +98,8 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives one line per delivery outcome; default slog.Default().
 	Logger *slog.Logger
+	// Metrics counts delivery outcomes and retries; nil counts nothing.
+	Metrics *telemetry.Metrics
 }
 
 // Worker delivers outbox messages through the Handlers registered per
@@ -310,6 +313,7 @@ func (w *Worker) deliver(ctx context.Context, h Handler, m directory.OutboxMessa
 			log.Error("delivered, but could not record it; it will be delivered again when its lease ends", "err", err)
 			return
 		}
+		w.opts.Metrics.Delivery(m.Kind, "delivered", m.Attempts)
 		log.Info("outbox message delivered")
 		return
 	}
@@ -325,9 +329,11 @@ func (w *Worker) deliver(ctx context.Context, h Handler, m directory.OutboxMessa
 		return
 	}
 	if final {
+		w.opts.Metrics.Delivery(m.Kind, "failed", m.Attempts)
 		log.Error("delivery failed for good", "err", err, "permanent", IsPermanent(err))
 		return
 	}
+	w.opts.Metrics.Delivery(m.Kind, "retry", m.Attempts)
 	log.Warn("delivery failed; will retry", "err", err, "retry_at", retryAt)
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -56,6 +57,8 @@ type Directory struct {
 	// scimAuth caches SCIM authentications (PostgreSQL; nil on SQLite;
 	// see scim_authcache.go).
 	scimAuth *scimAuthCache
+	// scimAuthHits counts authentications the cache answered (telemetry.go).
+	scimAuthHits atomic.Uint64
 	// pages are the SCIM lists' paging hints (scim_paging.go).
 	pages *pageHints
 }

@@ -64,6 +64,11 @@ type SCIMConnection struct {
 	TeamRoles map[string]string
 	// LogRetention is how long the request log is kept.
 	LogRetention time.Duration
+	// RateLimit (requests per second) and RateBurst bound the SCIM
+	// requests of this connection, per server process; 0 is the
+	// server's default. The SCIM door enforces them.
+	RateLimit float64
+	RateBurst int
 	// TokenID is the token the current request authenticated with (set by
 	// AuthenticateSCIM only).
 	TokenID   string
@@ -112,6 +117,10 @@ type SCIMConnectionRequest struct {
 	SeatPolicy      string
 	TeamRoles       map[string]string
 	LogRetention    time.Duration
+	// RateLimit and RateBurst set the connection's rate limit; 0 goes
+	// back to the server's default.
+	RateLimit *float64
+	RateBurst *int
 }
 
 type scimConnectionRow struct {
@@ -125,17 +134,19 @@ type scimConnectionRow struct {
 	SeatPolicy          string    `db:"seat_policy"`
 	TeamRoles           string    `db:"team_roles"`
 	LogRetentionSeconds int64     `db:"log_retention_seconds"`
+	RateLimit           float64   `db:"rate_limit"`
+	RateBurst           int       `db:"rate_burst"`
 	CreatedAt           time.Time `db:"created_at"`
 	UpdatedAt           time.Time `db:"updated_at"`
 }
 
 const scimConnectionColumns = `c.id, c.workspace_id, w.slug AS workspace_slug, c.profile, c.default_role, c.send_invitations, c.activation,
-	c.seat_policy, c.team_roles, c.log_retention_seconds, c.created_at, c.updated_at`
+	c.seat_policy, c.team_roles, c.log_retention_seconds, c.rate_limit, c.rate_burst, c.created_at, c.updated_at`
 
 func (r scimConnectionRow) public() SCIMConnection {
 	c := SCIMConnection{ID: r.ID, WorkspaceID: r.WorkspaceID, WorkspaceSlug: r.WorkspaceSlug, Profile: r.Profile, DefaultRole: r.DefaultRole,
 		SendInvitations: r.SendInvitations, Activation: r.Activation, SeatPolicy: r.SeatPolicy,
-		LogRetention: time.Duration(r.LogRetentionSeconds) * time.Second, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		LogRetention: time.Duration(r.LogRetentionSeconds) * time.Second, RateLimit: r.RateLimit, RateBurst: r.RateBurst, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
 	json.Unmarshal([]byte(r.TeamRoles), &c.TeamRoles)
 	if c.TeamRoles == nil {
 		c.TeamRoles = map[string]string{}
@@ -163,6 +174,9 @@ func (t *tx) validateSCIMConnection(ws *workspaceRow, c *SCIMConnection) error {
 	}
 	if c.LogRetention < time.Hour || c.LogRetention > 400*24*time.Hour {
 		return invalidf("the request log is kept between 1 hour and 400 days")
+	}
+	if !(c.RateLimit >= 0 && c.RateLimit <= MaxSCIMRateLimit) || c.RateBurst < 0 || c.RateBurst > MaxSCIMRateLimit {
+		return invalidf("the rate limit and burst are from 0 (the server's default) to %d", MaxSCIMRateLimit)
 	}
 	// The connection acts as an admin, so it may hand out any role but
 	// owner: the same check an admin inviting someone would face.
@@ -198,9 +212,10 @@ func (d *Directory) CreateSCIMConnection(ctx context.Context, actor Actor, works
 			return err
 		}
 		roles, _ := json.Marshal(c.TeamRoles)
-		_, err = t.exec(`INSERT INTO scim_connections (id, workspace_id, profile, default_role, send_invitations, activation, seat_policy, team_roles, log_retention_seconds, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, ws.ID, c.Profile, c.DefaultRole, c.SendInvitations, c.Activation, c.SeatPolicy, string(roles),
-			int64(c.LogRetention/time.Second), t.now, t.now)
+		_, err = t.exec(`INSERT INTO scim_connections (id, workspace_id, profile, default_role, send_invitations, activation, seat_policy, team_roles, log_retention_seconds,
+			rate_limit, rate_burst, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, ws.ID, c.Profile, c.DefaultRole, c.SendInvitations, c.Activation, c.SeatPolicy, string(roles),
+			int64(c.LogRetention/time.Second), c.RateLimit, c.RateBurst, t.now, t.now)
 		if isUniqueViolation(err) {
 			return fmt.Errorf("%w: workspace %s already has a SCIM connection", ErrConflict, ws.Slug)
 		} else if err != nil {
@@ -234,7 +249,17 @@ func applySCIMConnectionRequest(c *SCIMConnection, req SCIMConnectionRequest) {
 	if req.LogRetention != 0 {
 		c.LogRetention = req.LogRetention
 	}
+	if req.RateLimit != nil {
+		c.RateLimit = *req.RateLimit
+	}
+	if req.RateBurst != nil {
+		c.RateBurst = *req.RateBurst
+	}
 }
+
+// MaxSCIMRateLimit bounds a connection's rate limit (requests per second)
+// and burst.
+const MaxSCIMRateLimit = 100000
 
 // UpdateSCIMConnection changes a connection's settings. It needs
 // connections.manage.
@@ -256,8 +281,8 @@ func (d *Directory) UpdateSCIMConnection(ctx context.Context, actor Actor, works
 		roles, _ := json.Marshal(c.TeamRoles)
 		c.UpdatedAt = t.now
 		if _, err := t.exec(`UPDATE scim_connections SET profile = ?, default_role = ?, send_invitations = ?, activation = ?, seat_policy = ?, team_roles = ?,
-			log_retention_seconds = ?, updated_at = ? WHERE id = ?`, c.Profile, c.DefaultRole, c.SendInvitations, c.Activation, c.SeatPolicy, string(roles),
-			int64(c.LogRetention/time.Second), t.now, c.ID); err != nil {
+			log_retention_seconds = ?, rate_limit = ?, rate_burst = ?, updated_at = ? WHERE id = ?`, c.Profile, c.DefaultRole, c.SendInvitations, c.Activation, c.SeatPolicy, string(roles),
+			int64(c.LogRetention/time.Second), c.RateLimit, c.RateBurst, t.now, c.ID); err != nil {
 			return fmt.Errorf("update SCIM connection: %w", err)
 		}
 		out = c
@@ -429,7 +454,9 @@ func (d *Directory) AuthenticateSCIM(ctx context.Context, token string) (SCIMCon
 	}
 	hash := HashToken(token)
 	row, cached, gen := d.scimAuth.lookup(hash)
-	if !cached {
+	if cached {
+		d.scimAuthHits.Add(1)
+	} else {
 		err := d.dbGet(ctx, &row, `SELECT k.id AS token_id, k.expires_at, k.revoked_at, k.last_used_at, `+scimConnectionColumns+`,
 		w.id AS "w.id", w.slug AS "w.slug", w.name AS "w.name", w.seat_limit AS "w.seat_limit", w.trial_ends_at AS "w.trial_ends_at",
 		w.invite_roles AS "w.invite_roles", w.invitation_ttl_seconds AS "w.invitation_ttl_seconds", w.terms_version AS "w.terms_version",

@@ -15,6 +15,7 @@ import (
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/seal"
+	"github.com/rosterhq/roster/telemetry"
 )
 
 const callbackPath = "/auth/callback"
@@ -51,6 +52,8 @@ type Config struct {
 	Logger            *slog.Logger
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// Metrics counts sign-ins by outcome; nil counts nothing.
+	Metrics *telemetry.Metrics
 }
 
 // Handler serves the sign-in pages and the OIDC relying party.
@@ -69,6 +72,7 @@ type Handler struct {
 	limit     *limiter
 	trustXFF  bool
 	mux       *http.ServeMux
+	metrics   *telemetry.Metrics
 }
 
 // NewHandler builds the sign-in front door.
@@ -81,7 +85,8 @@ func NewHandler(cfg Config) (*Handler, error) {
 		return nil, fmt.Errorf("oidc: base URL %q is not an http(s) URL", cfg.BaseURL)
 	}
 	h := &Handler{dir: cfg.Directory, box: cfg.Box, baseURL: strings.TrimRight(cfg.BaseURL, "/"), secure: u.Scheme == "https", dev: cfg.Dev,
-		servers: cfg.Providers, ttl: cfg.SessionTTL, log: cfg.Logger, now: cfg.Now, trustXFF: cfg.TrustForwardedFor}
+		servers: cfg.Providers, ttl: cfg.SessionTTL, log: cfg.Logger, now: cfg.Now, trustXFF: cfg.TrustForwardedFor,
+		metrics: cfg.Metrics}
 	if h.log == nil {
 		h.log = slog.Default()
 	}
@@ -254,14 +259,20 @@ func (h *Handler) start(w http.ResponseWriter, r *http.Request, c *connection, t
 // callback finishes a sign-in: the transaction, the provider's answer,
 // then one directory call that decides what the sign-in means.
 func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
+	// outcome is the sign-in's, for metrics: a SignInOutcome, or why it
+	// failed (a word of signInFailure's).
+	outcome := "error"
+	defer func() { h.metrics.SignIn(outcome) }()
 	q := r.URL.Query()
 	txn, err := h.takeTransaction(w, r, q.Get("state"))
 	if err != nil {
+		outcome = "transaction_expired"
 		h.log.Info("oidc callback refused", "reason", err)
 		h.message(w, r, http.StatusBadRequest, "Sign-in expired", "This sign-in has expired or was already used. Please start again.")
 		return
 	}
 	if e := q.Get("error"); e != "" {
+		outcome = "provider_error"
 		h.log.Info("oidc provider error", "connection", txn.Connection, "error", e, "description", q.Get("error_description"))
 		msg := "The identity provider did not sign you in"
 		if e == "access_denied" {
@@ -272,6 +283,7 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := h.loadConnection(r.Context(), txn.Connection)
 	if err != nil {
+		outcome = "connection_gone"
 		h.log.Warn("oidc connection gone", "connection", txn.Connection, "err", err)
 		h.message(w, r, http.StatusBadRequest, "Sign-in expired", "This sign-in method is no longer available. Please start again.")
 		return
@@ -280,10 +292,12 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var ref *refusal
 		if errors.As(err, &ref) {
+			outcome = "token_refused"
 			h.log.Warn("oidc sign-in refused", "connection", c.key, "reason", ref.reason)
 			h.message(w, r, http.StatusForbidden, "Sign-in refused", ref.message)
 			return
 		}
+		outcome = "provider_unavailable"
 		h.log.Warn("oidc sign-in failed", "connection", c.key, "err", err)
 		h.message(w, r, http.StatusBadGateway, "Sign-in is unavailable", "We could not reach the identity provider "+c.name+". Try again in a few minutes.")
 		return
@@ -292,16 +306,23 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 	if v.claims.ObjectID != "" {
 		ext = append([]string{v.claims.ObjectID}, ext...)
 	}
-	res, err := h.dir.SignIn(r.Context(), directory.SignInRequest{
+	ctx, end := telemetry.StartSpan(r.Context(), "oidc.sign_in", "")
+	res, err := h.dir.SignIn(ctx, directory.SignInRequest{
 		Connection: c.key, Issuer: v.issuer, Subject: v.claims.Subject, Email: v.claims.Email, EmailVerified: bool(v.claims.EmailVerified),
 		ExternalIDs: ext, TenantID: v.claims.TenantID, EmailDomainOwnerVerified: bool(v.claims.EmailDomainOwnerVerified), ProviderKind: c.kind,
 		Name: v.claims.displayName(), Locale: v.claims.Locale,
 		Invitation: txn.Invitation, JoinLink: txn.JoinLink, PreviousSession: cookieValue(r, sessionCookie), SessionTTL: h.ttl,
 	})
+	end(err)
 	if err != nil {
+		outcome = signInFailure(err)
 		h.log.Info("sign-in refused by directory", "connection", c.key, "err", err)
 		h.directoryError(w, r, err, pageSignIn)
 		return
+	}
+	outcome = string(res.Outcome)
+	if res.Workspace != nil {
+		telemetry.SetWorkspace(r.Context(), res.Workspace.ID)
 	}
 	h.setSession(w, res.SessionToken)
 	h.log.Info("signed in", "connection", c.key, "user", res.UserID, "outcome", res.Outcome)
@@ -315,6 +336,24 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		next = txn.ReturnTo
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// signInFailure names why the directory refused a sign-in, for metrics.
+func signInFailure(err error) string {
+	switch {
+	case errors.Is(err, directory.ErrSuspended):
+		return "suspended"
+	case errors.Is(err, directory.ErrSeatLimit):
+		return "seat_limit"
+	case errors.Is(err, directory.ErrNoAccount):
+		return "no_account"
+	case errors.Is(err, directory.ErrExpired), errors.Is(err, directory.ErrUsed), errors.Is(err, directory.ErrRevoked), errors.Is(err, directory.ErrNotFound):
+		return "invitation_invalid"
+	case errors.Is(err, directory.ErrEmailMismatch), errors.Is(err, directory.ErrWrongTenant), errors.Is(err, directory.ErrUnverifiedEmail),
+		errors.Is(err, directory.ErrOrganizationSSO), errors.Is(err, directory.ErrRejected), errors.Is(err, directory.ErrConflict), errors.Is(err, directory.ErrForbidden):
+		return "refused"
+	}
+	return "error"
 }
 
 // Contexts for directoryError: the same sentinel reads differently on an

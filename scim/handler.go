@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/telemetry"
 )
 
 // DefaultMaxBodyBytes caps request bodies: a PUT of a 50,000-member group
@@ -38,6 +39,14 @@ type Options struct {
 	// PruneInterval is how often request logs are pruned to their
 	// retention; default one hour.
 	PruneInterval time.Duration
+	// RateLimit (requests per second) and RateBurst are the rate limit
+	// of connections that set none; default DefaultRateLimit and
+	// DefaultRateBurst. Now is the limiter's clock (tests).
+	RateLimit float64
+	RateBurst int
+	Now       func() time.Time
+	// Metrics counts operations by outcome; nil counts nothing.
+	Metrics *telemetry.Metrics
 }
 
 // Handler is the SCIM 2.0 endpoint of every workspace: the bearer token
@@ -63,6 +72,10 @@ type Handler struct {
 	maxBody int64
 	log     *slog.Logger
 	rec     *recorder
+	limits  *connLimits
+	metrics *telemetry.Metrics
+	// root is the path of the SCIM root (/scim/v2), for route labels.
+	root string
 }
 
 // NewHandler returns the SCIM endpoint. Mount it with the SCIM root
@@ -79,6 +92,10 @@ func NewHandler(d *directory.Directory, opts Options) *Handler {
 		h.log = slog.Default()
 	}
 	h.rec = newRecorder(d, h.log, opts.LogFlushInterval, opts.PruneInterval)
+	h.limits, h.metrics = newConnLimits(opts.RateLimit, opts.RateBurst, opts.Now), opts.Metrics
+	if u, err := url.Parse(h.base); err == nil {
+		h.root = strings.TrimRight(u.Path, "/")
+	}
 	return h
 }
 
@@ -96,6 +113,9 @@ type request struct {
 	q    quirks
 	// did describes what the request did, for the request log.
 	did string
+	// outcome is what a successful request did, for metrics
+	// (telemetry.go); empty is "ok".
+	outcome string
 }
 
 // handlerFunc answers a request, or returns an error that errorFor
@@ -129,8 +149,11 @@ func (h *Handler) ServeHTTP(rw http.ResponseWriter, hr *http.Request) {
 	if hr.Body != nil {
 		hr.Body = http.MaxBytesReader(w, hr.Body, h.maxBody)
 	}
+	ep := endpointOf(hr.URL.Path)
+	telemetry.SetRoute(hr.Context(), ep.route(h.root))
 	conn, err := h.authenticate(hr)
 	if err != nil {
+		h.metrics.SCIMOperation("none", ep.operation(hr.Method), outcomeOf(err, ""))
 		w.Header().Set("WWW-Authenticate", `Bearer realm="SCIM", error="invalid_token"`)
 		se := errorFor(err)
 		if se.status != http.StatusUnauthorized {
@@ -139,9 +162,20 @@ func (h *Handler) ServeHTTP(rw http.ResponseWriter, hr *http.Request) {
 		se.write(w)
 		return
 	}
+	telemetry.SetWorkspace(hr.Context(), conn.WorkspaceID)
 	r := &request{Request: hr, conn: conn, q: quirksFor(conn.Profile, hr)}
 	var detail string
-	if err := h.route(w, r); err != nil {
+	if ok, wait := h.limits.allow(conn); !ok {
+		err = h.limits.rateLimited(w, conn, wait)
+		r.did = "rate limited"
+	} else {
+		ctx, end := telemetry.StartSpan(hr.Context(), "scim."+ep.operation(hr.Method), conn.WorkspaceID)
+		r.Request = hr.WithContext(ctx)
+		err = h.route(w, r)
+		end(err)
+	}
+	h.metrics.SCIMOperation(conn.Profile, ep.operation(hr.Method), outcomeOf(err, r.outcome))
+	if err != nil {
 		se := errorFor(err)
 		if se.status == http.StatusInternalServerError {
 			h.log.Error("SCIM request", "method", hr.Method, "path", hr.URL.Path, "workspace", conn.WorkspaceID, "err", err)

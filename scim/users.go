@@ -120,6 +120,7 @@ func (h *Handler) writeUser(w http.ResponseWriter, r *request, status int, u dir
 	}
 	w.Header().Set("ETag", etag(u.Version))
 	if status == http.StatusCreated {
+		r.outcome = createdOutcome(u)
 		w.Header().Set("Location", h.base+"/Users/"+url.PathEscape(u.ID))
 	}
 	writeJSON(w, status, items[0])

@@ -42,7 +42,7 @@ func mountOIDC(mux *http.ServeMux, deps serverDeps) error {
 		return err
 	}
 	cfg := oidc.Config{Directory: deps.Dir, Box: deps.Box, BaseURL: deps.BaseURL, Dev: deps.Dev, Providers: providers,
-		Logger: deps.Logger.With("component", "oidc"), TrustForwardedFor: os.Getenv(envTrustForwardedFor) == "true"}
+		Logger: deps.Logger.With("component", "oidc"), TrustForwardedFor: os.Getenv(envTrustForwardedFor) == "true", Metrics: deps.Metrics}
 	if s := os.Getenv(envSessionHours); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {

@@ -97,6 +97,8 @@ func scimConnectionCmd(create bool) *cobra.Command {
 	var ws, profile, defaultRole, activation, seatPolicy, retention, expires, description string
 	var sendInvitations bool
 	var teamRoles []string
+	var rateLimit float64
+	var rateBurst int
 	use, short := "update --workspace SLUG [flags]", "Change a workspace's SCIM connection"
 	if create {
 		use, short = "create --workspace SLUG --profile PROFILE [flags]", "Create a workspace's SCIM connection and a first token; prints the base URL and the token"
@@ -111,7 +113,11 @@ default) someone whose email domain the workspace verified becomes an active
 member at once; everyone else is invited, by email unless
 --send-invitations=false. --seat-policy refuse answers 403 when the seat
 limit is reached; suspend creates the person suspended instead. Either way
-the workspace's admins are notified.`}
+the workspace's admins are notified.
+
+--rate-limit and --rate-burst bound the requests the IdP may send to each
+server process (token bucket; over it, 429 with Retry-After); 0 is the
+server's default (roster serve --scim-rate-limit, --scim-rate-burst).`}
 	f := cmd.Flags()
 	f.StringVar(&ws, "workspace", "", "workspace slug or id (required)")
 	f.StringVar(&profile, "profile", directory.ProfileAuto, "IdP profile: auto, okta, entra or generic")
@@ -121,6 +127,8 @@ the workspace's admins are notified.`}
 	f.StringVar(&seatPolicy, "seat-policy", directory.SeatPolicyRefuse, "at the seat limit: refuse (403) or suspend (create suspended)")
 	f.StringArrayVar(&teamRoles, "team-role", nil, `map a group to a role: "Group name=role" (repeatable); membership grants the role`)
 	f.StringVar(&retention, "log-retention", "30d", "how long the request log is kept")
+	f.Float64Var(&rateLimit, "rate-limit", 0, "SCIM requests per second per server process (0: the server's default)")
+	f.IntVar(&rateBurst, "rate-burst", 0, "requests at once above the rate (0: the server's default)")
 	if create {
 		f.StringVar(&expires, "token-expires", "", "lifetime of the first token, e.g. 90d (default: never expires)")
 		f.StringVar(&description, "token-description", "", "what the first token is for")
@@ -152,6 +160,12 @@ the workspace's admins are notified.`}
 				return usageErrorf("--log-retention %v", err)
 			}
 			req.LogRetention = d
+		}
+		if cmd.Flags().Changed("rate-limit") {
+			req.RateLimit = &rateLimit
+		}
+		if cmd.Flags().Changed("rate-burst") {
+			req.RateBurst = &rateBurst
 		}
 		if cmd.Flags().Changed("team-role") {
 			req.TeamRoles = map[string]string{}
@@ -201,7 +215,7 @@ func printConnection(cmd *cobra.Command, output *outputFlag, c directory.SCIMCon
 		}
 		return keyValues(w, "Workspace", c.WorkspaceSlug, "SCIM base URL", scimBaseURL(cmd), "Profile", c.Profile, "Default role", c.DefaultRole,
 			"Send invitations", c.SendInvitations, "Activation", c.Activation, "Seat policy", c.SeatPolicy, "Team roles", roles,
-			"Log retention", c.LogRetention, "Created", c.CreatedAt)
+			"Log retention", c.LogRetention, "Rate limit", rateLimitText(c), "Created", c.CreatedAt)
 	})
 }
 
@@ -339,4 +353,16 @@ func scimLogCmd() *cobra.Command {
 		})
 	}
 	return cmd
+}
+
+// rateLimitText is a connection's rate limit as shown.
+func rateLimitText(c directory.SCIMConnection) string {
+	limit, burst := "server default", "server default"
+	if c.RateLimit > 0 {
+		limit = strconv.FormatFloat(c.RateLimit, 'g', -1, 64) + "/s"
+	}
+	if c.RateBurst > 0 {
+		burst = strconv.Itoa(c.RateBurst)
+	}
+	return limit + ", burst " + burst
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/email"
 	"github.com/rosterhq/roster/seal"
+	"github.com/rosterhq/roster/telemetry"
 )
 
 // serverDeps is what a front door gets when it is mounted: the directory,
@@ -32,6 +33,16 @@ type serverDeps struct {
 	BaseURL string
 	Dev     bool
 	Logger  *slog.Logger
+	// Metrics is the server's registry of metrics; nil in tests that
+	// count nothing. MetricsToken guards /metrics on the main listener;
+	// MetricsElsewhere keeps it off the main listener (--metrics-addr).
+	Metrics          *telemetry.Metrics
+	MetricsToken     string
+	MetricsElsewhere bool
+	// SCIMRateLimit and SCIMRateBurst are the default rate limit of SCIM
+	// connections (0: the SCIM door's default).
+	SCIMRateLimit float64
+	SCIMRateBurst int
 	// stops collects what OnStop registers; nil in tests that never stop.
 	stops *[]func()
 }
@@ -102,6 +113,7 @@ Stops gracefully on SIGINT or SIGTERM.`,
 	f.String("smtp-url", "", flagUsage("SMTP server, e.g. smtp://user:pass@mail.example:587?from=roster@example.com; empty writes emails to the log", envSMTPURL))
 	f.Bool("dev", false, "development mode: allows OIDC issuers on loopback addresses and plain-HTTP cookies")
 	addLogFlags(f)
+	addOpsFlags(cmd)
 	rootCmd.AddCommand(cmd)
 }
 
@@ -140,6 +152,10 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return usageError(err)
 	}
+	ops, err := readOpsConfig(cmd)
+	if err != nil {
+		return usageError(err)
+	}
 	dbURL := databaseURL(cmd)
 	box, err := loadSecretKey(dbURL)
 	if err != nil {
@@ -158,7 +174,29 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	defer ln.Close()
 	var stops []func()
-	deps := serverDeps{Box: box, BaseURL: baseURL(cmd, ln.Addr().String()), Dev: dev, Logger: logger, stops: &stops}
+	deps := serverDeps{Box: box, BaseURL: baseURL(cmd, ln.Addr().String()), Dev: dev, Logger: logger, stops: &stops,
+		Metrics: telemetry.NewMetrics(), MetricsToken: ops.metricsToken, MetricsElsewhere: ops.metricsAddr != "",
+		SCIMRateLimit: ops.scimRateLimit, SCIMRateBurst: ops.scimRateBurst}
+	var metricsLn net.Listener
+	if ops.metricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", ops.metricsAddr); err != nil {
+			return &exitError{code: 1, err: fmt.Errorf("listen on %s (metrics): %w", ops.metricsAddr, err)}
+		}
+		defer metricsLn.Close()
+	}
+	stopTracing, err := telemetry.StartTracing(ctx, version())
+	if err != nil {
+		return usageError(err)
+	}
+	defer func() {
+		// Flush the spans still buffered; a collector that is down must
+		// not hold the exit.
+		tctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := stopTracing(tctx); err != nil {
+			logger.Warn("tracing: spans not exported at shutdown", "err", err)
+		}
+	}()
 
 	authCache := true
 	switch v := os.Getenv(envSCIMAuthCache); v {
@@ -174,6 +212,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	defer d.Close()
 	deps.Dir = d
+	deps.Metrics.WatchDirectory(d)
 
 	handler, err := newHandler(deps)
 	if err != nil {
@@ -201,7 +240,18 @@ func runServe(cmd *cobra.Command, _ []string) error {
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
-	logger.Info("roster listening", "addr", ln.Addr().String(), "base_url", deps.BaseURL, "database", d.Dialect(), "dev", dev)
+	if metricsLn != nil {
+		msrv := metricsServer(deps, logger)
+		go func() {
+			if err := msrv.Serve(metricsLn); err != http.ErrServerClosed {
+				serveErr <- fmt.Errorf("metrics listener: %w", err)
+			}
+		}()
+		defer msrv.Close()
+		logger.Info("metrics listening", "addr", metricsLn.Addr().String())
+	}
+	logger.Info("roster listening", "addr", ln.Addr().String(), "base_url", deps.BaseURL, "database", d.Dialect(), "dev", dev,
+		"tracing", telemetry.TracingConfigured())
 
 	select {
 	case err = <-serveErr:
@@ -247,7 +297,7 @@ func mailTransport(smtpURL string, logger *slog.Logger) (email.Transport, error)
 // newWorker builds the outbox worker: email through transport, other kinds
 // through outboxHandlers.
 func newWorker(deps serverDeps, transport email.Transport) (*delivery.Worker, error) {
-	opts := delivery.Options{Logger: deps.Logger.With("component", "outbox")}
+	opts := delivery.Options{Logger: deps.Logger.With("component", "outbox"), Metrics: deps.Metrics}
 	if v := os.Getenv(envOutboxLease); v != "" {
 		lease, err := time.ParseDuration(v)
 		if err != nil || lease < time.Second {
@@ -286,12 +336,25 @@ func newHandler(deps serverDeps) (http.Handler, error) {
 		}
 		fmt.Fprintln(w, "ok")
 	})
+	if deps.Metrics != nil && !deps.MetricsElsewhere {
+		mux.Handle("GET /metrics", metricsHandler(deps.Metrics, deps.MetricsToken, deps.Logger))
+	}
 	for _, mount := range mounts {
 		if err := safeMount(mount, mux, deps); err != nil {
 			return nil, err
 		}
 	}
-	return logRequests(deps.Logger, mux), nil
+	// Outermost, the span and the count, so the access log inside can
+	// name the trace.
+	return telemetry.Instrument(deps.Metrics, doorOf, logRequests(deps.Logger, mux)), nil
+}
+
+// metricsServer serves /metrics alone, on --metrics-addr.
+func metricsServer(deps serverDeps, logger *slog.Logger) *http.Server {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metricsHandler(deps.Metrics, deps.MetricsToken, logger))
+	return &http.Server{Handler: mux, ReadHeaderTimeout: readHeaderTimeout, ReadTimeout: readTimeout, WriteTimeout: writeTimeout,
+		IdleTimeout: idleTimeout, MaxHeaderBytes: maxHeaderBytes, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
 }
 
 // safeMount runs one mount, turning ServeMux's panic on a conflicting
@@ -323,19 +386,23 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 		if rec.status >= 500 {
 			level = slog.LevelError
 		}
-		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" {
+		if r.URL.Path == "/healthz" || r.URL.Path == "/readyz" || r.URL.Path == "/metrics" {
 			// Probes hit every few seconds; they would drown the log.
 			level = slog.LevelDebug
 		}
 		if !logger.Enabled(r.Context(), level) {
 			return
 		}
-		logger.LogAttrs(r.Context(), level, "request",
+		attrs := []slog.Attr{
 			slog.String("method", r.Method),
 			slog.String("path", redactPath(r.URL.Path)),
 			slog.Int("status", rec.status),
 			slog.Duration("duration", time.Since(start)),
-			slog.Int64("bytes", rec.bytes))
+			slog.Int64("bytes", rec.bytes)}
+		if id := telemetry.TraceID(r.Context()); id != "" {
+			attrs = append(attrs, slog.String("trace_id", id))
+		}
+		logger.LogAttrs(r.Context(), level, "request", attrs...)
 	})
 }
 

@@ -252,6 +252,10 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		{"bad log format", nil, []string{"--database-url", sqlite, "--log-format", "xml"}, 2, `--log-format "xml"`},
 		{"address in use", nil, []string{"--database-url", sqlite, "--addr", busy.Addr().String()}, 1, "listen on " + busy.Addr().String()},
 		{"stray argument", nil, []string{"now"}, 2, "unknown command"},
+		{"bad SCIM rate limit", map[string]string{envSCIMRateLimit: "fast"}, []string{"--database-url", sqlite}, 2, `--scim-rate-limit: want requests per second`},
+		{"bad SCIM burst", nil, []string{"--database-url", sqlite, "--scim-rate-burst", "-1"}, 2, `--scim-rate-burst: want a number`},
+		{"short metrics token", map[string]string{envMetricsToken: "short"}, []string{"--database-url", sqlite}, 2, "metrics token must be at least 16"},
+		{"metrics address in use", nil, []string{"--database-url", sqlite, "--metrics-addr", busy.Addr().String()}, 1, "(metrics)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
