@@ -387,17 +387,15 @@ func (t *tx) inviteOne(ws *workspaceRow, p principal, s inviteSpec) (InviteOutco
 		m = &membershipRow{ID: newID(), Status: StatusInvited, Kind: kind}
 		if s.scim != nil {
 			userName := s.scim.userName
-			err = t.insert(func(err error) error {
-				if t.d.violates(err, "memberships_scim_user_name") {
-					return fmt.Errorf("%w: userName %q is already taken in this workspace", ErrConflict, userName)
-				}
-				return nil
-			}, `INSERT INTO memberships (id, workspace_id, user_id, role, effective_role, status, kind, source, scim_user_name, scim_user_name_norm, external_id, scim_attrs, created_at, updated_at)
+			_, err = t.exec(`INSERT INTO memberships (id, workspace_id, user_id, role, effective_role, status, kind, source, scim_user_name, scim_user_name_norm, external_id, scim_attrs, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, 'invited', ?, ?, ?, ?, ?, ?, ?, ?)`,
 				m.ID, ws.ID, u.ID, s.role.Key, s.role.Key, kind, s.source, s.scim.userName, foldCase(s.scim.userName), s.scim.externalID, s.scim.attrs, t.now, t.now)
+			if t.d.violates(err, "memberships_scim_user_name") {
+				return out, fmt.Errorf("%w: userName %q is already taken in this workspace", ErrConflict, userName)
+			}
 			out.scimWritten = err == nil
 		} else {
-			err = t.insert(nil, `INSERT INTO memberships (id, workspace_id, user_id, role, effective_role, status, kind, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'invited', ?, ?, ?, ?)`,
+			_, err = t.exec(`INSERT INTO memberships (id, workspace_id, user_id, role, effective_role, status, kind, source, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'invited', ?, ?, ?, ?)`,
 				m.ID, ws.ID, u.ID, s.role.Key, s.role.Key, kind, s.source, t.now, t.now)
 		}
 		if err != nil {
@@ -420,10 +418,12 @@ func (t *tx) inviteOne(ws *workspaceRow, p principal, s inviteSpec) (InviteOutco
 	}
 	inv := newID()
 	expires := t.now.Add(time.Duration(ws.InvitationTTLSeconds) * time.Second)
-	err = t.insert(func(error) error { return fmt.Errorf("%w: %s already has an open invitation", ErrConflict, s.email) },
-		`INSERT INTO invitations (id, workspace_id, membership_id, email_norm, role, teams, grants, inviter_kind, inviter_id, inviter_name, token_hash, expires_at, status, send_email, main_admin, created_at, updated_at)
+	_, err = t.exec(`INSERT INTO invitations (id, workspace_id, membership_id, email_norm, role, teams, grants, inviter_kind, inviter_id, inviter_name, token_hash, expires_at, status, send_email, main_admin, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
 		inv, ws.ID, m.ID, s.email, s.role.Key, string(teams), grants, string(p.actor.Kind), p.actor.ID, inviterName(p), hash, expires, s.sendEmail, s.mainAdmin, t.now, t.now)
+	if t.d.violates(err, "invitations_open") {
+		return out, fmt.Errorf("%w: %s already has an open invitation", ErrConflict, s.email)
+	}
 	if err != nil {
 		return out, fmt.Errorf("create invitation: %w", err)
 	}
