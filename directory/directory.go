@@ -125,11 +125,24 @@ type tx struct {
 // inTx runs fn in a transaction and commits it when fn returns nil. Every
 // operation of the package goes through here, so events and outbox rows
 // always commit or roll back with the change they describe.
+//
+// A transaction PostgreSQL aborted for a deadlock or a serialization
+// failure runs again, a few times (sqldb.Retry): fn must therefore keep
+// its effects inside t and set, not append to, what it reports outside.
 func (d *Directory) inTx(ctx context.Context, actor Actor, fn func(t *tx) error) error {
 	return d.runTx(ctx, nil, actor, fn)
 }
 
 func (d *Directory) runTx(ctx context.Context, opts *sql.TxOptions, actor Actor, fn func(t *tx) error) error {
+	if opts != nil && opts.ReadOnly {
+		// Takes no locks, so it is never aborted for one; and its fn may
+		// append what it reads.
+		return d.runTxOnce(ctx, opts, actor, fn)
+	}
+	return sqldb.Retry(ctx, func() error { return d.runTxOnce(ctx, opts, actor, fn) })
+}
+
+func (d *Directory) runTxOnce(ctx context.Context, opts *sql.TxOptions, actor Actor, fn func(t *tx) error) error {
 	sqlTx, err := d.db.BeginTxx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

@@ -51,6 +51,57 @@ func raceUser(userName, email string) directory.SCIMUserInput {
 	return in
 }
 
+// A SCIM create racing a rename (PUT) of another user to the same
+// userName: each must answer success or a conflict (201 or 409 at the
+// door), never a database error such as a deadlock (issue 15 item 3),
+// and exactly one of each pair holds the userName afterwards.
+func TestSCIMCreateRacingRename(t *testing.T) {
+	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		conn := raceSetup(t, d, "race")
+		const pairs = 40
+		others := make([]directory.SCIMUser, pairs)
+		for i := range others {
+			u, _, err := d.SCIMCreateUser(ctx, conn, raceUser(fmt.Sprintf("other%d@race.example", i), fmt.Sprintf("other%d@race.example", i)))
+			if err != nil {
+				t.Fatalf("create other user %d: %v", i, err)
+			}
+			others[i] = u
+		}
+		createErrs := make([]error, pairs)
+		renameErrs := make([]error, pairs)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := range pairs {
+			name := fmt.Sprintf("x%d@race.example", i)
+			wg.Go(func() {
+				<-start
+				_, _, createErrs[i] = d.SCIMCreateUser(ctx, conn, raceUser(name, name))
+			})
+			wg.Go(func() {
+				<-start
+				_, _, renameErrs[i] = d.SCIMUpdateUser(ctx, conn, others[i].ID, func(directory.SCIMUser) (directory.SCIMUserInput, error) {
+					// A PUT replaces the whole user: the new userName, and
+					// the same address as its email.
+					return raceUser(name, name), nil
+				})
+			})
+		}
+		close(start)
+		wg.Wait()
+		for i := range pairs {
+			for what, err := range map[string]error{"create": createErrs[i], "rename": renameErrs[i]} {
+				if err != nil && !errors.Is(err, directory.ErrConflict) {
+					t.Errorf("pair %d: %s: %v, want success or ErrConflict", i, what, err)
+				}
+			}
+			if (createErrs[i] == nil) == (renameErrs[i] == nil) {
+				t.Errorf("pair %d: create %v, rename %v: want exactly one to win the userName", i, createErrs[i], renameErrs[i])
+			}
+		}
+	})
+}
+
 // Concurrent creates that race for the same address or userName: nobody
 // is duplicated, and every request gets the answer some serial order
 // would give.

@@ -37,6 +37,9 @@ import (
 //   - Uniqueness errors. Both refuse a duplicate through the schema's
 //     unique indexes; UniqueViolation names the index on both
 //     (errors.go), so no caller reads an error's text.
+//   - Aborted transactions. PostgreSQL may abort a transaction to break a
+//     deadlock (40P01) or a serialization failure (40001); the directory
+//     runs it again (retry.go). SQLite never does.
 //
 // Beyond these correctness differences, PostgreSQL-only code exists only
 // where it was measured to buy at least 15% on a `roster bench` scenario,
