@@ -50,10 +50,6 @@ type Directory struct {
 	now      func() time.Time
 	resolver TXTResolver
 	log      *slog.Logger
-	// stmts caches prepared statements (PostgreSQL; see scim_stmt.go).
-	stmts stmtCache
-	// optimism records optimistic runs (optimistic.go).
-	optimism optimism
 	// scimAuth caches SCIM authentications (PostgreSQL; nil on SQLite;
 	// see scim_authcache.go).
 	scimAuth *scimAuthCache
@@ -86,7 +82,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Directory, er
 	}
 	d.pages = newPageHints(4096, d.now)
 	if opts.SCIMAuthCache {
-		if err := d.startSCIMAuthCache(ctx, databaseURL); err != nil {
+		if err := d.startSCIMAuthCache(ctx); err != nil {
 			db.Close()
 			return nil, err
 		}
@@ -127,24 +123,29 @@ type tx struct {
 	actor Actor
 	// events emitted and not yet written; flushed before commit.
 	events []Event
-	// deferred are inserts held back on PostgreSQL (deferred.go).
-	deferred []deferredInsert
-	// optimistic marks a run without BEGIN and COMMIT (optimistic.go):
-	// Tx is nil, and only peek reads and held-back inserts may run.
-	// guessing lets it guess instead of reading; guards are the guesses
-	// its final statement checks.
-	optimistic, guessing bool
-	guards               []guard
 }
 
 // inTx runs fn in a transaction and commits it when fn returns nil. Every
 // operation of the package goes through here, so events and outbox rows
 // always commit or roll back with the change they describe.
+//
+// A transaction PostgreSQL aborted for a deadlock or a serialization
+// failure runs again, a few times (sqldb.Retry): fn must therefore keep
+// its effects inside t and set, not append to, what it reports outside.
 func (d *Directory) inTx(ctx context.Context, actor Actor, fn func(t *tx) error) error {
 	return unavailable(d.runTx(ctx, nil, actor, fn))
 }
 
 func (d *Directory) runTx(ctx context.Context, opts *sql.TxOptions, actor Actor, fn func(t *tx) error) error {
+	if opts != nil && opts.ReadOnly {
+		// Takes no locks, so it is never aborted for one; and its fn may
+		// append what it reads.
+		return d.runTxOnce(ctx, opts, actor, fn)
+	}
+	return sqldb.Retry(ctx, func() error { return d.runTxOnce(ctx, opts, actor, fn) })
+}
+
+func (d *Directory) runTxOnce(ctx context.Context, opts *sql.TxOptions, actor Actor, fn func(t *tx) error) error {
 	sqlTx, err := d.db.BeginTxx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -155,10 +156,6 @@ func (d *Directory) runTx(ctx context.Context, opts *sql.TxOptions, actor Actor,
 		return err
 	}
 	if err := t.flushEvents(); err != nil {
-		sqlTx.Rollback()
-		return err
-	}
-	if err := t.flushDeferred(); err != nil {
 		sqlTx.Rollback()
 		return err
 	}
@@ -182,79 +179,26 @@ func (d *Directory) runTx(ctx context.Context, opts *sql.TxOptions, actor Actor,
 }
 
 // exec, get and selectRows run a query in the transaction, as a cached
-// prepared statement when there is one (stmtCache), after the inserts
-// held back so far (deferred.go), which the query may read. An
-// optimistic run (optimistic.go) has no transaction to run them in.
+// prepared statement when there is one (sqldb.DB.Prepared).
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
-	if t.optimistic {
-		return nil, errNeedsTx
-	}
-	if err := t.flushDeferred(); err != nil {
-		return nil, err
-	}
-	return t.run(query, args...)
-}
-
-func (t *tx) get(dest any, query string, args ...any) error {
-	if t.optimistic {
-		return errNeedsTx
-	}
-	if err := t.flushDeferred(); err != nil {
-		return err
-	}
-	return t.getRun(dest, query, args...)
-}
-
-func (t *tx) selectRows(dest any, query string, args ...any) error {
-	if t.optimistic {
-		return errNeedsTx
-	}
-	if err := t.flushDeferred(); err != nil {
-		return err
-	}
-	return t.selectRun(dest, query, args...)
-}
-
-// run, getRun and selectRun are exec, get and selectRows without the
-// held-back inserts; in an optimistic run each is a statement of its own
-// on the pool.
-func (t *tx) run(query string, args ...any) (sql.Result, error) {
 	q := t.d.db.Rebind(query)
-	s := t.d.prepared(t.ctx, q)
-	switch {
-	case t.optimistic && s != nil:
-		return s.ExecContext(t.ctx, args...)
-	case t.optimistic:
-		return t.d.db.ExecContext(t.ctx, q, args...)
-	case s != nil:
+	if s := t.d.db.Prepared(t.ctx, q); s != nil {
 		return t.StmtxContext(t.ctx, s).ExecContext(t.ctx, args...)
 	}
 	return t.ExecContext(t.ctx, q, args...)
 }
 
-func (t *tx) getRun(dest any, query string, args ...any) error {
+func (t *tx) get(dest any, query string, args ...any) error {
 	q := t.d.db.Rebind(query)
-	s := t.d.prepared(t.ctx, q)
-	switch {
-	case t.optimistic && s != nil:
-		return s.GetContext(t.ctx, dest, args...)
-	case t.optimistic:
-		return t.d.db.GetContext(t.ctx, dest, q, args...)
-	case s != nil:
+	if s := t.d.db.Prepared(t.ctx, q); s != nil {
 		return t.StmtxContext(t.ctx, s).GetContext(t.ctx, dest, args...)
 	}
 	return t.GetContext(t.ctx, dest, q, args...)
 }
 
-func (t *tx) selectRun(dest any, query string, args ...any) error {
+func (t *tx) selectRows(dest any, query string, args ...any) error {
 	q := t.d.db.Rebind(query)
-	s := t.d.prepared(t.ctx, q)
-	switch {
-	case t.optimistic && s != nil:
-		return s.SelectContext(t.ctx, dest, args...)
-	case t.optimistic:
-		return t.d.db.SelectContext(t.ctx, dest, q, args...)
-	case s != nil:
+	if s := t.d.db.Prepared(t.ctx, q); s != nil {
 		return t.StmtxContext(t.ctx, s).SelectContext(t.ctx, dest, args...)
 	}
 	return t.SelectContext(t.ctx, dest, q, args...)

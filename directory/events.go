@@ -87,30 +87,10 @@ func (t *tx) flushEvents() error {
 	}
 	evs := t.events
 	t.events = nil
-	if t.d.flavor.IsPostgres() && len(evs) <= eventsPerInsert && oneWorkspace(evs) {
-		// The common case (one operation, one workspace) inserts the
-		// events and reads the workspace's webhooks in one round trip.
-		hooks, err := t.insertEventsFindHooks(evs)
-		if err != nil {
-			return err
-		}
-		return t.enqueueWebhooks(evs, map[string][]webhookRef{evs[0].WorkspaceID: hooks})
-	}
 	if err := t.insertEvents(evs); err != nil {
 		return err
 	}
-	return t.enqueueWebhooks(evs, nil)
-}
-
-// oneWorkspace reports whether all of evs (at least one) belong to one
-// workspace.
-func oneWorkspace(evs []Event) bool {
-	for _, ev := range evs[1:] {
-		if ev.WorkspaceID != evs[0].WorkspaceID {
-			return false
-		}
-	}
-	return true
+	return t.enqueueWebhooks(evs)
 }
 
 // eventsInsert is a multi-row INSERT of evs (without RETURNING) and its
@@ -158,56 +138,6 @@ func (t *tx) insertEvents(evs []Event) error {
 		}
 	}
 	return nil
-}
-
-// insertEventsFindHooks inserts the events of one workspace, sets their
-// ids and returns the workspace's active webhooks, in one PostgreSQL
-// statement (a data-modifying WITH; SQLite has none).
-func (t *tx) insertEventsFindHooks(evs []Event) ([]webhookRef, error) {
-	var rows []struct {
-		EventID    *int64  `db:"event_id"`
-		HookID     *string `db:"hook_id"`
-		EventTypes *string `db:"event_types"`
-	}
-	if err := t.selectWithEvents(&rows, evs, `SELECT id AS event_id, NULL AS hook_id, NULL AS event_types FROM e
-		UNION ALL SELECT NULL, id, event_types FROM webhooks WHERE workspace_id = ? AND active`, evs[0].WorkspaceID); err != nil {
-		return nil, err
-	}
-	var ids []int64
-	var hooks []webhookRef
-	for _, r := range rows {
-		switch {
-		case r.EventID != nil:
-			ids = append(ids, *r.EventID)
-		case r.HookID != nil && r.EventTypes != nil:
-			hooks = append(hooks, webhookRef{ID: *r.HookID, EventTypes: *r.EventTypes})
-		}
-	}
-	return hooks, setEventIDs(evs, ids)
-}
-
-// selectWithEvents runs query, a SELECT that may read "e" (the ids of evs,
-// which must be of one workspace, as they are inserted), in one statement
-// with that insert and the inserts held back in this transaction
-// (deferred.go) as WITH clauses in front. The statement must not read
-// what a held-back insert writes (it would not see it): events and
-// webhooks are never inserted that way. A failure of a held-back insert
-// is reported as its caller defined it.
-func (t *tx) selectWithEvents(dest any, evs []Event, query string, args ...any) error {
-	with, all, taken := t.takeDeferred()
-	if with == "" {
-		with = "WITH "
-	}
-	q, evArgs := eventsInsert(evs)
-	all = append(append(all, evArgs...), args...)
-	err := t.selectRun(dest, with+`e AS (`+q+` RETURNING id) `+query, all...)
-	if err == nil {
-		return nil
-	}
-	if mapped := deferredError(taken, err); mapped != err {
-		return mapped
-	}
-	return fmt.Errorf("append %s event: %w", evs[0].Type, err)
 }
 
 // ListEvents returns up to limit events of a workspace with ids after

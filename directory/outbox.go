@@ -77,7 +77,7 @@ func (t *tx) enqueueAll(items []outboxItem) error {
 			b.WriteString("(?, ?, ?, ?, 'pending', 0, ?, ?)")
 			args = append(args, it.workspaceID, it.kind, it.targetID, string(body), t.now, t.now)
 		}
-		if err := t.insert(nil, b.String(), args...); err != nil {
+		if _, err := t.exec(b.String(), args...); err != nil {
 			return fmt.Errorf("enqueue %s: %w", chunk[0].kind, err)
 		}
 	}

@@ -4,15 +4,13 @@ import (
 	"fmt"
 	"testing"
 	"time"
-
-	"github.com/lib/pq"
 )
 
 // The cache's rules, without a database.
 func TestSCIMAuthCacheRules(t *testing.T) {
 	row := scimAuthRow{TokenID: "k1"}
 	on := func() *scimAuthCache {
-		return &scimAuthCache{entries: map[string]scimAuthEntry{}, connected: true, listening: true}
+		return &scimAuthCache{entries: map[string]scimAuthEntry{}, live: true, now: time.Now}
 	}
 
 	t.Run("a fill that began before a clear is dropped", func(t *testing.T) {
@@ -29,42 +27,25 @@ func TestSCIMAuthCacheRules(t *testing.T) {
 			t.Errorf("a fill of the current generation: %+v, %v", got, ok)
 		}
 	})
-	t.Run("off unless connected and listening", func(t *testing.T) {
-		for _, state := range []struct{ connected, listening, closed bool }{{false, true, false}, {true, false, false}, {true, true, true}} {
-			c := on()
-			_, _, gen := c.lookup("h")
-			c.fill("h", gen, row)
-			c.setState(func() { c.connected, c.listening, c.closed = state.connected, state.listening, state.closed })
-			if _, ok, _ := c.lookup("h"); ok {
-				t.Errorf("%+v: served from the cache", state)
-			}
-			_, _, gen = c.lookup("h")
-			c.fill("h", gen, row)
-			if len(c.entries) != 0 {
-				t.Errorf("%+v: filled", state)
-			}
-		}
-	})
-	t.Run("listener events", func(t *testing.T) {
-		c := &scimAuthCache{entries: map[string]scimAuthEntry{}}
-		c.event(pq.ListenerEventConnected) // before Listen returned
-		if c.on() {
-			t.Error("on before LISTEN is known to be in effect")
-		}
-		c.setState(func() { c.listening = true })
+	t.Run("off while the listener hears nothing", func(t *testing.T) {
+		c := on()
 		_, _, gen := c.lookup("h")
 		c.fill("h", gen, row)
-		c.event(pq.ListenerEventDisconnected)
-		if c.on() || len(c.entries) != 0 {
-			t.Errorf("after Disconnected: on %v, %d entries", c.on(), len(c.entries))
+		c.changed(false)
+		if _, ok, _ := c.lookup("h"); ok {
+			t.Error("served from the cache")
 		}
-		c.event(pq.ListenerEventConnectionAttemptFailed)
-		if c.on() {
-			t.Error("on after a failed attempt")
+		_, _, gen = c.lookup("h")
+		c.fill("h", gen, row)
+		if len(c.entries) != 0 {
+			t.Error("filled")
 		}
-		c.event(pq.ListenerEventReconnected) // resync has re-issued LISTEN
-		if !c.on() {
-			t.Error("off after Reconnected")
+		c.changed(true)
+		_, _, gen = c.lookup("h")
+		c.fill("h", gen, row)
+		c.changed(true) // a notification clears it
+		if _, ok, _ := c.lookup("h"); ok {
+			t.Error("served after a notification")
 		}
 	})
 	t.Run("bounded", func(t *testing.T) {
@@ -79,7 +60,7 @@ func TestSCIMAuthCacheRules(t *testing.T) {
 	})
 	t.Run("old entries are read again", func(t *testing.T) {
 		c := on()
-		c.entries["h"] = scimAuthEntry{row: row, stored: time.Now().Add(-scimAuthMaxAge - time.Second)}
+		c.entries["h"] = scimAuthEntry{row: row, stored: c.now().Add(-scimAuthMaxAge - time.Second)}
 		if _, ok, _ := c.lookup("h"); ok {
 			t.Error("served an entry older than scimAuthMaxAge")
 		}

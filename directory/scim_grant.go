@@ -205,10 +205,8 @@ func (t *tx) scimPersonAt(workspaceID, email, emailDomain string) (scimPerson, e
 	if err != nil {
 		domain = ""
 	}
-	if t.guessNewPerson(workspaceID, email, domain) {
-		// Someone new, at a domain the workspace has not verified: the
-		// run's final statement checks it (optimistic.go).
-		return scimPerson{}, nil
+	if err := t.lockAddress(email); err != nil {
+		return scimPerson{}, err
 	}
 	var r struct {
 		Verified        bool       `db:"verified"`
@@ -236,11 +234,7 @@ func (t *tx) scimPersonAt(workspaceID, email, emailDomain string) (scimPerson, e
 		members = `LEFT JOIN LATERAL (SELECT id, status, kind, scim_user_name_norm, external_id FROM memberships
 			WHERE user_id = u.id AND workspace_id = ? FOR UPDATE) m ON TRUE`
 	}
-	// A peek: an optimistic run's inserts re-check through unique indexes
-	// that nobody took the address or the membership meanwhile, and a
-	// domain verified a moment later changes nothing that could not have
-	// happened in the other order.
-	err = t.peek(&r, `SELECT EXISTS (SELECT 1 FROM domains WHERE workspace_id = ? AND domain = ? AND verified_at IS NOT NULL) AS verified,
+	err = t.get(&r, `SELECT EXISTS (SELECT 1 FROM domains WHERE workspace_id = ? AND domain = ? AND verified_at IS NOT NULL) AS verified,
 		u.id, u.email, u.email_norm, u.name, u.phone, u.locale, u.home_workspace_id, u.profile, u.created_at,
 		m.id AS m_id, m.status AS m_status, m.kind AS m_kind, m.scim_user_name_norm AS m_user_name_norm, m.external_id AS m_external_id
 		FROM (SELECT 1 AS one) x LEFT JOIN users u ON u.email_norm = ? `+members, workspaceID, domain, email, workspaceID)

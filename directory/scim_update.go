@@ -115,6 +115,11 @@ func (d *Directory) SCIMUpdateUser(ctx context.Context, conn SCIMConnection, id 
 				did = append(did, "no change")
 				return nil
 			}
+			// The address first, before writing anything a create of
+			// the same person could be waiting for (users.go).
+			if err := t.lockAddress(in.Email); err != nil {
+				return err
+			}
 			if in.UserName != cur.UserName {
 				did = append(did, fmt.Sprintf("userName %s → %s", cur.UserName, in.UserName))
 				// The userName is the member's display in its groups.

@@ -177,8 +177,7 @@ func (d *Directory) SCIMCreateUser(ctx context.Context, conn SCIMConnection, in 
 	}
 	email := in.Email
 	provision := func(in SCIMUserInput) (out SCIMUser, did string, err error) {
-		// Most creates only read once and insert: optimistic.go.
-		err = d.inTxOptimistic(ctx, conn.Actor(), conn.WorkspaceID, func(t *tx) error {
+		err = d.inTx(ctx, conn.Actor(), func(t *tx) error {
 			ws, err := t.scimWorkspace(conn)
 			if err != nil {
 				return err
@@ -190,8 +189,7 @@ func (d *Directory) SCIMCreateUser(ctx context.Context, conn SCIMConnection, in 
 			out, did = r.public(), action
 			return nil
 		})
-		// An optimistic run's statements run on the pool, outside inTx.
-		return out, did, unavailable(err)
+		return out, did, err
 	}
 	out, did, err := provision(in)
 	var seatErr *SeatLimitError
@@ -370,7 +368,7 @@ func (t *tx) scimWriteEmails(workspaceID, membershipID string, emails []SCIMEmai
 		}
 		args = append(args, membershipID, i, workspaceID, e.Value, foldCase(strings.TrimSpace(e.Value)), typ, e.Primary, display)
 	}
-	if err := t.insert(nil, b.String(), args...); err != nil {
+	if _, err := t.exec(b.String(), args...); err != nil {
 		return fmt.Errorf("store SCIM emails: %w", err)
 	}
 	return nil

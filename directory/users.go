@@ -104,6 +104,19 @@ type userRow struct {
 
 const userColumns = `id, email, email_norm, name, phone, locale, home_workspace_id, profile, created_at`
 
+// lockAddress holds a lock on a normalised email address until the
+// transaction ends, before deciding whether someone has it: two operations
+// that could both give the address to a person (two SCIM creates, a
+// create and a PUT changing an email, in any workspaces) take turns, so
+// the second sees the first's person instead of breaking users' unique
+// index, and neither waits for the other while holding a lock it needs.
+func (t *tx) lockAddress(email string) error {
+	if email == "" {
+		return nil
+	}
+	return t.lockKey("address " + email)
+}
+
 // userByEmail finds a user by normalised email; nil when there is none.
 func (t *tx) userByEmail(email string) (*userRow, error) {
 	var u userRow
@@ -132,9 +145,11 @@ func (t *tx) createUser(email, name, phone, locale, homeWorkspaceID string, prof
 	if email != "" {
 		u.Email, u.EmailNorm = &email, &email
 	}
-	err := t.insert(func(error) error { return fmt.Errorf("%w: a user with email %s already exists", ErrConflict, email) },
-		`INSERT INTO users (id, email, email_norm, name, phone, phone_norm, locale, home_workspace_id, profile, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(`INSERT INTO users (id, email, email_norm, name, phone, phone_norm, locale, home_workspace_id, profile, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Email, u.EmailNorm, name, phone, NormalizePhone(phone), locale, home, profile, t.now, t.now)
+	if t.d.violates(err, "users_email_norm") {
+		return nil, fmt.Errorf("create user: %w: a user with email %s already exists", ErrConflict, email)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("create user: %w", err)
 	}

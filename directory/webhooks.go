@@ -320,15 +320,11 @@ type webhookRef struct {
 
 // enqueueWebhooks queues each event for every active webhook of its
 // workspace that selects its type, in the transaction that emits it: a
-// delivery exists if and only if the change committed. hooks holds the
-// active webhooks of the workspaces already looked up (it may be nil);
-// any other workspace costs one indexed query per transaction (not per
-// event). Nothing is cached across transactions, so a webhook registered
+// delivery exists if and only if the change committed. Each workspace
+// costs one indexed query per flush (not per event). Nothing is cached across transactions, so a webhook registered
 // on another replica is seen at once.
-func (t *tx) enqueueWebhooks(evs []Event, hooks map[string][]webhookRef) error {
-	if hooks == nil {
-		hooks = map[string][]webhookRef{}
-	}
+func (t *tx) enqueueWebhooks(evs []Event) error {
+	hooks := map[string][]webhookRef{}
 	var items []outboxItem
 	for _, ev := range evs {
 		if ev.Type == PingEvent {

@@ -30,6 +30,10 @@ type DB struct {
 	// uniques names SQLite's unique indexes by the columns its errors
 	// list (errors.go); nil on PostgreSQL, whose errors name them.
 	uniques map[string]string
+	// stmts caches prepared statements on PostgreSQL (stmtcache.go).
+	stmts stmtCache
+	// dsn is the driver's DSN, for a listener's connection (listen.go).
+	dsn string
 }
 
 // ParseDatabaseURL picks the flavor and driver DSN for a database URL:
@@ -117,7 +121,7 @@ func connect(ctx context.Context, databaseURL string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", flavor, err)
 	}
-	return &DB{DB: db, Flavor: flavor}, nil
+	return &DB{DB: db, Flavor: flavor, dsn: dsn}, nil
 }
 
 // migrate applies every embedded migration of the flavor. On PostgreSQL a
