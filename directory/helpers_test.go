@@ -9,12 +9,11 @@ import (
 // this package (those needing export_test.go's hooks, or PostgreSQL
 // replicas) call them by.
 var (
-	op                  = directory.Operator()
-	newWorkspace        = directorytest.NewWorkspace
-	scimConnect         = directorytest.SCIMConnect
-	scimUser            = directorytest.SCIMUser
-	verifyDomainForTest = directorytest.InsertVerifiedDomain
-	webhookOutbox       = directorytest.WebhookOutbox
+	op            = directory.Operator()
+	newWorkspace  = directorytest.NewWorkspace
+	scimConnect   = directorytest.SCIMConnect
+	scimUser      = directorytest.SCIMUser
+	webhookOutbox = directorytest.WebhookOutbox
 )
 
 // join is for members_page_test.go, which the console's branch (issue 9)
