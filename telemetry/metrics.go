@@ -125,3 +125,24 @@ func methodLabel(m string) string {
 	}
 	return "other"
 }
+
+// WatchSCIMLog registers the SCIM request log's counters, which stats
+// reads at scrape time: entries written, dropped (no room in the queue,
+// or over the bound of what is kept through a database outage) and
+// rejected (refused by the database). A dropped entry is also logged.
+func (m *Metrics) WatchSCIMLog(stats func() (written, dropped, rejected int64)) {
+	if m == nil {
+		return
+	}
+	counter := func(result string, pick func(w, d, r int64) int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "roster_scim_request_log_entries_total",
+			Help:        "SCIM request-log entries, by what became of them (written, dropped, rejected).",
+			ConstLabels: prometheus.Labels{"result": result},
+		}, func() float64 { w, d, r := stats(); return float64(pick(w, d, r)) })
+	}
+	m.reg.MustRegister(
+		counter("written", func(w, _, _ int64) int64 { return w }),
+		counter("dropped", func(_, d, _ int64) int64 { return d }),
+		counter("rejected", func(_, _, r int64) int64 { return r }))
+}

@@ -11,6 +11,10 @@ import (
 func mountSCIM(mux *http.ServeMux, deps serverDeps) error {
 	h := scim.NewHandler(deps.Dir, scim.Options{BaseURL: deps.BaseURL + "/scim/v2", Logger: deps.Logger.With("component", "scim"),
 		Metrics: deps.Metrics, RateLimit: deps.SCIMRateLimit, RateBurst: deps.SCIMRateBurst})
+	deps.Metrics.WatchSCIMLog(func() (written, dropped, rejected int64) {
+		s := h.LogStats()
+		return s.Written, s.Dropped, s.Rejected
+	})
 	deps.OnStop(func() { h.Close() }) // flush the buffered request log
 	mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", h))
 	mux.Handle("/scim/v2", http.StripPrefix("/scim/v2", h))

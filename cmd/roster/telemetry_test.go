@@ -283,6 +283,14 @@ func TestMetricsAfterSyncSignInAndFailedWebhook(t *testing.T) {
 		if value(after, "go_sql_open_connections", "db_name", "roster") < 1 {
 			t.Errorf("pool statistics missing: %v open connections", value(after, "go_sql_open_connections", "db_name", "roster"))
 		}
+		// The request log's counters are served; nothing was lost. (How
+		// many were written depends on when its batch last flushed.)
+		if f := after["roster_scim_request_log_entries_total"]; f == nil || len(f.Metric) != 3 {
+			t.Errorf("request log counters: %v, want written, dropped and rejected", f)
+		}
+		if got := value(after, "roster_scim_request_log_entries_total", "result", "dropped") + value(after, "roster_scim_request_log_entries_total", "result", "rejected"); got != 0 {
+			t.Errorf("%v request-log entries dropped or rejected", got)
+		}
 		hits, clears := value(after, "roster_scim_auth_cache_hits_total"), value(after, "roster_scim_auth_cache_clears_total")
 		if d.Dialect() == directory.Postgres && (hits < 1 || clears < 1) {
 			t.Errorf("SCIM token cache on PostgreSQL: %v hits, %v clears; the second GET is a hit and every write clears", hits, clears)
