@@ -10,6 +10,7 @@ package telemetry
 import (
 	"net/http"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -29,6 +30,7 @@ type Metrics struct {
 	signIns      *prometheus.CounterVec
 	deliveries   *prometheus.CounterVec
 	retries      *prometheus.CounterVec
+	scimLog      atomic.Pointer[scimLogStats]
 }
 
 // NewMetrics returns the metrics of one server, with the Go runtime and
@@ -64,6 +66,7 @@ func NewMetrics() *Metrics {
 	}, []string{"kind"})
 	m.reg.MustRegister(m.httpRequests, m.httpDuration, m.scimOps, m.signIns, m.deliveries, m.retries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.reg.MustRegister(m.scimLogCounters()...)
 	return m
 }
 
@@ -126,23 +129,44 @@ func methodLabel(m string) string {
 	return "other"
 }
 
-// WatchSCIMLog registers the SCIM request log's counters, which stats
-// reads at scrape time: entries written, dropped (no room in the queue,
-// or over the bound of what is kept through a database outage) and
-// rejected (refused by the database). A dropped entry is also logged.
+// scimLogStats reads the SCIM request log's counters: written, dropped
+// and rejected entries.
+type scimLogStats func() (written, dropped, rejected int64)
+
+// WatchSCIMLog makes stats the source of the SCIM request log's counters,
+// read at scrape time: entries written, dropped (no room in the queue, or
+// over the bound of what is kept through a database outage; each drop is
+// also logged) and rejected (refused by the database). The counters are
+// registered once, in NewMetrics, so a handler built again (tests) only
+// replaces the source.
 func (m *Metrics) WatchSCIMLog(stats func() (written, dropped, rejected int64)) {
 	if m == nil {
 		return
 	}
+	f := scimLogStats(stats)
+	m.scimLog.Store(&f)
+}
+
+// scimLogCounters are the request log's counters, reading whatever
+// WatchSCIMLog last set (zero before).
+func (m *Metrics) scimLogCounters() []prometheus.Collector {
 	counter := func(result string, pick func(w, d, r int64) int64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{
 			Name:        "roster_scim_request_log_entries_total",
 			Help:        "SCIM request-log entries, by what became of them (written, dropped, rejected).",
 			ConstLabels: prometheus.Labels{"result": result},
-		}, func() float64 { w, d, r := stats(); return float64(pick(w, d, r)) })
+		}, func() float64 {
+			f := m.scimLog.Load()
+			if f == nil {
+				return 0
+			}
+			w, d, r := (*f)()
+			return float64(pick(w, d, r))
+		})
 	}
-	m.reg.MustRegister(
+	return []prometheus.Collector{
 		counter("written", func(w, _, _ int64) int64 { return w }),
 		counter("dropped", func(_, d, _ int64) int64 { return d }),
-		counter("rejected", func(_, _, r int64) int64 { return r }))
+		counter("rejected", func(_, _, r int64) int64 { return r }),
+	}
 }
