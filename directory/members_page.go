@@ -1,0 +1,279 @@
+package directory
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// ConsoleAccess is what one actor may see and do in one workspace, for a
+// page that shows only what the role permits. Each field is answered by
+// the same check the operation itself runs, so a page never offers what
+// the call would refuse.
+type ConsoleAccess struct {
+	WorkspaceID   string
+	WorkspaceSlug string
+	WorkspaceName string
+	Role          Role
+	// Administers is true for a role with any permission beyond reading
+	// the member list: the console is for people who manage a workspace,
+	// so members and collaborators get no admin page.
+	Administers bool
+	// Invite: members.invite, for a role the owners let invite.
+	Invite bool
+	// JoinRequests: may list and decide join requests.
+	JoinRequests bool
+	// Owner may grant ownership and invite a main admin.
+	Owner bool
+}
+
+// Can reports whether the role holds perm.
+func (a ConsoleAccess) Can(perm Permission) bool { return slices.Contains(a.Role.Permissions, perm) }
+
+func (t *tx) consoleAccess(ws *workspaceRow) (ConsoleAccess, error) {
+	p, err := t.principal(ws)
+	if err != nil {
+		return ConsoleAccess{}, err
+	}
+	a := ConsoleAccess{WorkspaceID: ws.ID, WorkspaceSlug: ws.Slug, WorkspaceName: ws.Name, Role: p.role, Owner: p.isOwner()}
+	for _, perm := range p.role.Permissions {
+		if perm != PermMembersRead {
+			a.Administers = true
+		}
+	}
+	if _, _, err := t.authorizeInvite(ws, RoleCollaborator); err == nil {
+		a.Invite = true
+	}
+	if _, err := t.authorizeJoinRequests(ws, true); err == nil {
+		a.JoinRequests = true
+	}
+	return a, nil
+}
+
+// ConsoleAccess says what actor may do in workspace; ErrForbidden when
+// the actor is not an active member (or credential) of it, ErrNotFound
+// when the workspace does not exist.
+func (d *Directory) ConsoleAccess(ctx context.Context, actor Actor, workspace string) (ConsoleAccess, error) {
+	var out ConsoleAccess
+	err := d.readTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		out, err = t.consoleAccess(ws)
+		return err
+	})
+	return out, err
+}
+
+// AdministeredWorkspaces lists the workspaces where the user is an active
+// member whose role administers (ConsoleAccess.Administers), by name: the
+// workspace switcher of the console and the way in from "your
+// workspaces".
+func (d *Directory) AdministeredWorkspaces(ctx context.Context, userID string) ([]ConsoleAccess, error) {
+	out := []ConsoleAccess{}
+	err := d.readTx(ctx, Actor{Kind: ActorMember, ID: userID, Source: "console"}, func(t *tx) error {
+		var rows []workspaceRow
+		if err := t.selectRows(&rows, `SELECT `+prefixed("w.", workspaceColumns)+` FROM workspaces w JOIN memberships m ON m.workspace_id = w.id
+			WHERE m.user_id = ? AND m.status = 'active' ORDER BY w.name, w.id`, userID); err != nil {
+			return fmt.Errorf("list administered workspaces: %w", err)
+		}
+		for i := range rows {
+			a, err := t.consoleAccess(&rows[i])
+			if err != nil {
+				return err
+			}
+			if a.Administers {
+				out = append(out, a)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// prefixed qualifies every column of a comma-separated list.
+func prefixed(prefix, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// MemberRow is a member as the Members page shows it: the membership with
+// its role's name, its teams' names, how the person came in said for
+// people, and the pending invitation of an invited member.
+type MemberRow struct {
+	Member
+	RoleName string
+	Teams    []string
+	// Source is how the person came in, written for people: "Invited by
+	// Ada Lovelace", "Added by Acme's identity provider". Never an API
+	// key's name or a protocol.
+	Source string
+	// Invitation is the open (pending or expired) invitation of an
+	// invited member, nil otherwise.
+	Invitation *Invitation
+}
+
+// MemberRowsPage is one page of the Members page; NextCursor is empty on
+// the last page.
+type MemberRowsPage struct {
+	Rows       []MemberRow
+	NextCursor string
+}
+
+// MembersPage is ListMembers (the same filters, keyset paging on the
+// membership id, never a count over the workspace) with what the Members
+// page shows of each row, loaded for that page's rows only.
+func (d *Directory) MembersPage(ctx context.Context, actor Actor, workspace string, f MemberFilter) (MemberRowsPage, error) {
+	page, err := d.ListMembers(ctx, actor, workspace, f)
+	if err != nil {
+		return MemberRowsPage{}, err
+	}
+	out := MemberRowsPage{Rows: make([]MemberRow, len(page.Members)), NextCursor: page.NextCursor}
+	if len(page.Members) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(page.Members))
+	for i, m := range page.Members {
+		ids[i] = m.ID
+		out.Rows[i].Member = m
+	}
+	err = d.readTx(ctx, actor, func(t *tx) error {
+		ws, _, err := t.authorized(workspace, PermMembersRead)
+		if err != nil {
+			return err
+		}
+		var teams []struct {
+			MembershipID string `db:"membership_id"`
+			Name         string `db:"name"`
+		}
+		q, args, err := inQuery(`SELECT tm.membership_id, t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id
+			WHERE t.workspace_id = ? AND tm.membership_id IN (?) ORDER BY t.name_norm, t.id`, ws.ID, ids)
+		if err != nil {
+			return err
+		}
+		if err := t.selectRows(&teams, q, args...); err != nil {
+			return fmt.Errorf("teams of members: %w", err)
+		}
+		// The latest invitation of each membership, with the inviter's
+		// current name when a member invited.
+		var invs []struct {
+			invitationRow
+			InviterNow *string `db:"inviter_now"`
+		}
+		q, args, err = inQuery(`SELECT `+prefixed("i.", invitationColumns)+`, u.name AS inviter_now FROM invitations i
+			LEFT JOIN users u ON i.inviter_kind = 'member' AND u.id = i.inviter_id
+			WHERE i.workspace_id = ? AND i.membership_id IN (?) ORDER BY i.created_at, i.id`, ws.ID, ids)
+		if err != nil {
+			return err
+		}
+		if err := t.selectRows(&invs, q, args...); err != nil {
+			return fmt.Errorf("invitations of members: %w", err)
+		}
+		var links []struct {
+			ID          string `db:"id"`
+			Description string `db:"description"`
+		}
+		if err := t.selectRows(&links, `SELECT id, description FROM join_links WHERE workspace_id = ?`, ws.ID); err != nil {
+			return fmt.Errorf("join links of members: %w", err)
+		}
+		roleNames := map[string]string{}
+		byID := map[string]*MemberRow{}
+		for i := range out.Rows {
+			byID[out.Rows[i].ID] = &out.Rows[i]
+		}
+		for _, tm := range teams {
+			if r := byID[tm.MembershipID]; r != nil {
+				r.Teams = append(r.Teams, tm.Name)
+			}
+		}
+		inviters := map[string]string{}
+		for i := range invs {
+			inv := &invs[i]
+			r := byID[inv.MembershipID]
+			if r == nil {
+				continue
+			}
+			inviters[r.ID] = inviterForPeople(inv.InviterKind, inv.InviterName, inv.InviterNow, ws.Name)
+			if pub := inv.public(t.now); r.Status == StatusInvited && (pub.Status == InvitationPending || pub.Status == InvitationExpired) {
+				r.Invitation = &pub
+			}
+		}
+		for i := range out.Rows {
+			r := &out.Rows[i]
+			name, ok := roleNames[r.EffectiveRole]
+			if !ok {
+				role, err := t.role(ws.ID, r.EffectiveRole)
+				name = r.EffectiveRole
+				if err == nil {
+					name = role.Name
+				}
+				roleNames[r.EffectiveRole] = name
+			}
+			r.RoleName = name
+			r.Source = sourceForPeople(r.Member, inviters[r.ID], ws.Name, links)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// inviterForPeople names who sent an invitation: a member by their
+// current name, anything else by what it is, never by a credential's name.
+func inviterForPeople(kind, storedName string, currentName *string, workspaceName string) string {
+	switch ActorKind(kind) {
+	case ActorMember:
+		if currentName != nil && *currentName != "" {
+			return "Invited by " + *currentName
+		}
+		if storedName != "" {
+			return "Invited by " + storedName
+		}
+		return "Invited by an administrator"
+	case ActorSCIM:
+		return "Added by " + workspaceName + "'s identity provider"
+	case ActorAPIKey:
+		return "Invited by " + workspaceName + "'s application"
+	case ActorOperator:
+		return "Invited by the server operator"
+	}
+	return "Invited"
+}
+
+// sourceForPeople says how a member came in.
+func sourceForPeople(m Member, inviter, workspaceName string, links []struct {
+	ID          string `db:"id"`
+	Description string `db:"description"`
+}) string {
+	switch m.Source {
+	case SourceSCIM:
+		return "Added by " + workspaceName + "'s identity provider"
+	case SourceDomain:
+		return "Joined with an approved domain (" + EmailDomain(m.Email) + ")"
+	case SourceOwner:
+		return "Created the workspace"
+	case SourceJoinLink, SourceJoinRequest:
+		what := "Joined through a join link"
+		if m.Source == SourceJoinRequest {
+			what = "Asked to join; request accepted"
+		}
+		if m.JoinLinkID != nil {
+			for _, l := range links {
+				if l.ID == *m.JoinLinkID {
+					return what + " (“" + l.Description + "”)"
+				}
+			}
+		}
+		return what
+	case SourceInvitation:
+		if inviter != "" {
+			return inviter
+		}
+		return "Invited"
+	}
+	return "Added"
+}
