@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -26,6 +27,9 @@ type ConsoleAccess struct {
 	JoinRequests bool
 	// Owner may grant ownership and invite a main admin.
 	Owner bool
+	// GrantableRoles are the roles the actor may hand out (invite with,
+	// change a member to), highest first.
+	GrantableRoles []Role
 }
 
 // Can reports whether the role holds perm.
@@ -47,6 +51,29 @@ func (t *tx) consoleAccess(ws *workspaceRow) (ConsoleAccess, error) {
 	}
 	if _, err := t.authorizeJoinRequests(ws, true); err == nil {
 		a.JoinRequests = true
+	}
+	roles := []Role{}
+	for _, r := range builtinRoles {
+		roles = append(roles, r)
+	}
+	var custom []string
+	if err := t.selectRows(&custom, `SELECT key FROM custom_roles WHERE workspace_id = ?`, ws.ID); err != nil {
+		return a, fmt.Errorf("list roles: %w", err)
+	}
+	for _, key := range custom {
+		r, err := t.role(ws.ID, key)
+		if err != nil {
+			return a, err
+		}
+		roles = append(roles, r)
+	}
+	sort.Slice(roles, func(i, j int) bool {
+		return roles[i].Rank > roles[j].Rank || roles[i].Rank == roles[j].Rank && roles[i].Key < roles[j].Key
+	})
+	for _, r := range roles {
+		if _, err := t.requireGrantable(ws, p, r.Key); err == nil {
+			a.GrantableRoles = append(a.GrantableRoles, r)
+		}
 	}
 	return a, nil
 }

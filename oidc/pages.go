@@ -47,15 +47,15 @@ type pageData struct {
 	Token      string
 	JoinState  string
 
-	Me         *directory.Me
+	Me *directory.Me
 	// Administers holds the ids of the workspaces whose console the
 	// person may open.
 	Administers map[string]bool
-	Membership *directory.MyMembership
-	Languages  []language
-	Locale     string
-	Name       string
-	Phone      string
+	Membership  *directory.MyMembership
+	Languages   []language
+	Locale      string
+	Name        string
+	Phone       string
 }
 
 // render writes a page through the kit (security headers, CSRF token,

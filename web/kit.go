@@ -8,6 +8,7 @@ import (
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -83,13 +84,31 @@ type Page struct {
 	Session *directory.Session
 	// Flash is the message of the POST that redirected here (set by
 	// Render); Notice and Error are the page's own.
-	Flash  string
-	Notice string
+	Flash      string
+	FlashItems []FlashItem
+	Notice     string
 	Error  string
 	// Console is the workspace frame (name, switcher, navigation); nil
 	// for the sign-in pages, which render as a centred card.
 	Console *Console
 }
+
+// FlashItem is one line of a flash message's table: what happened to
+// one thing of a batch (an address of an invitation).
+type FlashItem struct {
+	Label  string `json:"l"`
+	Status string `json:"s"`
+}
+
+// flash is what travels, sealed, in the flash cookie.
+type flash struct {
+	Message string      `json:"m"`
+	Items   []FlashItem `json:"i,omitempty"`
+}
+
+// MaxFlashItems bounds the items of one flash, so that the cookie stays
+// far below the browsers' 4 KB.
+const MaxFlashItems = 25
 
 // WebPage gives Render the embedded Page of a door's data.
 func (p *Page) WebPage() *Page { return p }
@@ -139,8 +158,9 @@ func (k *Kit) Render(w http.ResponseWriter, r *http.Request, status int, t *temp
 	p := data.WebPage()
 	p.CSRF = k.CSRFToken(w, r, sessionID(p.Session))
 	if c, err := r.Cookie(flashCookie); err == nil {
-		if b, err := k.box.Open(c.Value, flashPurpose); err == nil {
-			p.Flash = string(b)
+		var f flash
+		if b, err := k.box.Open(c.Value, flashPurpose); err == nil && json.Unmarshal(b, &f) == nil {
+			p.Flash, p.FlashItems = f.Message, f.Items
 		}
 		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: k.secure, SameSite: http.SameSiteLaxMode})
 	}
@@ -162,11 +182,16 @@ func (k *Kit) Message(w http.ResponseWriter, r *http.Request, status int, s *dir
 	k.Render(w, r, status, messagePage, &Page{Title: title, Notice: msg, Session: s})
 }
 
-// Redirect answers a POST with 303 See Other to url, carrying flash (if
-// any) to the next page: POST-redirect-GET, so reloading never resubmits.
-func (k *Kit) Redirect(w http.ResponseWriter, r *http.Request, url, flash string) {
-	if flash != "" {
-		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: k.box.Seal([]byte(flash), flashPurpose), Path: "/", MaxAge: 300,
+// Redirect answers a POST with 303 See Other to url, carrying a flash
+// message (and at most MaxFlashItems items) to the next page that
+// renders: POST-redirect-GET, so reloading never resubmits.
+func (k *Kit) Redirect(w http.ResponseWriter, r *http.Request, url, message string, items ...FlashItem) {
+	if message != "" || len(items) > 0 {
+		if len(items) > MaxFlashItems {
+			items = items[:MaxFlashItems]
+		}
+		b, _ := json.Marshal(flash{Message: message, Items: items})
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: k.box.Seal(b, flashPurpose), Path: "/", MaxAge: 300,
 			HttpOnly: true, Secure: k.secure, SameSite: http.SameSiteLaxMode})
 	}
 	http.Redirect(w, r, url, http.StatusSeeOther)
