@@ -253,4 +253,3 @@ func statusLabel(status string) string {
 	}
 	return status
 }
-

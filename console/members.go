@@ -26,8 +26,10 @@ type membersData struct {
 	Roles     []directory.Role
 	Teams     []directory.Team
 	CanInvite bool
-	NextURL   string
-	FirstURL  string
+	// Alone: the viewer is the only member so far.
+	Alone    bool
+	NextURL  string
+	FirstURL string
 }
 
 // memberRow is a row of the Members page.
@@ -79,6 +81,7 @@ func (h *Handler) members(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Rows = append(d.Rows, row)
 	}
+	d.Alone = !d.Filtered && f.Cursor == "" && len(d.Rows) == 1 && d.Rows[0].UserID == v.s.UserID
 	keep := url.Values{}
 	for _, k := range []string{"status", "role", "team", "kind", "q"} {
 		if v := q.Get(k); v != "" && d.Filtered {
@@ -105,12 +108,12 @@ func (h *Handler) members(w http.ResponseWriter, r *http.Request) {
 // inviteData is the Invite page.
 type inviteData struct {
 	web.Page
-	Base     string
-	Form     *web.Form
-	Roles    []directory.Role
-	Teams    []directory.Team
-	Seats    string
-	Owner    bool
+	Base  string
+	Form  *web.Form
+	Roles []directory.Role
+	Teams []directory.Team
+	Seats string
+	Owner bool
 	// Words says each outcome status of FlashItems for people.
 	Words map[string]outcome
 }

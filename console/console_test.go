@@ -1,0 +1,235 @@
+package console_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/directory/directorytest"
+)
+
+// fileJoinRequest makes an approval join link in slug and has email ask
+// to join through it; it returns the request's id.
+func (r *roster) fileJoinRequest(by directory.Actor, slug, email, name string) string {
+	r.t.Helper()
+	ctx := context.Background()
+	_, token, _, err := r.d.CreateJoinLink(ctx, by, slug, directory.JoinLinkRequest{Description: "Contractors 2026", Role: directory.RoleMember,
+		Mode: directory.JoinModeApproval, Notify: directory.JoinNotifyAllManagers})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	res, err := r.d.UseJoinLink(ctx, token, directory.VerifiedIdentity{Email: email, Name: name})
+	if err != nil || res.Request == nil {
+		r.t.Fatalf("join request of %s: %+v %v", email, res, err)
+	}
+	return res.Request.ID
+}
+
+// Each built-in role sees the console pages its permissions allow, and
+// members and collaborators get no admin page at all, only a refusal in
+// words.
+func TestConsolePermissions(t *testing.T) {
+	dns := newResolver()
+	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
+		r := startRoster(t, d, dns)
+		owner := r.workspace("acme", "acme.example", nil)
+		r.member(owner, "acme", "ada@acme.example", directory.RoleAdmin)
+		r.member(owner, "acme", "max@acme.example", directory.RoleManager)
+		r.member(owner, "acme", "mo@acme.example", directory.RoleMember)
+		r.member(owner, "acme", "cy@acme.example", directory.RoleCollaborator)
+		req := r.fileJoinRequest(owner, "acme", "rita@acme.example", "Rita Request")
+
+		type want struct{ members, invite, requests int }
+		tests := []struct {
+			email string
+			want  want
+		}{
+			{"owner@acme.example", want{200, 200, 200}},
+			{"ada@acme.example", want{200, 200, 200}},
+			// Managers review the join links' requests; the owners have
+			// not let managers invite (the default).
+			{"max@acme.example", want{200, 403, 200}},
+			{"mo@acme.example", want{403, 403, 403}},
+			{"cy@acme.example", want{403, 403, 403}},
+		}
+		for _, tt := range tests {
+			b := r.signIn(tt.email)
+			members := b.get("/workspaces/acme/members")
+			invite := b.get("/workspaces/acme/members/invite")
+			requests := b.get("/workspaces/acme/join-requests")
+			confirm := b.get("/workspaces/acme/join-requests/" + req + "/accept")
+			got := want{members.status, invite.status, requests.status}
+			if got != tt.want || confirm.status != tt.want.requests {
+				t.Errorf("%s: members %d, invite %d, join requests %d (confirm %d); want %+v", tt.email, got.members, got.invite, got.requests, confirm.status, tt.want)
+			}
+			if tt.want.members == 403 {
+				expect(t, members, http.StatusForbidden, "No administration for your role")
+				if strings.Contains(members.body, "rita@acme.example") || strings.Contains(members.body, "ada@acme.example") {
+					t.Errorf("%s: the refusal shows members", tt.email)
+				}
+				// Not even a POST with this session's valid token.
+				home := b.get("/home")
+				token := csrfField.FindStringSubmatch(home.body)[1]
+				for _, path := range []string{"/workspaces/acme/members/invite", "/workspaces/acme/join-requests/" + req + "/accept"} {
+					if p := b.post(path, url.Values{"csrf": {token}, "addresses": {"x@acme.example"}, "role": {"member"}}); p.status != http.StatusForbidden {
+						t.Errorf("%s: POST %s answered %d", tt.email, path, p.status)
+					}
+				}
+				if strings.Contains(home.body, "/workspaces/acme/members") {
+					t.Errorf("%s: /home links into the console", tt.email)
+				}
+			} else {
+				if !strings.Contains(members.body, `href="/workspaces/acme/members"`) {
+					t.Errorf("%s: no Members navigation", tt.email)
+				}
+				if has := strings.Contains(members.body, `href="/workspaces/acme/members/invite"`); has != (tt.want.invite == 200) {
+					t.Errorf("%s: Invite offered = %v, may invite = %v", tt.email, has, tt.want.invite == 200)
+				}
+				if home := b.get("/home"); !strings.Contains(home.body, `href="/workspaces/acme/members"`) {
+					t.Errorf("%s: /home has no way into the console:\n%s", tt.email, home.body)
+				}
+			}
+		}
+	})
+}
+
+// One workspace's admin never sees or changes another's: every console
+// URL of acme, with acme's ids, answers globex's owner as if acme did
+// not exist, and acme's request stays pending.
+func TestConsoleCrossWorkspaceTampering(t *testing.T) {
+	dns := newResolver()
+	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		r := startRoster(t, d, dns)
+		acme := r.workspace("acme", "acme.example", nil)
+		r.member(acme, "acme", "secret-person@acme.example", directory.RoleMember)
+		req := r.fileJoinRequest(acme, "acme", "rita@acme.example", "Rita Request")
+		r.workspace("globex", "globex.example", nil)
+
+		b := r.signIn("owner@globex.example")
+		own := b.get("/workspaces/globex/members")
+		expect(t, own, http.StatusOK, "Globex Corp")
+		for _, path := range []string{"/workspaces/acme/members", "/workspaces/acme/members?q=secret", "/workspaces/acme/members/invite",
+			"/workspaces/acme/join-requests", "/workspaces/acme/join-requests/" + req + "/accept", "/workspaces/nowhere/members"} {
+			p := b.get(path)
+			expect(t, p, http.StatusNotFound, "Workspace not found")
+			if strings.Contains(p.body, "secret-person") || strings.Contains(p.body, "rita@") || strings.Contains(p.body, "Acme Corp") {
+				t.Errorf("%s shows acme's data:\n%s", path, p.body)
+			}
+		}
+		// acme's request id under globex's own URL: globex has no such request.
+		p := b.get("/workspaces/globex/join-requests/" + req + "/accept")
+		expect(t, p, http.StatusNotFound, "Join request not found")
+		// Forged POSTs with a valid token of this session.
+		token := csrfField.FindStringSubmatch(own.body)[1]
+		for _, path := range []string{"/workspaces/acme/join-requests/" + req + "/accept", "/workspaces/globex/join-requests/" + req + "/accept"} {
+			if p := b.post(path, url.Values{"csrf": {token}}); p.status != http.StatusNotFound {
+				t.Errorf("POST %s: %d\n%s", path, p.status, p.body)
+			}
+		}
+		if p := b.post("/workspaces/acme/members/invite", url.Values{"csrf": {token}, "addresses": {"intruder@globex.example"}, "role": {"member"}}); p.status != http.StatusNotFound {
+			t.Errorf("invite into acme: %d", p.status)
+		}
+		reqs, err := d.ListJoinRequests(ctx, acme, "acme", directory.JoinRequestPending)
+		if err != nil || len(reqs) != 1 || reqs[0].ID != req {
+			t.Errorf("acme's pending requests after the attempts: %+v %v", reqs, err)
+		}
+		page, _ := d.ListMembers(ctx, acme, "acme", directory.MemberFilter{Query: "intruder"})
+		if len(page.Members) != 0 {
+			t.Errorf("intruder invited into acme: %+v", page.Members)
+		}
+	})
+}
+
+// A POST without the form's token, or with another session's, is
+// refused with 403 and changes nothing.
+func TestConsoleCSRF(t *testing.T) {
+	dns := newResolver()
+	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		r := startRoster(t, d, dns)
+		owner := r.workspace("acme", "acme.example", nil)
+		req := r.fileJoinRequest(owner, "acme", "rita@acme.example", "Rita Request")
+		r.member(owner, "acme", "ada@acme.example", directory.RoleAdmin)
+		b := r.signIn("owner@acme.example")
+		other := r.signIn("ada@acme.example")
+		theirs := csrfField.FindStringSubmatch(other.get("/workspaces/acme/members/invite").body)[1]
+		for _, token := range []string{"", "AAAA", theirs} {
+			form := url.Values{"addresses": {"eve@acme.example"}, "role": {"member"}}
+			if token != "" {
+				form.Set("csrf", token)
+			}
+			expect(t, b.post("/workspaces/acme/members/invite", form), http.StatusForbidden, "Form expired")
+			expect(t, b.post("/workspaces/acme/join-requests/"+req+"/accept", url.Values{"csrf": {token}}), http.StatusForbidden, "Form expired")
+		}
+		page, _ := d.ListMembers(ctx, owner, "acme", directory.MemberFilter{Query: "eve"})
+		reqs, _ := d.ListJoinRequests(ctx, owner, "acme", directory.JoinRequestPending)
+		if len(page.Members) != 0 || len(reqs) != 1 {
+			t.Errorf("a refused form changed something: members %+v, pending %+v", page.Members, reqs)
+		}
+		// With the page's own token it works.
+		p := b.submit(b.get("/workspaces/acme/members/invite"), "/workspaces/acme/members/invite", url.Values{"addresses": {"eve@acme.example"}, "role": {"member"}, "send_email": {"yes"}})
+		expect(t, p, http.StatusOK, "eve@acme.example", "Invited")
+	})
+}
+
+// The way in: / sends a signed-out browser to sign in and an admin into
+// the console; console pages carry the sign-in pages' security headers;
+// the invite form keeps its input and says what is wrong next to the
+// field.
+func TestConsoleWayInAndForms(t *testing.T) {
+	dns := newResolver()
+	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
+		r := startRoster(t, d, dns)
+		r.workspace("acme", "acme.example", ptr(10))
+		anon := r.browser()
+		p := anon.get("/")
+		expect(t, p, http.StatusOK, "Work email")
+		if p.url.Path != "/login" {
+			t.Errorf("/ signed out lands on %s", p.url)
+		}
+		p = anon.get("/workspaces/acme/members")
+		if p.url.Path != "/login" || p.url.Query().Get("return_to") != "/workspaces/acme/members" {
+			t.Errorf("a console page signed out lands on %s", p.url)
+		}
+
+		b := r.signIn("owner@acme.example")
+		p = b.get("/")
+		expect(t, p, http.StatusOK, "Members", "Acme Corp", "Olivia Owner", "Only you so far")
+		if p.url.Path != "/workspaces/acme/members" {
+			t.Errorf("/ lands an owner on %s", p.url)
+		}
+		for k, v := range map[string]string{"X-Frame-Options": "DENY", "Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"} {
+			if got := p.header.Get(k); got != v {
+				t.Errorf("%s = %q, want %q", k, got, v)
+			}
+		}
+		if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "default-src 'none'") {
+			t.Errorf("CSP = %q", csp)
+		}
+
+		inv := b.get("/workspaces/acme/members/invite")
+		expect(t, inv, http.StatusOK, "9 seats left of 10")
+		p = b.submit(inv, "/workspaces/acme/members/invite", url.Values{"addresses": {"ada@acme.example, grace@acme.example"}, "send_email": {"yes"}})
+		expect(t, p, http.StatusBadRequest, "Choose the role these people will have.", "ada@acme.example, grace@acme.example", "Nobody was invited yet")
+		p = b.submit(inv, "/workspaces/acme/members/invite", url.Values{"addresses": {"  "}, "role": {"member"}})
+		expect(t, p, http.StatusBadRequest, "Enter at least one email address.")
+		p = b.submit(inv, "/workspaces/acme/members/invite", url.Values{"addresses": {"ada@acme.example; not-an-address\ngrace@acme.example owner@acme.example"}, "role": {"member"}, "send_email": {"yes"}})
+		expect(t, p, http.StatusOK, "Sent to 4 addresses: 2 invited, 1 already a member, 1 invalid.", "7 seats left of 10")
+		if p.url.Path != "/workspaces/acme/members/invite" {
+			t.Errorf("after sending, at %s", p.url)
+		}
+		// The outcomes were a flash: a reload shows the form alone.
+		if again := b.get("/workspaces/acme/members/invite"); strings.Contains(again.body, "Sent to 4") {
+			t.Error("the outcomes show again on reload")
+		}
+		m := b.get("/workspaces/acme/members?status=invited")
+		expect(t, m, http.StatusOK, "ada@acme.example", "grace@acme.example", "Invited by Olivia Owner", "Pending")
+		if strings.Contains(m.body, "owner@acme.example</div>") {
+			t.Error("the pending filter lists the active owner")
+		}
+	})
+}
