@@ -52,6 +52,18 @@ func (h *Handler) joinRequestRows(r *http.Request, v *view, reqs []directory.Joi
 	for _, x := range roles {
 		names[x.Key] = x.Name
 	}
+	// Link descriptions for those who may see the links (join-link
+	// managers); others read "Join link".
+	links := map[string]string{}
+	if v.access.Can(directory.PermJoinLinksManage) {
+		list, err := h.dir.ListJoinLinks(r.Context(), v.actor, v.slug)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range list {
+			links[l.ID] = l.Description
+		}
+	}
 	out := make([]joinRequestRow, 0, len(reqs))
 	for _, q := range reqs {
 		row := joinRequestRow{JoinRequest: q, RoleName: names[q.Role]}
@@ -63,6 +75,9 @@ func (h *Handler) joinRequestRows(r *http.Request, v *view, reqs []directory.Joi
 			row.Via = "Approved domain " + *q.Domain
 		case q.JoinLinkID != nil:
 			row.Via = "Join link"
+			if desc := links[*q.JoinLinkID]; desc != "" {
+				row.Via = "Join link “" + desc + "”"
+			}
 		}
 		out = append(out, row)
 	}

@@ -141,8 +141,10 @@ type MemberRow struct {
 	// key's name or a protocol.
 	Source string
 	// Invitation is the open (pending or expired) invitation of an
-	// invited member, nil otherwise.
-	Invitation *Invitation
+	// invited member, nil otherwise; InvitedTeams are the names of the
+	// teams it joins on acceptance.
+	Invitation   *Invitation
+	InvitedTeams []string
 }
 
 // MemberRowsPage is one page of the Members page; NextCursor is empty on
@@ -208,6 +210,17 @@ func (d *Directory) MembersPage(ctx context.Context, actor Actor, workspace stri
 		if err := t.selectRows(&links, `SELECT id, description FROM join_links WHERE workspace_id = ?`, ws.ID); err != nil {
 			return fmt.Errorf("join links of members: %w", err)
 		}
+		var names []struct {
+			ID   string `db:"id"`
+			Name string `db:"name"`
+		}
+		if err := t.selectRows(&names, `SELECT id, name FROM teams WHERE workspace_id = ?`, ws.ID); err != nil {
+			return fmt.Errorf("team names: %w", err)
+		}
+		teamName := map[string]string{}
+		for _, n := range names {
+			teamName[n.ID] = n.Name
+		}
 		roleNames := map[string]string{}
 		byID := map[string]*MemberRow{}
 		for i := range out.Rows {
@@ -228,6 +241,12 @@ func (d *Directory) MembersPage(ctx context.Context, actor Actor, workspace stri
 			inviters[r.ID] = inviterForPeople(inv.InviterKind, inv.InviterName, inv.InviterNow, ws.Name)
 			if pub := inv.public(t.now); r.Status == StatusInvited && (pub.Status == InvitationPending || pub.Status == InvitationExpired) {
 				r.Invitation = &pub
+				r.InvitedTeams = nil
+				for _, id := range pub.Teams {
+					if n, ok := teamName[id]; ok {
+						r.InvitedTeams = append(r.InvitedTeams, n)
+					}
+				}
 			}
 		}
 		for i := range out.Rows {

@@ -35,7 +35,7 @@ func TestMembersPage(t *testing.T) {
 		if _, err := d.Invite(ctx, keyActor, ws.Slug, directory.InviteRequest{Text: "api@acme.example", Role: directory.RoleMember}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := d.Invite(ctx, owner, ws.Slug, directory.InviteRequest{Text: "zoe@acme.example", Role: directory.RoleMember}); err != nil {
+		if _, err := d.Invite(ctx, owner, ws.Slug, directory.InviteRequest{Text: "zoe@acme.example", Role: directory.RoleMember, Teams: []string{team.ID}}); err != nil {
 			t.Fatal(err)
 		}
 
@@ -67,7 +67,8 @@ func TestMembersPage(t *testing.T) {
 		if r := by["api@acme.example"]; strings.Contains(r.Source, "backend-secret-name") || r.Source != "Invited by Work acme's application" {
 			t.Errorf("invited through an API key, source = %q", r.Source)
 		}
-		if r := by["zoe@acme.example"]; r.Status != directory.StatusInvited || r.Invitation == nil || r.Invitation.Status != directory.InvitationPending {
+		if r := by["zoe@acme.example"]; r.Status != directory.StatusInvited || r.Invitation == nil || r.Invitation.Status != directory.InvitationPending ||
+			len(r.InvitedTeams) != 1 || r.InvitedTeams[0] != "Design" || len(r.Teams) != 0 {
 			t.Errorf("zoe = %+v", r)
 		}
 		if r := by["owner@acme.example"]; r.Source != "Created the workspace" || r.RoleName != "Owner" {

@@ -87,7 +87,7 @@ type Page struct {
 	Flash      string
 	FlashItems []FlashItem
 	Notice     string
-	Error  string
+	Error      string
 	// Console is the workspace frame (name, switcher, navigation); nil
 	// for the sign-in pages, which render as a centred card.
 	Console *Console
