@@ -178,7 +178,9 @@ func TestBrowserConsole(t *testing.T) {
 		}
 		page, err := d.ListMembers(ctx, owner, "acme", directory.MemberFilter{Query: "rita"})
 		if err != nil || len(page.Members) != 1 || page.Members[0].Status != directory.StatusActive {
-			t.Errorf("Rita after acceptance: %+v %v", page.Members, err)
+			t.Fatalf("Rita after acceptance: %+v %v", page.Members, err)
 		}
+		step("open Rita's page", chromedp.Navigate(r.srv.URL+"/workspaces/acme/members/"+page.Members[0].ID), chromedp.WaitVisible(chromedp.ID("role")))
+		shoot("member")
 	})
 }

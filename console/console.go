@@ -19,7 +19,7 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-var pages = web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm")
+var pages = web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member")
 
 // maxInviteBytes bounds the invite form: a pasted list of a few thousand
 // addresses.
@@ -63,6 +63,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /workspaces/{slug}/members", h.members)
 	mux.HandleFunc("GET /workspaces/{slug}/members/invite", h.invitePage)
 	mux.HandleFunc("POST /workspaces/{slug}/members/invite", h.inviteSubmit)
+	mux.HandleFunc("GET /workspaces/{slug}/members/{id}", h.member)
+	mux.HandleFunc("POST /workspaces/{slug}/members/{id}/role", h.changeRole)
+	mux.HandleFunc("GET /workspaces/{slug}/members/{id}/{action}", h.confirmMember)
+	mux.HandleFunc("POST /workspaces/{slug}/members/{id}/{action}", h.actOnMember)
 	mux.HandleFunc("GET /workspaces/{slug}/join-requests", h.joinRequests)
 	mux.HandleFunc("GET /workspaces/{slug}/join-requests/{id}/{action}", h.confirmJoinRequest)
 	mux.HandleFunc("POST /workspaces/{slug}/join-requests/{id}/{action}", h.decideJoinRequest)

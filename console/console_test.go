@@ -233,3 +233,68 @@ func TestConsoleWayInAndForms(t *testing.T) {
 		}
 	})
 }
+
+// A member's page changes the role, suspends and reactivates behind a
+// confirmation, and resends or revokes a pending invitation, each through
+// the directory; another workspace's member ids are not found here.
+func TestConsoleMemberDetail(t *testing.T) {
+	dns := newResolver()
+	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		r := startRoster(t, d, dns)
+		owner := r.workspace("acme", "acme.example", nil)
+		r.member(owner, "acme", "ada@acme.example", directory.RoleMember)
+		out, err := d.Invite(ctx, owner, "acme", directory.InviteRequest{Text: "pat@acme.example", Role: directory.RoleMember})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pat := out[0].MembershipID
+		adaPage, _ := d.ListMembers(ctx, owner, "acme", directory.MemberFilter{Query: "ada@"})
+		adaID := adaPage.Members[0].ID
+
+		b := r.signIn("owner@acme.example")
+		base := "/workspaces/acme/members/" + adaID
+		p := b.get(base)
+		expect(t, p, http.StatusOK, "ada@acme.example", "Invited by Olivia Owner", "Change role")
+		p = b.submit(p, base+"/role", url.Values{"role": {"manager"}})
+		expect(t, p, http.StatusOK, "ada@acme.example is now Manager.")
+		p = b.submit(p, base+"/role", url.Values{"role": {"no-such-role"}})
+		expect(t, p, http.StatusBadRequest, "Choose one of the roles listed")
+
+		confirm := b.get(base + "/suspend")
+		expect(t, confirm, http.StatusOK, "signed out everywhere at once")
+		p = b.submit(confirm, base+"/suspend", nil)
+		expect(t, p, http.StatusOK, "is suspended and signed out", "Suspended")
+		p = b.submit(p, base+"/reactivate", nil)
+		expect(t, p, http.StatusOK, "is active again", "Active")
+		m, _ := d.GetMember(ctx, owner, "acme", adaID)
+		if m.Status != directory.StatusActive || m.Role != directory.RoleManager {
+			t.Errorf("ada after the page: %+v", m)
+		}
+
+		patBase := "/workspaces/acme/members/" + pat
+		p = b.get(patBase)
+		expect(t, p, http.StatusOK, "pat@acme.example", "Resend the invitation")
+		p = b.submit(p, patBase+"/resend", nil)
+		expect(t, p, http.StatusOK, "A new invitation link was sent to pat@acme.example")
+		p = b.submit(b.get(patBase+"/revoke"), patBase+"/revoke", nil)
+		expect(t, p, http.StatusOK, "The invitation of pat@acme.example was revoked.")
+		if inv, _ := d.ListInvitations(ctx, owner, "acme", directory.InvitationPending, 0); len(inv) != 0 {
+			t.Errorf("pending invitations after revoking: %+v", inv)
+		}
+
+		r.workspace("globex", "globex.example", nil)
+		g := r.signIn("owner@globex.example")
+		expect(t, g.get("/workspaces/globex/members/"+adaID), http.StatusNotFound, "Member not found")
+		own := g.get("/workspaces/globex/members")
+		token := csrfField.FindStringSubmatch(own.body)[1]
+		for _, path := range []string{"/workspaces/globex/members/" + adaID + "/suspend", "/workspaces/acme/members/" + adaID + "/suspend", "/workspaces/globex/members/" + adaID + "/role"} {
+			if p := g.post(path, url.Values{"csrf": {token}, "role": {"owner"}}); p.status != http.StatusNotFound {
+				t.Errorf("POST %s from globex: %d", path, p.status)
+			}
+		}
+		if m, _ := d.GetMember(ctx, owner, "acme", adaID); m.Status != directory.StatusActive || m.Role != directory.RoleManager {
+			t.Errorf("ada after globex's attempts: %+v", m)
+		}
+	})
+}

@@ -111,17 +111,20 @@ func (h *Handler) joinRequests(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "joinrequests", d)
 }
 
-// confirmData is the confirmation page of a decision.
+// confirmData is the confirmation page of an action: what it is about,
+// what it does in words, and the one button that does it.
 type confirmData struct {
 	web.Page
-	Action  string
-	Request joinRequestRow
+	Details []detail
 	Says    string
 	Button  string
 	Danger  bool
 	Back    string
 	PostURL string
 }
+
+// detail is a line of a confirmation page.
+type detail struct{ Label, Value string }
 
 // decision is what an action does, said before it is done.
 func decision(action string, q joinRequestRow, workspace string) (title, says, button string, danger, ok bool) {
@@ -182,8 +185,13 @@ func (h *Handler) confirmJoinRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	base := "/workspaces/" + url.PathEscape(v.access.WorkspaceSlug)
-	d := &confirmData{Page: h.frame(r, v, title, navJoinRequests), Action: r.PathValue("action"), Request: q, Says: says, Button: button, Danger: danger,
-		Back: base + "/join-requests?status=" + q.Status, PostURL: r.URL.Path}
+	person := q.Email
+	if q.Name != "" {
+		person = q.Name + " · " + q.Email
+	}
+	d := &confirmData{Page: h.frame(r, v, title, navJoinRequests), Says: says, Button: button, Danger: danger,
+		Back: base + "/join-requests?status=" + q.Status, PostURL: r.URL.Path,
+		Details: []detail{{"Person", person}, {"Came through", q.Via}, {"Role if accepted", q.RoleName}, {"Asked", q.CreatedAt.UTC().Format("2 Jan 2006")}}}
 	h.render(w, r, http.StatusOK, "confirm", d)
 }
 

@@ -162,16 +162,37 @@ func (d *Directory) MembersPage(ctx context.Context, actor Actor, workspace stri
 	if err != nil {
 		return MemberRowsPage{}, err
 	}
-	out := MemberRowsPage{Rows: make([]MemberRow, len(page.Members)), NextCursor: page.NextCursor}
-	if len(page.Members) == 0 {
-		return out, nil
+	rows, err := d.memberRows(ctx, actor, workspace, page.Members)
+	return MemberRowsPage{Rows: rows, NextCursor: page.NextCursor}, err
+}
+
+// MemberDetail is one member as the member's page shows it.
+func (d *Directory) MemberDetail(ctx context.Context, actor Actor, workspace, membershipID string) (MemberRow, error) {
+	m, err := d.GetMember(ctx, actor, workspace, membershipID)
+	if err != nil {
+		return MemberRow{}, err
 	}
-	ids := make([]string, len(page.Members))
-	for i, m := range page.Members {
+	rows, err := d.memberRows(ctx, actor, workspace, []Member{m})
+	if err != nil {
+		return MemberRow{}, err
+	}
+	return rows[0], nil
+}
+
+// memberRows adds to members what the console shows of them: role
+// names, teams, invitations and sources, in one read for all of them.
+func (d *Directory) memberRows(ctx context.Context, actor Actor, workspace string, members []Member) ([]MemberRow, error) {
+	rows := make([]MemberRow, len(members))
+	if len(members) == 0 {
+		return rows, nil
+	}
+	ids := make([]string, len(members))
+	for i, m := range members {
 		ids[i] = m.ID
-		out.Rows[i].Member = m
+		rows[i].Member = m
 	}
-	err = d.readTx(ctx, actor, func(t *tx) error {
+	out := struct{ Rows []MemberRow }{rows}
+	err := d.readTx(ctx, actor, func(t *tx) error {
 		ws, _, err := t.authorized(workspace, PermMembersRead)
 		if err != nil {
 			return err
@@ -265,7 +286,7 @@ func (d *Directory) MembersPage(ctx context.Context, actor Actor, workspace stri
 		}
 		return nil
 	})
-	return out, err
+	return out.Rows, err
 }
 
 // inviterForPeople names who sent an invitation: a member by their
