@@ -155,6 +155,11 @@ func TestBrowserConsole(t *testing.T) {
 			t.Errorf("seats left went from %d to %d after inviting three", before, after)
 		}
 
+		step("the seats", chromedp.Click(chromedp.CSS(`nav.sidebar a[href="/workspaces/acme/seats"]`)), chromedp.WaitVisible(chromedp.ID("seats-left")))
+		shoot("seats")
+		if got := read("seats left", chromedp.Text(chromedp.ID("seats-left"))); got != strconv.Itoa(before-3) {
+			t.Errorf("the Seats page says %s left, want %d", got, before-3)
+		}
 		step("back to Members", chromedp.Navigate(r.srv.URL+"/workspaces/acme/members"), chromedp.WaitVisible(chromedp.CSS("table")))
 		shoot("members")
 		main = read("members", chromedp.Text(chromedp.CSS("main table")))

@@ -19,7 +19,7 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-var pages = web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member")
+var pages = web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats")
 
 // maxInviteBytes bounds the invite form: a pasted list of a few thousand
 // addresses.
@@ -67,6 +67,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /workspaces/{slug}/members/{id}/role", h.changeRole)
 	mux.HandleFunc("GET /workspaces/{slug}/members/{id}/{action}", h.confirmMember)
 	mux.HandleFunc("POST /workspaces/{slug}/members/{id}/{action}", h.actOnMember)
+	mux.HandleFunc("GET /workspaces/{slug}/seats", h.seats)
 	mux.HandleFunc("GET /workspaces/{slug}/join-requests", h.joinRequests)
 	mux.HandleFunc("GET /workspaces/{slug}/join-requests/{id}/{action}", h.confirmJoinRequest)
 	mux.HandleFunc("POST /workspaces/{slug}/join-requests/{id}/{action}", h.decideJoinRequest)
@@ -112,6 +113,7 @@ const (
 	navMembers      = "members"
 	navInvite       = "invite"
 	navJoinRequests = "join-requests"
+	navSeats        = "seats"
 )
 
 // open starts a console page: a signed-in person (else off to sign in,
@@ -174,6 +176,9 @@ func (h *Handler) frame(r *http.Request, v *view, title, current string) web.Pag
 	}
 	if v.access.JoinRequests {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Join requests", Href: base + "/join-requests", Current: current == navJoinRequests})
+	}
+	if v.access.Can(directory.PermMembersRead) {
+		c.Nav = append(c.Nav, web.NavItem{Label: "Seats", Href: base + "/seats", Current: current == navSeats})
 	}
 	if list, err := h.dir.AdministeredWorkspaces(r.Context(), v.s.UserID); err == nil {
 		for _, a := range list {

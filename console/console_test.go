@@ -4,8 +4,10 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
@@ -295,6 +297,44 @@ func TestConsoleMemberDetail(t *testing.T) {
 		}
 		if m, _ := d.GetMember(ctx, owner, "acme", adaID); m.Status != directory.StatusActive || m.Role != directory.RoleManager {
 			t.Errorf("ada after globex's attempts: %+v", m)
+		}
+	})
+}
+
+var consoleLink = regexp.MustCompile(`https?://[^/"]+(/workspaces/[^"\\]+)`)
+
+// The links of the emails that send admins to the console open its
+// pages: "review the request" the join requests, "seat limit reached"
+// the seats.
+func TestConsoleEmailLinks(t *testing.T) {
+	dns := newResolver()
+	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		r := startRoster(t, d, dns)
+		owner := r.workspace("acme", "acme.example", ptr(2))
+		r.fileJoinRequest(owner, "acme", "rita@acme.example", "Rita Request")
+		b := r.signIn("owner@acme.example")
+		p := b.submit(b.get("/workspaces/acme/members/invite"), "/workspaces/acme/members/invite", url.Values{"addresses": {"ada@acme.example grace@acme.example"}, "role": {"member"}, "send_email": {"yes"}})
+		expect(t, p, http.StatusOK, "1 invited, 1 seat limit", "0 seats left of 2")
+
+		msgs, err := d.ClaimOutbox(ctx, directory.OutboxEmail, 100, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"/workspaces/acme/join-requests": "Rita Request", "/workspaces/acme/seats": "uses all of its seats"}
+		for _, m := range msgs {
+			for _, link := range consoleLink.FindAllStringSubmatch(string(m.Payload), -1) {
+				text, ok := want[link[1]]
+				if !ok {
+					t.Errorf("an email links to %s, which the test does not know", link[1])
+					continue
+				}
+				expect(t, b.get(link[1]), http.StatusOK, text)
+				delete(want, link[1])
+			}
+		}
+		if len(want) > 0 {
+			t.Errorf("no email linked to %v", want)
 		}
 	})
 }
