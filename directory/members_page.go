@@ -209,15 +209,19 @@ func (d *Directory) memberRows(ctx context.Context, actor Actor, workspace strin
 		if err := t.selectRows(&teams, q, args...); err != nil {
 			return fmt.Errorf("teams of members: %w", err)
 		}
-		// The latest invitation of each membership, with the inviter's
-		// current name when a member invited.
+		// The invitations of each membership, oldest first so the latest
+		// wins, with the inviter's current name when a member invited.
+		// They are found by membership (index invitations_membership)
+		// and not by workspace, which would read every invitation of a
+		// large workspace; the ids come from this workspace's own
+		// listing, and the loop below checks the workspace again.
 		var invs []struct {
 			invitationRow
 			InviterNow *string `db:"inviter_now"`
 		}
 		q, args, err = inQuery(`SELECT `+prefixed("i.", invitationColumns)+`, u.name AS inviter_now FROM invitations i
 			LEFT JOIN users u ON i.inviter_kind = 'member' AND u.id = i.inviter_id
-			WHERE i.workspace_id = ? AND i.membership_id IN (?) ORDER BY i.created_at, i.id`, ws.ID, ids)
+			WHERE i.membership_id IN (?) ORDER BY i.created_at, i.id`, ids)
 		if err != nil {
 			return err
 		}
@@ -256,7 +260,7 @@ func (d *Directory) memberRows(ctx context.Context, actor Actor, workspace strin
 		for i := range invs {
 			inv := &invs[i]
 			r := byID[inv.MembershipID]
-			if r == nil {
+			if r == nil || inv.WorkspaceID != ws.ID {
 				continue
 			}
 			inviters[r.ID] = inviterForPeople(inv.InviterKind, inv.InviterName, inv.InviterNow, ws.Name)
