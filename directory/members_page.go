@@ -210,23 +210,43 @@ func (d *Directory) memberRows(ctx context.Context, actor Actor, workspace strin
 			return fmt.Errorf("teams of members: %w", err)
 		}
 		// The invitations of each membership, oldest first so the latest
-		// wins, with the inviter's current name when a member invited.
-		// They are found by membership (index invitations_membership)
-		// and not by workspace, which would read every invitation of a
-		// large workspace; the ids come from this workspace's own
-		// listing, and the loop below checks the workspace again.
-		var invs []struct {
-			invitationRow
-			InviterNow *string `db:"inviter_now"`
-		}
-		q, args, err = inQuery(`SELECT `+prefixed("i.", invitationColumns)+`, u.name AS inviter_now FROM invitations i
-			LEFT JOIN users u ON i.inviter_kind = 'member' AND u.id = i.inviter_id
-			WHERE i.membership_id IN (?) ORDER BY i.created_at, i.id`, ids)
+		// wins. They are found by membership (index
+		// invitations_membership) and not by workspace, which would read
+		// every invitation of a large workspace; the ids come from this
+		// workspace's own listing, and the loop below checks the
+		// workspace again.
+		var invs []invitationRow
+		q, args, err = inQuery(`SELECT `+invitationColumns+` FROM invitations WHERE membership_id IN (?) ORDER BY created_at, id`, ids)
 		if err != nil {
 			return err
 		}
 		if err := t.selectRows(&invs, q, args...); err != nil {
 			return fmt.Errorf("invitations of members: %w", err)
+		}
+		// The inviters' current names, by id: a join would let the
+		// planner hash the whole users table.
+		inviterName := map[string]string{}
+		var inviterIDs []string
+		for _, inv := range invs {
+			if ActorKind(inv.InviterKind) == ActorMember && inv.InviterID != "" && !slices.Contains(inviterIDs, inv.InviterID) {
+				inviterIDs = append(inviterIDs, inv.InviterID)
+			}
+		}
+		if len(inviterIDs) > 0 {
+			var people []struct {
+				ID   string `db:"id"`
+				Name string `db:"name"`
+			}
+			q, args, err = inQuery(`SELECT id, name FROM users WHERE id IN (?)`, inviterIDs)
+			if err != nil {
+				return err
+			}
+			if err := t.selectRows(&people, q, args...); err != nil {
+				return fmt.Errorf("inviters of members: %w", err)
+			}
+			for _, p := range people {
+				inviterName[p.ID] = p.Name
+			}
 		}
 		var links []struct {
 			ID          string `db:"id"`
@@ -263,7 +283,7 @@ func (d *Directory) memberRows(ctx context.Context, actor Actor, workspace strin
 			if r == nil || inv.WorkspaceID != ws.ID {
 				continue
 			}
-			inviters[r.ID] = inviterForPeople(inv.InviterKind, inv.InviterName, inv.InviterNow, ws.Name)
+			inviters[r.ID] = inviterForPeople(inv.InviterKind, inv.InviterName, inviterName[inv.InviterID], ws.Name)
 			if pub := inv.public(t.now); r.Status == StatusInvited && (pub.Status == InvitationPending || pub.Status == InvitationExpired) {
 				r.Invitation = &pub
 				r.InvitedTeams = nil
@@ -295,11 +315,11 @@ func (d *Directory) memberRows(ctx context.Context, actor Actor, workspace strin
 
 // inviterForPeople names who sent an invitation: a member by their
 // current name, anything else by what it is, never by a credential's name.
-func inviterForPeople(kind, storedName string, currentName *string, workspaceName string) string {
+func inviterForPeople(kind, storedName, currentName, workspaceName string) string {
 	switch ActorKind(kind) {
 	case ActorMember:
-		if currentName != nil && *currentName != "" {
-			return "Invited by " + *currentName
+		if currentName != "" {
+			return "Invited by " + currentName
 		}
 		if storedName != "" {
 			return "Invited by " + storedName
