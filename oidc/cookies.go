@@ -16,14 +16,11 @@ import (
 
 // Cookie names and lifetimes.
 const (
-	sessionCookie  = "roster_session"
-	csrfCookie     = "roster_csrf"
 	txCookiePrefix = "roster_oidc_"
 	txTTL          = 10 * time.Minute
 
 	// Seal purposes: a value sealed for one never opens as another.
-	txPurpose   = "roster-oidc-tx"
-	csrfPurpose = "roster-csrf"
+	txPurpose = "roster-oidc-tx"
 )
 
 // transaction is one sign-in in flight: what the callback needs to finish
@@ -91,63 +88,8 @@ func (h *Handler) takeTransaction(w http.ResponseWriter, r *http.Request, state 
 	return &txn, nil
 }
 
-// setSession sets the session cookie. Its lifetime is the session's TTL
-// (MaxAge, relative), so a skewed clock cannot make it expire at once; the
-// server checks the real expiry on every request.
-func (h *Handler) setSession(w http.ResponseWriter, token string) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(h.ttl / time.Second),
-		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
-}
-
-func (h *Handler) clearSession(w http.ResponseWriter) {
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
-}
-
-func cookieValue(r *http.Request, name string) string {
-	if c, err := r.Cookie(name); err == nil {
-		return c.Value
-	}
-	return ""
-}
-
-// csrfBinding is what a form token is bound to: the session when signed
-// in, else a random per-browser cookie (set here when missing). A token
-// from one browser or session is useless in another.
-func (h *Handler) csrfBinding(w http.ResponseWriter, r *http.Request, sessionID string) string {
-	if sessionID != "" {
-		return "s:" + sessionID
-	}
-	v := cookieValue(r, csrfCookie)
-	if len(v) < 32 {
-		v = randomString(32)
-		http.SetCookie(w, &http.Cookie{Name: csrfCookie, Value: v, Path: "/", MaxAge: 86400, HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode})
-		// Later reads in this request see the new value.
-		r.AddCookie(&http.Cookie{Name: csrfCookie, Value: v})
-	}
-	return "c:" + v
-}
-
-// csrfToken is the hidden field of every form.
-func (h *Handler) csrfToken(w http.ResponseWriter, r *http.Request, sessionID string) string {
-	return h.box.Seal([]byte(h.csrfBinding(w, r, sessionID)), csrfPurpose)
-}
-
-// checkCSRF verifies a POSTed form's token against this browser.
-func (h *Handler) checkCSRF(r *http.Request, sessionID string) bool {
-	b, err := h.box.Open(r.PostFormValue("csrf"), csrfPurpose)
-	if err != nil {
-		return false
-	}
-	want := "s:" + sessionID
-	if sessionID == "" {
-		v := cookieValue(r, csrfCookie)
-		if v == "" {
-			return false
-		}
-		want = "c:" + v
-	}
-	return subtle.ConstantTimeCompare(b, []byte(want)) == 1
-}
+// setSession sets the session cookie (the kit owns it: every page reads it).
+func (h *Handler) setSession(w http.ResponseWriter, token string) { h.kit.SetSession(w, token, h.ttl) }
 
 // safeReturnTo accepts only a relative path on this server: no scheme, no
 // host, no protocol-relative "//" or "/\" (which browsers treat as a host),

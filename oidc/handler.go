@@ -16,6 +16,7 @@ import (
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/seal"
 	"github.com/rosterhq/roster/telemetry"
+	"github.com/rosterhq/roster/web"
 )
 
 const callbackPath = "/auth/callback"
@@ -73,6 +74,7 @@ type Handler struct {
 	trustXFF  bool
 	mux       *http.ServeMux
 	metrics   *telemetry.Metrics
+	kit       *web.Kit
 }
 
 // NewHandler builds the sign-in front door.
@@ -96,6 +98,10 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if h.ttl <= 0 {
 		h.ttl = directory.DefaultSessionTTL
 	}
+	h.kit, err = web.New(web.Config{Directory: cfg.Directory, Box: cfg.Box, Secure: h.secure, Logger: h.log})
+	if err != nil {
+		return nil, err
+	}
 	h.fetch = newFetchClient(cfg.Dev)
 	h.providers = &providers{client: h.fetch, now: h.now, byKey: map[string]*cachedProvider{}}
 	h.limit = newLimiter(cfg.RatePerMinute, h.now)
@@ -106,6 +112,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 
 // Register adds the sign-in routes to mux.
 func (h *Handler) Register(mux *http.ServeMux) {
+	web.RegisterAssets(mux)
 	mux.HandleFunc("GET /login", h.loginPage)
 	mux.HandleFunc("POST /login", h.limited(h.loginSubmit))
 	mux.HandleFunc("GET /invite/{token}", h.invitePage)
@@ -145,40 +152,12 @@ func (h *Handler) limited(next http.HandlerFunc) http.HandlerFunc {
 }
 
 // session is the signed-in browser's session, or nil.
-func (h *Handler) session(r *http.Request) *directory.Session {
-	tok := cookieValue(r, sessionCookie)
-	if tok == "" {
-		return nil
-	}
-	s, err := h.dir.SessionByToken(r.Context(), tok)
-	if err != nil {
-		if !errors.Is(err, directory.ErrNotFound) {
-			h.log.Error("load session", "err", err)
-		}
-		return nil
-	}
-	return &s
-}
+func (h *Handler) session(r *http.Request) *directory.Session { return h.kit.Session(r) }
 
-func sessionID(s *directory.Session) string {
-	if s == nil {
-		return ""
-	}
-	return s.ID
-}
-
-// parseForm reads a bounded form body and checks its CSRF token.
+// parseForm reads a bounded form body and checks its CSRF token; on
+// failure the kit has answered with a page in words.
 func (h *Handler) parseForm(w http.ResponseWriter, r *http.Request, s *directory.Session) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
-	if err := r.ParseForm(); err != nil {
-		h.message(w, r, http.StatusBadRequest, "Form not accepted", "The form could not be read. Go back and try again.")
-		return false
-	}
-	if !h.checkCSRF(r, sessionID(s)) {
-		h.message(w, r, http.StatusForbidden, "Form expired", "This form has expired or came from another site. Go back, reload the page and try again.")
-		return false
-	}
-	return true
+	return h.kit.ParseForm(w, r, s, maxFormBytes)
 }
 
 // workspaceConnection loads a workspace connection with its secret.
@@ -311,7 +290,7 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		Connection: c.key, Issuer: v.issuer, Subject: v.claims.Subject, Email: v.claims.Email, EmailVerified: bool(v.claims.EmailVerified),
 		ExternalIDs: ext, TenantID: v.claims.TenantID, EmailDomainOwnerVerified: bool(v.claims.EmailDomainOwnerVerified), ProviderKind: c.kind,
 		Name: v.claims.displayName(), Locale: v.claims.Locale,
-		Invitation: txn.Invitation, JoinLink: txn.JoinLink, PreviousSession: cookieValue(r, sessionCookie), SessionTTL: h.ttl,
+		Invitation: txn.Invitation, JoinLink: txn.JoinLink, PreviousSession: web.SessionToken(r), SessionTTL: h.ttl,
 	})
 	end(err)
 	if err != nil {

@@ -1,29 +1,21 @@
 package oidc
 
 import (
-	"bytes"
 	"embed"
 	"errors"
-	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/web"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// pages are parsed once: the layout plus one content template each.
-var pages = func() map[string]*template.Template {
-	out := map[string]*template.Template{}
-	names := []string{"login", "choose", "invite", "join", "message", "onboarding", "home", "logout"}
-	for _, n := range names {
-		out[n] = template.Must(template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/"+n+".html"))
-	}
-	return out
-}()
+// pages are parsed once, each into its own copy of the kit's layout.
+var pages = web.Pages(templateFS, "templates", "login", "choose", "invite", "join", "onboarding", "home", "logout")
 
 // choice is a server-wide provider offered on the choose page.
 type choice struct {
@@ -42,11 +34,7 @@ var languages = []language{{"en", "English"}, {"de", "Deutsch"}, {"es", "Españo
 
 // pageData is what every template gets; pages use the fields they need.
 type pageData struct {
-	Title   string
-	CSRF    string
-	Session *directory.Session
-	Notice  string
-	Error   string
+	web.Page
 
 	Email    string
 	Domain   string
@@ -59,50 +47,34 @@ type pageData struct {
 	Token      string
 	JoinState  string
 
-	Me         *directory.Me
-	Membership *directory.MyMembership
-	Languages  []language
-	Locale     string
-	Name       string
-	Phone      string
+	Me *directory.Me
+	// Administers holds the ids of the workspaces whose console the
+	// person may open.
+	Administers map[string]bool
+	Membership  *directory.MyMembership
+	Languages   []language
+	Locale      string
+	Name        string
+	Phone       string
 }
 
-// render writes a page. Every page is private and short-lived: not cached,
-// not framed, and no Referer leaks link tokens to the provider.
+// render writes a page through the kit (security headers, CSRF token,
+// flash message).
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, d *pageData) {
 	if d.Session == nil {
 		d.Session = h.session(r)
 	}
-	d.CSRF = h.csrfToken(w, r, sessionID(d.Session))
-	var buf bytes.Buffer
-	if err := pages[name].Execute(&buf, d); err != nil {
-		h.log.Error("render page", "page", name, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
-		return
-	}
-	securityHeaders(w)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(status)
-	w.Write(buf.Bytes())
-}
-
-func securityHeaders(w http.ResponseWriter) {
-	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'")
+	h.kit.Render(w, r, status, pages[name], d)
 }
 
 // message renders a page that only says something.
 func (h *Handler) message(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
-	h.render(w, r, status, "message", &pageData{Title: title, Notice: msg})
+	h.kit.Message(w, r, status, h.session(r), title, msg)
 }
 
 // loginPage is the email field of home-realm discovery.
 func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
-	d := &pageData{Title: "Sign in", ReturnTo: safeReturnTo(r.URL.Query().Get("return_to"))}
+	d := &pageData{Page: web.Page{Title: "Sign in"}, ReturnTo: safeReturnTo(r.URL.Query().Get("return_to"))}
 	if r.URL.Query().Get("signed_out") != "" {
 		d.Notice = "You are signed out."
 	}
@@ -127,7 +99,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	addr, err := directory.NormalizeEmail(email)
 	if err != nil {
-		h.render(w, r, http.StatusBadRequest, "login", &pageData{Title: "Sign in", Session: s, Email: email, ReturnTo: returnTo, Error: "Enter your work email address, like jane@example.com."})
+		h.render(w, r, http.StatusBadRequest, "login", &pageData{Page: web.Page{Title: "Sign in", Session: s, Error: "Enter your work email address, like jane@example.com."}, Email: email, ReturnTo: returnTo})
 		return
 	}
 	h.routeOrChoose(w, r, s, addr, txn, "/login")
@@ -146,7 +118,7 @@ func (h *Handler) routeOrChoose(w http.ResponseWriter, r *http.Request, s *direc
 		h.start(w, r, c, txn, addr)
 		return
 	}
-	d := &pageData{Title: "Choose how to sign in", Session: s, Email: addr, Domain: directory.EmailDomain(addr), ReturnTo: txn.ReturnTo, Action: action}
+	d := &pageData{Page: web.Page{Title: "Choose how to sign in", Session: s}, Email: addr, Domain: directory.EmailDomain(addr), ReturnTo: txn.ReturnTo, Action: action}
 	for _, p := range h.servers {
 		d.Choices = append(d.Choices, choice{Key: p.Key, Name: p.Name})
 	}
@@ -175,7 +147,7 @@ func (h *Handler) invitePage(w http.ResponseWriter, r *http.Request) {
 		h.directoryError(w, r, err, pageInvite)
 		return
 	}
-	d := &pageData{Title: "Invitation to " + inv.WorkspaceName, Invitation: &inv, Token: token}
+	d := &pageData{Page: web.Page{Title: "Invitation to " + inv.WorkspaceName}, Invitation: &inv, Token: token}
 	status := http.StatusOK
 	if inv.Status != directory.InvitationPending {
 		status = http.StatusGone
@@ -225,7 +197,7 @@ func (h *Handler) joinPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s := h.session(r)
-	d := &pageData{Title: "Join " + jl.WorkspaceName, Join: &jl, Token: token, Session: s}
+	d := &pageData{Page: web.Page{Title: "Join " + jl.WorkspaceName, Session: s}, Join: &jl, Token: token}
 	if s != nil {
 		me, err := h.dir.MyWorkspaces(r.Context(), s.UserID)
 		if err == nil {
@@ -269,15 +241,14 @@ func (h *Handler) joinSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	addr, err := directory.NormalizeEmail(email)
 	if err != nil {
-		h.render(w, r, http.StatusBadRequest, "join", &pageData{Title: "Join " + jl.WorkspaceName, Join: &jl, Token: token, Session: s, Email: email,
-			Error: "Enter your work email address, like jane@example.com."})
+		h.render(w, r, http.StatusBadRequest, "join", &pageData{Page: web.Page{Title: "Join " + jl.WorkspaceName, Session: s, Error: "Enter your work email address, like jane@example.com."}, Join: &jl, Token: token, Email: email})
 		return
 	}
 	h.routeOrChoose(w, r, s, addr, txn, "/join/"+url.PathEscape(token))
 }
 
 func (h *Handler) logoutPage(w http.ResponseWriter, r *http.Request) {
-	h.render(w, r, http.StatusOK, "logout", &pageData{Title: "Sign out"})
+	h.render(w, r, http.StatusOK, "logout", &pageData{Page: web.Page{Title: "Sign out"}})
 }
 
 // logout ends the session on the server, not only in the browser.
@@ -286,11 +257,11 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request) {
 	if !h.parseForm(w, r, s) {
 		return
 	}
-	if err := h.dir.EndSession(r.Context(), cookieValue(r, sessionCookie)); err != nil {
+	if err := h.dir.EndSession(r.Context(), web.SessionToken(r)); err != nil {
 		h.directoryError(w, r, err, pageSignIn)
 		return
 	}
-	h.clearSession(w)
+	h.kit.ClearSession(w)
 	http.Redirect(w, r, "/login?signed_out=1", http.StatusSeeOther)
 }
 
@@ -342,8 +313,7 @@ func (h *Handler) onboardingPage(w http.ResponseWriter, r *http.Request) {
 	if locale == "" {
 		locale = "en"
 	}
-	h.render(w, r, http.StatusOK, "onboarding", &pageData{Title: "Welcome to " + m.WorkspaceName, Session: s, Me: me, Membership: m,
-		Languages: languages, Locale: locale, Name: me.Name, Phone: me.Phone})
+	h.render(w, r, http.StatusOK, "onboarding", &pageData{Page: web.Page{Title: "Welcome to " + m.WorkspaceName, Session: s}, Me: me, Membership: m, Languages: languages, Locale: locale, Name: me.Name, Phone: me.Phone})
 }
 
 // onboardingSubmit records the activation steps.
@@ -361,9 +331,7 @@ func (h *Handler) onboardingSubmit(w http.ResponseWriter, r *http.Request) {
 		if m == nil {
 			return
 		}
-		h.render(w, r, http.StatusBadRequest, "onboarding", &pageData{Title: "Welcome to " + m.WorkspaceName, Session: s, Me: me, Membership: m,
-			Languages: languages, Locale: o.Locale, Name: o.Name, Phone: o.Phone,
-			Error: strings.TrimPrefix(err.Error(), directory.ErrInvalid.Error()+": ")})
+		h.render(w, r, http.StatusBadRequest, "onboarding", &pageData{Page: web.Page{Title: "Welcome to " + m.WorkspaceName, Session: s, Error: strings.TrimPrefix(err.Error(), directory.ErrInvalid.Error()+": ")}, Me: me, Membership: m, Languages: languages, Locale: o.Locale, Name: o.Name, Phone: o.Phone})
 		return
 	}
 	if err != nil {
@@ -384,5 +352,14 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) {
 		h.directoryError(w, r, err, pageSignIn)
 		return
 	}
-	h.render(w, r, http.StatusOK, "home", &pageData{Title: "Your workspaces", Session: s, Me: &me})
+	admin, err := h.dir.AdministeredWorkspaces(r.Context(), s.UserID)
+	if err != nil {
+		h.directoryError(w, r, err, pageSignIn)
+		return
+	}
+	d := &pageData{Page: web.Page{Title: "Your workspaces", Session: s}, Me: &me, Administers: map[string]bool{}}
+	for _, a := range admin {
+		d.Administers[a.WorkspaceID] = true
+	}
+	h.render(w, r, http.StatusOK, "home", d)
 }

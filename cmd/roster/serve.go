@@ -57,8 +57,8 @@ func (d serverDeps) OnStop(f func()) {
 }
 
 // mounts are the front doors, in the order they are mounted: the admin
-// API (mount_admin.go), the sign-in pages (mount_oidc.go) and SCIM
-// (mount_scim.go). Adding a front door means adding it here. A mount
+// API (mount_admin.go), the sign-in pages (mount_oidc.go), SCIM
+// (mount_scim.go) and the admin console (mount_console.go). Adding a front door means adding it here. A mount
 // registers its routes on mux with method and path patterns; two front
 // doors claiming the same pattern is a start-up error. Every response
 // must be written within writeTimeout; a handler that streams extends its
@@ -68,6 +68,7 @@ var mounts = []func(mux *http.ServeMux, deps serverDeps) error{
 	mountAdmin,
 	mountOIDC,
 	mountSCIM,
+	mountConsole,
 }
 
 // outboxHandlers deliver outbox messages of kinds other than email (which

@@ -1,0 +1,191 @@
+package console_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/directory/directorytest"
+)
+
+// chromiumPath finds Debian's chromium (installed by .ci/install-chromium.sh).
+func chromiumPath(t *testing.T) string {
+	for _, p := range []string{os.Getenv("ROSTER_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := exec.LookPath(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") != "" {
+		t.Fatal("chromium is not installed; .ci/install-chromium.sh installs it")
+	}
+	t.Skip("chromium not installed (run .ci/install-chromium.sh)")
+	return ""
+}
+
+// envScreenshots names a folder to save the console's screenshots in
+// (the README's come from ROSTER_SCREENSHOTS=../docs/screenshots).
+const envScreenshots = "ROSTER_SCREENSHOTS"
+
+var seatsLeft = regexp.MustCompile(`(\d+) seats? left of (\d+)`)
+
+// TestBrowserConsole walks an owner's first journeys in headless
+// Chromium: sign in through the identity provider, see the Members page,
+// invite three people with one comma-separated line and watch the seats
+// left drop by three, then accept a join request behind its confirmation.
+func TestBrowserConsole(t *testing.T) {
+	chromium := chromiumPath(t)
+	dns := newResolver()
+	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		r := startRoster(t, d, dns)
+		owner := r.workspace("acme", "acme.example", ptr(25))
+		for _, name := range []string{"Design", "Engineering", "Sales"} {
+			if _, err := d.CreateTeam(ctx, owner, "acme", directory.TeamRequest{Name: name}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		req := r.fileJoinRequest(owner, "acme", "rita.request@acme.example", "Rita Request")
+
+		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.Headless,
+			chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1360, 900))
+		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+		defer cancelAlloc()
+		bctx, cancel := chromedp.NewContext(actx)
+		defer cancel()
+		bctx, cancelTimeout := context.WithTimeout(bctx, 120*time.Second)
+		defer cancelTimeout()
+
+		// The first action starts the browser, tied to bctx's lifetime
+		// (not a step's timeout).
+		if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
+			t.Fatal(err)
+		}
+		step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+			t.Helper()
+			sctx, cancel := context.WithTimeout(bctx, 20*time.Second)
+			defer cancel()
+			if err := chromedp.Do(sctx, actions...); err != nil {
+				loc, _ := chromedp.Run(bctx, chromedp.Location())
+				html, _ := chromedp.Run(bctx, chromedp.OuterHTML(chromedp.CSS("body")))
+				t.Fatalf("%s: %v\nat %s: %s", what, err, loc, html)
+			}
+		}
+		read := func(what string, a chromedp.Action[string]) string {
+			t.Helper()
+			v, err := chromedp.Run(bctx, a)
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+			return v
+		}
+		shoot := func(name string) {
+			t.Helper()
+			dir := os.Getenv(envScreenshots)
+			if dir == "" || !strings.HasSuffix(t.Name(), "sqlite") {
+				return
+			}
+			png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
+			if err != nil {
+				t.Fatalf("screenshot %s: %v", name, err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		seats := func() int {
+			t.Helper()
+			m := seatsLeft.FindStringSubmatch(read("read the seats", chromedp.Text(chromedp.ID("seats"))))
+			if m == nil {
+				t.Fatal("the Invite page shows no seats left")
+			}
+			n, _ := strconv.Atoi(m[1])
+			return n
+		}
+
+		r.queue("owner@acme.example")
+		step("open the console signed out, then sign in",
+			chromedp.Navigate(r.srv.URL+"/workspaces/acme/members"),
+			chromedp.WaitVisible(chromedp.ID("email")))
+		shoot("sign-in")
+		step("sign in",
+			chromedp.SendKeys(chromedp.ID("email"), "owner@acme.example"),
+			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+			// A first sign-in confirms the profile, then lists the
+			// person's workspaces, the console among them.
+			chromedp.WaitVisible(chromedp.CSS(`form[action="/onboarding"]`)),
+			chromedp.Click(chromedp.CSS(`form[action="/onboarding"] button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/members"]`)),
+			chromedp.Click(chromedp.CSS(`a[href="/workspaces/acme/members"]`)),
+			chromedp.WaitVisible(chromedp.CSS("main table")))
+		if loc := read("location", chromedp.Location()); !strings.HasSuffix(loc, "/workspaces/acme/members") {
+			t.Fatalf("after sign-in at %s", loc)
+		}
+		shoot("members-empty")
+		main := read("members", chromedp.Text(chromedp.CSS("main")))
+		if !strings.Contains(main, "Olivia Owner") || !strings.Contains(main, "Only you so far") {
+			t.Errorf("the Members page says %q", main)
+		}
+
+		step("open the Invite page", chromedp.Click(chromedp.CSS(`main a[href="/workspaces/acme/members/invite"]`)), chromedp.WaitVisible(chromedp.ID("addresses")))
+		before := seats()
+		step("invite three people",
+			chromedp.SendKeys(chromedp.ID("addresses"), "ada.lovelace@acme.example, grace.hopper@acme.example, alan.turing@acme.example"),
+			chromedp.SetValue(chromedp.ID("role"), "member"),
+			chromedp.Click(chromedp.CSS(`input[name=team][type=checkbox]`)),
+			chromedp.Click(chromedp.CSS(`form[action="/workspaces/acme/members/invite"] button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.ID("outcomes-title")))
+		shoot("invite-outcomes")
+		outcomes := read("outcomes", chromedp.Text(chromedp.CSS(".outcomes")))
+		if strings.Count(outcomes, "Invited") != 3 {
+			t.Errorf("outcomes: %q", outcomes)
+		}
+		if after := seats(); after != before-3 {
+			t.Errorf("seats left went from %d to %d after inviting three", before, after)
+		}
+
+		step("the seats", chromedp.Click(chromedp.CSS(`nav.sidebar a[href="/workspaces/acme/seats"]`)), chromedp.WaitVisible(chromedp.ID("seats-left")))
+		shoot("seats")
+		if got := read("seats left", chromedp.Text(chromedp.ID("seats-left"))); got != strconv.Itoa(before-3) {
+			t.Errorf("the Seats page says %s left, want %d", got, before-3)
+		}
+		step("back to Members", chromedp.Navigate(r.srv.URL+"/workspaces/acme/members"), chromedp.WaitVisible(chromedp.CSS("table")))
+		shoot("members")
+		main = read("members", chromedp.Text(chromedp.CSS("main table")))
+		for _, s := range []string{"ada.lovelace@acme.example", "Pending", "Invited by Olivia Owner", "Design", "on joining"} {
+			if !strings.Contains(main, s) {
+				t.Errorf("the Members page lacks %q: %q", s, main)
+			}
+		}
+
+		step("open the join requests", chromedp.Click(chromedp.CSS(`nav.sidebar a[href="/workspaces/acme/join-requests"]`)), chromedp.WaitVisible(chromedp.CSS("table")))
+		shoot("join-requests")
+		step("accept Rita's request", chromedp.Click(chromedp.CSS(`a[href="/workspaces/acme/join-requests/`+req+`/accept"]`)), chromedp.WaitVisible(chromedp.CSS(".confirm form")))
+		shoot("join-request-confirm")
+		confirm := read("confirmation", chromedp.Text(chromedp.CSS("main")))
+		if !strings.Contains(confirm, "becomes an active member of Acme Corp with the role Member") {
+			t.Errorf("the confirmation says %q", confirm)
+		}
+		step("confirm", chromedp.Click(chromedp.CSS(`.confirm button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+		if flash := read("flash", chromedp.Text(chromedp.CSS(".flash"))); !strings.Contains(flash, "rita.request@acme.example is now a member") {
+			t.Errorf("flash: %q", flash)
+		}
+		page, err := d.ListMembers(ctx, owner, "acme", directory.MemberFilter{Query: "rita"})
+		if err != nil || len(page.Members) != 1 || page.Members[0].Status != directory.StatusActive {
+			t.Fatalf("Rita after acceptance: %+v %v", page.Members, err)
+		}
+		step("open Rita's page", chromedp.Navigate(r.srv.URL+"/workspaces/acme/members/"+page.Members[0].ID), chromedp.WaitVisible(chromedp.ID("role")))
+		shoot("member")
+	})
+}
