@@ -114,6 +114,16 @@ func createdOutcome(u directory.SCIMUser) string {
 	return outcomeCreated
 }
 
+// updatedOutcome is the outcome of a PUT or PATCH that left u: suspended
+// when it suspended someone who was not (the IdP deactivated them), else
+// none of its own (ok).
+func updatedOutcome(wasSuspended bool, u directory.SCIMUser) string {
+	if !wasSuspended && u.Status == directory.StatusSuspended {
+		return outcomeSuspended
+	}
+	return ""
+}
+
 // outcomeOf is the outcome of a request that ended with err (nil: the
 // one a handler recorded, else ok).
 func outcomeOf(err error, recorded string) string {

@@ -171,10 +171,12 @@ func (h *Handler) replaceUser(w http.ResponseWriter, r *request, id string) erro
 	if err != nil {
 		return err
 	}
+	var wasSuspended bool
 	u, did, err := h.dir.SCIMUpdateUser(r.Context(), r.conn, id, func(cur directory.SCIMUser) (directory.SCIMUserInput, error) {
 		if err := ifMatch(r.Request, cur.Version); err != nil {
 			return directory.SCIMUserInput{}, err
 		}
+		wasSuspended = cur.Status == directory.StatusSuspended
 		// A PUT without active leaves it as it is: an IdP that does not
 		// manage it must not suspend or reactivate anyone.
 		return userInput(doc, &cur.Active)
@@ -183,6 +185,7 @@ func (h *Handler) replaceUser(w http.ResponseWriter, r *request, id string) erro
 	if err != nil {
 		return err
 	}
+	r.outcome = updatedOutcome(wasSuspended, u)
 	return h.writeUser(w, r, http.StatusOK, u)
 }
 
@@ -196,10 +199,12 @@ func (h *Handler) patchUser(w http.ResponseWriter, r *request, id string) error 
 	if err != nil {
 		return err
 	}
+	var wasSuspended bool
 	u, did, err := h.dir.SCIMUpdateUser(r.Context(), r.conn, id, func(cur directory.SCIMUser) (directory.SCIMUserInput, error) {
 		if err := ifMatch(r.Request, cur.Version); err != nil {
 			return directory.SCIMUserInput{}, err
 		}
+		wasSuspended = cur.Status == directory.StatusSuspended
 		doc, err := userState(cur)
 		if err != nil {
 			return directory.SCIMUserInput{}, err
@@ -215,6 +220,7 @@ func (h *Handler) patchUser(w http.ResponseWriter, r *request, id string) error 
 	if err != nil {
 		return err
 	}
+	r.outcome = updatedOutcome(wasSuspended, u)
 	if q.userPatchNoContent && r.URL.Query().Get("attributes") == "" {
 		w.Header().Set("ETag", etag(u.Version))
 		w.WriteHeader(http.StatusNoContent)

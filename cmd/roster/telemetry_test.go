@@ -194,6 +194,14 @@ func TestMetricsAfterSyncSignInAndFailedWebhook(t *testing.T) {
 				t.Fatalf("GET a user: %d", status)
 			}
 		}
+		// The IdP deactivates one of them, then sends the same again: one
+		// suspension, then a PATCH that changes nothing.
+		for range 2 {
+			if status, body := s.do("PATCH", "/scim/v2/Users/"+url.PathEscape(secrets[len(secrets)-1]), scimToken,
+				`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"active","value":false}]}`); status != 200 && status != 204 {
+				t.Fatalf("PATCH active false: %d %s", status, body)
+			}
+		}
 
 		// A sign-in: the owner accepts their invitation through the
 		// server-wide provider; and a callback whose transaction is gone.
@@ -254,6 +262,8 @@ func TestMetricsAfterSyncSignInAndFailedWebhook(t *testing.T) {
 			{"roster_scim_operations_total", []string{"profile", "generic", "operation", "create_user", "outcome", "invited"}, 3},
 			{"roster_scim_operations_total", []string{"profile", "generic", "operation", "create_user", "outcome", "conflict"}, 1},
 			{"roster_scim_operations_total", []string{"profile", "generic", "operation", "get_user", "outcome", "ok"}, 2},
+			{"roster_scim_operations_total", []string{"profile", "generic", "operation", "patch_user", "outcome", "suspended"}, 1},
+			{"roster_scim_operations_total", []string{"profile", "generic", "operation", "patch_user", "outcome", "ok"}, 1},
 			{"roster_http_requests_total", []string{"door", "scim", "route", "/scim/v2/Users", "method", "POST", "status", "201"}, 3},
 			{"roster_http_requests_total", []string{"door", "scim", "route", "/scim/v2/Users/{id}", "method", "GET", "status", "200"}, 2},
 			{"roster_http_request_duration_seconds", []string{"door", "scim", "route", "/scim/v2/Users", "method", "POST"}, 4},
