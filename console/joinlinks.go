@@ -22,12 +22,12 @@ const createdLinkStatus = "join_link_created"
 // makes one.
 type joinLinksData struct {
 	web.Page
-	Base    string
-	Links   []joinLinkRow
-	Roles   []directory.Role
-	Teams   []directory.Team
-	People  []directory.Member
-	Form    *web.Form
+	Base   string
+	Links  []joinLinkRow
+	Roles  []directory.Role
+	Teams  []directory.Team
+	People []directory.Member
+	Form   *web.Form
 }
 
 // joinLinkRow is a link with what the page says about it.
