@@ -98,13 +98,13 @@ func (h *Handler) joinLinksPage(r *http.Request, v *view) (*joinLinksData, error
 		}
 		switch {
 		case l.Mode == directory.JoinModeDirect:
-			row.Notifies = "Nobody (direct)"
+			row.Notifies = "nobody"
 		case l.Notify == directory.JoinNotifyAllManagers:
-			row.Notifies = "Owners, admins and managers"
+			row.Notifies = "owners, admins and managers"
 		case l.Notify == directory.JoinNotifyPeople:
 			row.Notifies = fmt.Sprintf("%d chosen people", len(l.NotifyPeople))
 		default:
-			row.Notifies = "Nobody (requests wait in the list)"
+			row.Notifies = "nobody (requests wait in the list)"
 		}
 		joined, err := h.dir.MembersJoinedVia(ctx, v.actor, v.slug, l.ID)
 		if err != nil {
