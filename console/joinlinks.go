@@ -37,6 +37,9 @@ type joinLinkRow struct {
 	TeamNames []string
 	Notifies  string
 	Joined    int
+	// Waiting counts the link's pending requests, for viewers who may
+	// review them.
+	Waiting int
 }
 
 // joinLinkView opens a join-link page: the viewer must hold
@@ -78,6 +81,18 @@ func (h *Handler) joinLinksPage(r *http.Request, v *view) (*joinLinksData, error
 		}
 		d.People = p.Members
 	}
+	waiting := map[string]int{}
+	if v.access.JoinRequests {
+		reqs, err := h.dir.ListJoinRequests(ctx, v.actor, v.slug, directory.JoinRequestPending)
+		if err != nil {
+			return nil, err
+		}
+		for _, q := range reqs {
+			if q.JoinLinkID != nil {
+				waiting[*q.JoinLinkID]++
+			}
+		}
+	}
 	roleNames := map[string]string{}
 	for _, x := range roles {
 		roleNames[x.Key] = x.Name
@@ -87,7 +102,7 @@ func (h *Handler) joinLinksPage(r *http.Request, v *view) (*joinLinksData, error
 		teamNames[t.ID] = t.Name
 	}
 	for _, l := range links {
-		row := joinLinkRow{JoinLink: l, RoleName: roleNames[l.Role]}
+		row := joinLinkRow{JoinLink: l, RoleName: roleNames[l.Role], Waiting: waiting[l.ID]}
 		if row.RoleName == "" {
 			row.RoleName = l.Role
 		}

@@ -142,6 +142,12 @@ func TestConsoleJoinLinksRefusals(t *testing.T) {
 			t.Fatalf("forged forms changed the links: %+v %v", links, err)
 		}
 
+		// A pending request through the link is counted on its row.
+		if _, err := d.UseJoinLink(ctx, token, directory.VerifiedIdentity{Email: "wanda@partner.example"}); err != nil {
+			t.Fatal(err)
+		}
+		expect(t, owner.get("/workspaces/acme/join-links"), http.StatusOK, "1 waiting")
+
 		// Managers hold joinlinks.manage; members do not, not even with a
 		// valid token of their own.
 		expect(t, r.signIn("max@acme.example").get("/workspaces/acme/join-links"), http.StatusOK, "Secret partners")
