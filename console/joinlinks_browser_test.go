@@ -99,7 +99,9 @@ func TestBrowserJoinLinks(t *testing.T) {
 			chromedp.SendKeys(chromedp.ID("description"), "Everyone at Acme (company chat)"),
 			chromedp.Click(chromedp.CSS(`input[name=mode][value=direct]`)),
 			chromedp.Click(chromedp.CSS(`form[action="/workspaces/acme/join-links"] button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.ID("created-url")))
+			// The page before had a new link too; the second row is only
+			// on the page after.
+			chromedp.WaitVisible(chromedp.CSS("main table tbody tr:nth-child(2)")))
 		shoot("join-links")
 		shown := read("the new link", chromedp.Value(chromedp.ID("created-url")))
 		if !strings.Contains(shown, "/join/") {
