@@ -309,9 +309,16 @@ type joinLinkMembersData struct {
 	web.Page
 	Base    string
 	Link    directory.JoinLink
-	Members []directory.Member
+	Members []joinedMember
 	// Linked: the viewer may open members' pages.
 	Linked bool
+}
+
+// joinedMember is a member who came in through a link, with the status
+// in words.
+type joinedMember struct {
+	directory.Member
+	StatusLabel string
 }
 
 // joinLinkMembers lists the members who joined through a link, to
@@ -331,6 +338,9 @@ func (h *Handler) joinLinkMembers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := &joinLinkMembersData{Page: h.frame(r, v, "Joined via “"+l.Description+"”", navJoinLinks), Base: "/workspaces/" + url.PathEscape(v.access.WorkspaceSlug),
-		Link: l, Members: members, Linked: v.access.Can(directory.PermMembersRead)}
+		Link: l, Linked: v.access.Can(directory.PermMembersRead)}
+	for _, m := range members {
+		d.Members = append(d.Members, joinedMember{Member: m, StatusLabel: statusLabel(m.Status)})
+	}
 	h.render(w, r, http.StatusOK, "joinlinkmembers", d)
 }

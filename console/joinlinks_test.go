@@ -77,7 +77,7 @@ func TestConsoleJoinLinks(t *testing.T) {
 			t.Fatalf("use the new link: %+v %v", res, err)
 		}
 		expect(t, b.get("/workspaces/acme/join-links"), http.StatusOK, `href="/workspaces/acme/join-links/`+id+`/members">1 member`)
-		expect(t, b.get("/workspaces/acme/join-links/"+id+"/members"), http.StatusOK, "Vera Vendor", "vera@vendor.example")
+		expect(t, b.get("/workspaces/acme/join-links/"+id+"/members"), http.StatusOK, "Vera Vendor", "vera@vendor.example", ">Active<")
 
 		off := b.submit(reload, "/workspaces/acme/join-links/"+id+"/active", url.Values{"active": {"off"}})
 		expect(t, off, http.StatusOK, "is off: nobody can use it", "Turn on")
