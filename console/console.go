@@ -19,7 +19,7 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-var pages = web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats")
+var pages = web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats", "joinlinks", "joinlinkmembers")
 
 // maxInviteBytes bounds the invite form: a pasted list of a few thousand
 // addresses.
@@ -71,6 +71,12 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /workspaces/{slug}/join-requests", h.joinRequests)
 	mux.HandleFunc("GET /workspaces/{slug}/join-requests/{id}/{action}", h.confirmJoinRequest)
 	mux.HandleFunc("POST /workspaces/{slug}/join-requests/{id}/{action}", h.decideJoinRequest)
+	mux.HandleFunc("GET /workspaces/{slug}/join-links", h.joinLinks)
+	mux.HandleFunc("POST /workspaces/{slug}/join-links", h.createJoinLink)
+	mux.HandleFunc("POST /workspaces/{slug}/join-links/{id}/active", h.switchJoinLink)
+	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/revoke", h.confirmRevokeJoinLink)
+	mux.HandleFunc("POST /workspaces/{slug}/join-links/{id}/revoke", h.revokeJoinLink)
+	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/members", h.joinLinkMembers)
 	mux.HandleFunc("/workspaces/", h.notFound)
 }
 
@@ -114,6 +120,7 @@ const (
 	navInvite       = "invite"
 	navJoinRequests = "join-requests"
 	navSeats        = "seats"
+	navJoinLinks    = "join-links"
 )
 
 // open starts a console page: a signed-in person (else off to sign in,
@@ -176,6 +183,9 @@ func (h *Handler) frame(r *http.Request, v *view, title, current string) web.Pag
 	}
 	if v.access.JoinRequests {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Join requests", Href: base + "/join-requests", Current: current == navJoinRequests})
+	}
+	if v.access.Can(directory.PermJoinLinksManage) {
+		c.Nav = append(c.Nav, web.NavItem{Label: "Join links", Href: base + "/join-links", Current: current == navJoinLinks})
 	}
 	if v.access.Can(directory.PermMembersRead) {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Seats", Href: base + "/seats", Current: current == navSeats})
