@@ -211,6 +211,10 @@ func (d *Directory) RetryOutbox(ctx context.Context, actor Actor, workspace stri
 		if r.Status != "failed" {
 			return fmt.Errorf("%w: outbox message %d is %s; only failed messages are retried", ErrConflict, id, r.Status)
 		}
+		if key, lost := lostEmailLink(r); lost {
+			return fmt.Errorf("%w: outbox message %d (%s email) lost its %s when it failed for good, since links can hold one-time tokens; it cannot be sent again (send a new invitation instead)",
+				ErrConflict, id, r.Kind, key)
+		}
 		if _, err := t.exec(`UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE id = ? AND status = 'failed'`, t.now, id); err != nil {
 			return fmt.Errorf("retry outbox message %d: %w", id, err)
 		}
@@ -219,6 +223,35 @@ func (d *Directory) RetryOutbox(ctx context.Context, actor Actor, workspace stri
 		return nil
 	})
 	return out, err
+}
+
+// emailLinks are the templates whose data carries a link, by the data key
+// directory writes it under (invitations.go, joinrequests.go, seats.go).
+// The delivery worker drops those keys from a message given up for good,
+// so such a message can no longer be rendered.
+var emailLinks = map[string]string{
+	"invitation":            "link",
+	"join_request_accepted": "link",
+	"seat_limit_reached":    "link",
+	"join_request_filed":    "review_link",
+}
+
+// lostEmailLink reports whether an email's payload has lost the link its
+// template needs, and which data key.
+func lostEmailLink(r outboxRow) (string, bool) {
+	if r.Kind != OutboxEmail {
+		return "", false
+	}
+	var req EmailRequest
+	if json.Unmarshal([]byte(r.Payload), &req) != nil {
+		return "", false
+	}
+	key, ok := emailLinks[req.Template]
+	if !ok {
+		return "", false
+	}
+	_, has := req.Data[key]
+	return key, !has
 }
 
 // DiscardOutbox gives a message up for good without sending it: pending
