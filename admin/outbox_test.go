@@ -90,3 +90,23 @@ func TestOutboxRoutes(t *testing.T) {
 		}
 	})
 }
+
+// outboxMessage queues an invitation email of the fixture's workspace and
+// returns its outbox id; failed, it is given up for good first (keeping
+// its link, so it may be retried).
+func (f *fixture) outboxMessage(failed bool) int64 {
+	ctx := context.Background()
+	if _, err := f.e.d.Invite(ctx, directory.Operator(), f.tn.ws.ID, directory.InviteRequest{Text: fmt.Sprintf("o%d@acme.example", f.next()), Role: "member"}); err != nil {
+		f.e.t.Fatal(err)
+	}
+	rows, err := f.e.d.OutboxOf(ctx, f.tn.ws.ID, directory.OutboxEmail, 1)
+	if err != nil || len(rows) != 1 {
+		f.e.t.Fatalf("outbox: %v %+v", err, rows)
+	}
+	if failed {
+		if err := f.e.d.FailOutbox(ctx, rows[0].ID, "smtp: 550 no such user", time.Now(), true, nil); err != nil {
+			f.e.t.Fatal(err)
+		}
+	}
+	return rows[0].ID
+}
