@@ -141,6 +141,7 @@ func (a *API) allRoutes() []route {
 	add(a.domainRoutes())
 	add(a.joinRoutes())
 	add(a.connectionRoutes())
+	add(a.outboxRoutes())
 	return rs
 }
 

@@ -418,6 +418,13 @@ func operations() []operation {
 		{"delete OIDC connection", admins, 204, func(f *fixture) (string, string, any) {
 			return "DELETE", ws + "/oidc-connections/" + f.oidcConnection(), nil
 		}},
+		{"list outbox", nobody, 200, get("/api/v1/outbox?status=failed")},
+		{"retry outbox message", nobody, 200, func(f *fixture) (string, string, any) {
+			return "POST", fmt.Sprintf("/api/v1/outbox/%d/retry", f.outboxMessage(true)), nil
+		}},
+		{"discard outbox message", nobody, 200, func(f *fixture) (string, string, any) {
+			return "POST", fmt.Sprintf("/api/v1/outbox/%d/discard", f.outboxMessage(false)), nil
+		}},
 	}
 }
 

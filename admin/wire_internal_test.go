@@ -44,6 +44,8 @@ var wireSchemas = map[reflect.Type][]string{
 	reflect.TypeFor[WebhookDelivery]():     {"WebhookDelivery"},
 	reflect.TypeFor[WebhookDeliveryList](): {"WebhookDeliveryList"},
 	reflect.TypeFor[Requeued]():            {"Requeued"},
+	reflect.TypeFor[OutboxMessage]():       {"OutboxMessage"},
+	reflect.TypeFor[OutboxList]():          {"OutboxList"},
 	reflect.TypeFor[APIKey]():              {"APIKey"},
 	reflect.TypeFor[APIKeyList]():          {"APIKeyList"},
 	reflect.TypeFor[APIKeyCreated]():       {"APIKeyCreated"},
