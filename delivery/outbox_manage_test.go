@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/delivery"
 	"github.com/rosterhq/roster/directory"
@@ -139,6 +140,33 @@ func TestOutboxListRetryDiscard(t *testing.T) {
 		page := listOutbox(t, d, op, directory.OutboxFilter{Workspace: "acme", Limit: 1, After: all[0].ID})
 		if len(all) != 4 || len(page) != 1 || page[0].ID != all[1].ID {
 			t.Errorf("all = %+v, page after %d = %+v", all, all[0].ID, page)
+		}
+	})
+}
+
+// A message discarded while a sender holds it stays discarded when that
+// sender then records a failed attempt: the attempt must not put it back
+// in the queue, or the discarded message would be sent after all.
+func TestDiscardedWhileSendingStaysDiscarded(t *testing.T) {
+	setup(t, func(t *testing.T, d *directory.Directory, clock *directorytest.Clock, ws directory.Workspace) {
+		ctx := context.Background()
+		claimed, err := d.ClaimOutbox(ctx, directory.OutboxEmail, 10, time.Minute)
+		if err != nil || len(claimed) != 1 {
+			t.Fatalf("claim = %+v, %v; want the owner's invitation", claimed, err)
+		}
+		id := claimed[0].ID
+		if _, err := d.DiscardOutbox(ctx, op, "acme", id); err != nil {
+			t.Fatalf("discard while sending: %v", err)
+		}
+		if err := d.FailOutbox(ctx, id, "421 try again later", clock.Now().Add(time.Second), false, nil); err != nil {
+			t.Fatalf("the sender records its failed attempt: %v", err)
+		}
+		if got := listOutbox(t, d, op, directory.OutboxFilter{Status: "discarded"}); len(got) != 1 || got[0].ID != id {
+			t.Errorf("discarded = %+v, want message %d", got, id)
+		}
+		clock.Advance(2 * time.Minute)
+		if again, err := d.ClaimOutbox(ctx, directory.OutboxEmail, 10, time.Minute); err != nil || len(again) != 0 {
+			t.Errorf("claim after the failed attempt = %+v, %v; want nothing: it was discarded", again, err)
 		}
 	})
 }

@@ -184,7 +184,10 @@ func (d *Directory) FailOutbox(ctx context.Context, id int64, reason string, ret
 	if len(reason) > 2000 {
 		reason = reason[:2000]
 	}
-	if err := d.dbExec(ctx, `UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ?, payload = COALESCE(?, payload) WHERE id = ?`,
+	// Only a message still pending: one discarded while this attempt
+	// ran must not go back in the queue. (A send that succeeded is
+	// recorded whatever happened meanwhile: it was sent.)
+	if err := d.dbExec(ctx, `UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ?, payload = COALESCE(?, payload) WHERE id = ? AND status = 'pending'`,
 		status, reason, retryAt.UTC(), payload, id); err != nil {
 		return fmt.Errorf("fail outbox message %d: %w", id, err)
 	}
