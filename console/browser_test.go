@@ -4,12 +4,10 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -58,52 +56,8 @@ func TestBrowserConsole(t *testing.T) {
 		}
 		req := r.fileJoinRequest(owner, "acme", "rita.request@acme.example", "Rita Request")
 
-		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.Headless,
-			chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1360, 900))
-		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-		defer cancelAlloc()
-		bctx, cancel := chromedp.NewContext(actx)
-		defer cancel()
-		bctx, cancelTimeout := context.WithTimeout(bctx, 120*time.Second)
-		defer cancelTimeout()
-
-		// The first action starts the browser, tied to bctx's lifetime
-		// (not a step's timeout).
-		if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-			t.Fatal(err)
-		}
-		step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-			t.Helper()
-			sctx, cancel := context.WithTimeout(bctx, 20*time.Second)
-			defer cancel()
-			if err := chromedp.Do(sctx, actions...); err != nil {
-				loc, _ := chromedp.Run(bctx, chromedp.Location())
-				html, _ := chromedp.Run(bctx, chromedp.OuterHTML(chromedp.CSS("body")))
-				t.Fatalf("%s: %v\nat %s: %s", what, err, loc, html)
-			}
-		}
-		read := func(what string, a chromedp.Action[string]) string {
-			t.Helper()
-			v, err := chromedp.Run(bctx, a)
-			if err != nil {
-				t.Fatalf("%s: %v", what, err)
-			}
-			return v
-		}
-		shoot := func(name string) {
-			t.Helper()
-			dir := os.Getenv(envScreenshots)
-			if dir == "" || !strings.HasSuffix(t.Name(), "sqlite") {
-				return
-			}
-			png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				t.Fatalf("screenshot %s: %v", name, err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		b := newChromium(t, chromium)
+		step, read, shoot := b.step, b.read, b.shoot
 		seats := func() int {
 			t.Helper()
 			m := seatsLeft.FindStringSubmatch(read("read the seats", chromedp.Text(chromedp.ID("seats"))))

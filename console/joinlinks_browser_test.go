@@ -2,11 +2,8 @@ package console_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -28,49 +25,8 @@ func TestBrowserJoinLinks(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium), chromedp.NoSandbox, chromedp.Headless,
-			chromedp.DisableGPU, chromedp.Flag("disable-background-networking", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1360, 900))
-		actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-		defer cancelAlloc()
-		bctx, cancel := chromedp.NewContext(actx)
-		defer cancel()
-		bctx, cancelTimeout := context.WithTimeout(bctx, 120*time.Second)
-		defer cancelTimeout()
-		if err := chromedp.Do(bctx, chromedp.Navigate("about:blank")); err != nil {
-			t.Fatal(err)
-		}
-		step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-			t.Helper()
-			sctx, cancel := context.WithTimeout(bctx, 20*time.Second)
-			defer cancel()
-			if err := chromedp.Do(sctx, actions...); err != nil {
-				loc, _ := chromedp.Run(bctx, chromedp.Location())
-				html, _ := chromedp.Run(bctx, chromedp.OuterHTML(chromedp.CSS("body")))
-				t.Fatalf("%s: %v\nat %s: %s", what, err, loc, html)
-			}
-		}
-		read := func(what string, a chromedp.Action[string]) string {
-			t.Helper()
-			v, err := chromedp.Run(bctx, a)
-			if err != nil {
-				t.Fatalf("%s: %v", what, err)
-			}
-			return v
-		}
-		shoot := func(name string) {
-			t.Helper()
-			dir := os.Getenv(envScreenshots)
-			if dir == "" || !strings.HasSuffix(t.Name(), "sqlite") {
-				return
-			}
-			png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
-			if err != nil {
-				t.Fatalf("screenshot %s: %v", name, err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
+		b := newChromium(t, chromium)
+		step, read, shoot := b.step, b.read, b.shoot
 
 		r.queue("owner@acme.example")
 		step("sign in",
