@@ -62,10 +62,6 @@ func (b scimConnectionBody) request() (directory.SCIMConnectionRequest, error) {
 	req.check(b.LogRetentionSeconds == 0 || (b.LogRetentionSeconds >= 3600 && b.LogRetentionSeconds <= 400*86400), "log_retention_seconds",
 		"must be a number of seconds from 3600 (1 hour) to 34560000 (400 days); omit it to keep the current value (30 days at first)")
 	req.check(len(b.TeamRoles) <= 500, "team_roles", "at most 500 mappings")
-	req.check(b.RateLimitPerSecond == nil || (*b.RateLimitPerSecond >= 0 && *b.RateLimitPerSecond <= directory.MaxSCIMRateLimit), "rate_limit_per_second",
-		fmt.Sprintf("must be a number of requests per second from 0 (the server's default) to %d", directory.MaxSCIMRateLimit))
-	req.check(b.RateLimitBurst == nil || (*b.RateLimitBurst >= 0 && *b.RateLimitBurst <= directory.MaxSCIMRateLimit), "rate_limit_burst",
-		fmt.Sprintf("must be a number of requests from 0 (the server's default) to %d", directory.MaxSCIMRateLimit))
 	if err := req.err(); err != nil {
 		return directory.SCIMConnectionRequest{}, err
 	}

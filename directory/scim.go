@@ -175,8 +175,11 @@ func (t *tx) validateSCIMConnection(ws *workspaceRow, c *SCIMConnection) error {
 	if c.LogRetention < time.Hour || c.LogRetention > 400*24*time.Hour {
 		return invalidf("the request log is kept between 1 hour and 400 days")
 	}
-	if !(c.RateLimit >= 0 && c.RateLimit <= MaxSCIMRateLimit) || c.RateBurst < 0 || c.RateBurst > MaxSCIMRateLimit {
-		return invalidf("the rate limit and burst are from 0 (the server's default) to %d", MaxSCIMRateLimit)
+	if !(c.RateLimit >= 0 && c.RateLimit <= MaxSCIMRateLimit) {
+		return fieldError("rate_limit_per_second", "must be a number of requests per second from 0 (the server's default) to %d", MaxSCIMRateLimit)
+	}
+	if c.RateBurst < 0 || c.RateBurst > MaxSCIMRateLimit {
+		return fieldError("rate_limit_burst", "must be a number of requests from 0 (the server's default) to %d", MaxSCIMRateLimit)
 	}
 	// The connection acts as an admin, so it may hand out any role but
 	// owner: the same check an admin inviting someone would face.
