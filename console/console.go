@@ -19,7 +19,7 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-var pages = web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats", "joinlinks", "joinlinkmembers")
+var pages = web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats", "joinlinks", "joinlinkmembers", "security", "roles", "teams")
 
 // maxInviteBytes bounds the invite form: a pasted list of a few thousand
 // addresses.
@@ -77,6 +77,26 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/revoke", h.confirmRevokeJoinLink)
 	mux.HandleFunc("POST /workspaces/{slug}/join-links/{id}/revoke", h.revokeJoinLink)
 	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/members", h.joinLinkMembers)
+	mux.HandleFunc("GET /workspaces/{slug}/security", h.security)
+	mux.HandleFunc("POST /workspaces/{slug}/security/domains", h.addDomain)
+	mux.HandleFunc("POST /workspaces/{slug}/security/domains/{id}/verify", h.verifyDomain)
+	mux.HandleFunc("POST /workspaces/{slug}/security/domains/{id}/policy", h.setDomainPolicy)
+	mux.HandleFunc("GET /workspaces/{slug}/security/domains/{id}/remove", h.confirmRemoveDomain)
+	mux.HandleFunc("POST /workspaces/{slug}/security/domains/{id}/remove", h.removeDomain)
+	mux.HandleFunc("POST /workspaces/{slug}/security/invite-roles", h.saveInviteRoles)
+	mux.HandleFunc("POST /workspaces/{slug}/security/invitation-lifetime", h.saveInvitationLifetime)
+	mux.HandleFunc("GET /workspaces/{slug}/roles", h.roles)
+	mux.HandleFunc("POST /workspaces/{slug}/roles", h.saveRole)
+	mux.HandleFunc("GET /workspaces/{slug}/roles/{key}", h.editRole)
+	mux.HandleFunc("POST /workspaces/{slug}/roles/{key}", h.saveRole)
+	mux.HandleFunc("GET /workspaces/{slug}/roles/{key}/delete", h.confirmDeleteRole)
+	mux.HandleFunc("POST /workspaces/{slug}/roles/{key}/delete", h.deleteRole)
+	mux.HandleFunc("GET /workspaces/{slug}/teams", h.teams)
+	mux.HandleFunc("POST /workspaces/{slug}/teams", h.createTeam)
+	mux.HandleFunc("GET /workspaces/{slug}/teams/{id}", h.team)
+	mux.HandleFunc("POST /workspaces/{slug}/teams/{id}", h.updateTeam)
+	mux.HandleFunc("GET /workspaces/{slug}/teams/{id}/delete", h.confirmDeleteTeam)
+	mux.HandleFunc("POST /workspaces/{slug}/teams/{id}/delete", h.deleteTeam)
 	mux.HandleFunc("/workspaces/", h.notFound)
 }
 
@@ -121,6 +141,9 @@ const (
 	navJoinRequests = "join-requests"
 	navSeats        = "seats"
 	navJoinLinks    = "join-links"
+	navTeams        = "teams"
+	navRoles        = "roles"
+	navSecurity     = "security"
 )
 
 // open starts a console page: a signed-in person (else off to sign in,
@@ -189,6 +212,15 @@ func (h *Handler) frame(r *http.Request, v *view, title, current string) web.Pag
 	}
 	if v.access.Can(directory.PermMembersRead) {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Seats", Href: base + "/seats", Current: current == navSeats})
+	}
+	if v.access.Can(directory.PermMembersRead) {
+		c.Nav = append(c.Nav, web.NavItem{Label: "Teams", Href: base + "/teams", Current: current == navTeams})
+	}
+	// Every administering role reads the roles (ListRoles needs only
+	// membership); roles.manage changes them.
+	c.Nav = append(c.Nav, web.NavItem{Label: "Roles", Href: base + "/roles", Current: current == navRoles})
+	if canSecurity(v.access) {
+		c.Nav = append(c.Nav, web.NavItem{Label: "Security", Href: base + "/security", Current: current == navSecurity})
 	}
 	if list, err := h.dir.AdministeredWorkspaces(r.Context(), v.s.UserID); err == nil {
 		for _, a := range list {
