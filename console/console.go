@@ -95,6 +95,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /workspaces/{slug}/teams", h.createTeam)
 	mux.HandleFunc("GET /workspaces/{slug}/teams/{id}", h.team)
 	mux.HandleFunc("POST /workspaces/{slug}/teams/{id}", h.updateTeam)
+	mux.HandleFunc("POST /workspaces/{slug}/teams/{id}/members", h.addTeamMember)
+	mux.HandleFunc("POST /workspaces/{slug}/teams/{id}/members/{member}/remove", h.removeTeamMember)
 	mux.HandleFunc("GET /workspaces/{slug}/teams/{id}/delete", h.confirmDeleteTeam)
 	mux.HandleFunc("POST /workspaces/{slug}/teams/{id}/delete", h.deleteTeam)
 	mux.HandleFunc("/workspaces/", h.notFound)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/rosterhq/roster/directory"
@@ -23,6 +24,17 @@ var permissionWords = map[directory.Permission]string{
 	directory.PermRolesManage:       "Create, change and delete custom roles",
 }
 
+// rankChoices place a custom role among the built-in ones: where
+// several roles apply (a person's own and a team's), the higher wins.
+var rankChoices = []struct {
+	Rank  int
+	Words string
+}{
+	{30, "Between Collaborator and Member"},
+	{50, "Between Member and Manager"},
+	{70, "Between Manager and Admin"},
+}
+
 // rolesData is the Roles page: every role with its permissions in words,
 // and the form that makes a custom role.
 type rolesData struct {
@@ -32,6 +44,7 @@ type rolesData struct {
 	CanManage bool
 	Form      *web.Form
 	Perms     []permChoice
+	Ranks     []rankChoice
 	// Editing is the custom role the form changes; nil on the list page.
 	Editing *directory.Role
 }
@@ -40,6 +53,11 @@ type rolesData struct {
 type roleRow struct {
 	directory.Role
 	Words []string
+}
+
+// rankChoice is one option of where a custom role ranks.
+type rankChoice struct {
+	Value, Words string
 }
 
 // permChoice is one permission checkbox; a permission the viewer does
@@ -78,6 +96,9 @@ func (h *Handler) rolesPage(r *http.Request, v *view) (*rolesData, error) {
 		}
 		d.Roles = append(d.Roles, row)
 	}
+	for _, c := range rankChoices {
+		d.Ranks = append(d.Ranks, rankChoice{Value: fmt.Sprint(c.Rank), Words: c.Words})
+	}
 	for _, p := range directory.AllPermissions {
 		d.Perms = append(d.Perms, permChoice{Key: string(p), Words: permissionWords[p], Held: v.access.Can(p)})
 	}
@@ -95,7 +116,7 @@ func (h *Handler) roles(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, v.s, err)
 		return
 	}
-	d.Form = web.NewForm(url.Values{"permission": {string(directory.PermMembersRead)}})
+	d.Form = web.NewForm(url.Values{"permission": {string(directory.PermMembersRead)}, "rank": {"30"}})
 	h.render(w, r, http.StatusOK, "roles", d)
 }
 
@@ -182,6 +203,9 @@ func (h *Handler) saveRole(w http.ResponseWriter, r *http.Request) {
 			req.Key = roleKeyFor(name, d.Roles)
 		}
 		req.Name = name
+		if n, err := strconv.Atoi(form.Value("rank")); err == nil {
+			req.Rank = n
+		}
 		for _, p := range r.PostForm["permission"] {
 			req.Permissions = append(req.Permissions, directory.Permission(p))
 		}
@@ -196,6 +220,8 @@ func (h *Handler) saveRole(w http.ResponseWriter, r *http.Request) {
 			return
 		case errors.Is(err, directory.ErrForbidden), errors.Is(err, directory.ErrInvalid) && strings.Contains(err.Error(), "permission"):
 			form.Fail("permission", sentence(err))
+		case errors.Is(err, directory.ErrInvalid) && strings.Contains(err.Error(), "rank"):
+			form.Fail("rank", sentence(err))
 		case errors.Is(err, directory.ErrInvalid):
 			form.Fail("name", sentence(err))
 		default:
@@ -223,7 +249,11 @@ func (h *Handler) editRole(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	vals := url.Values{"name": {cur.Name}}
+	vals := url.Values{"name": {cur.Name}, "rank": {fmt.Sprint(cur.Rank)}}
+	if !slices.ContainsFunc(d.Ranks, func(c rankChoice) bool { return c.Value == fmt.Sprint(cur.Rank) }) {
+		// A rank set through the API stays what it is.
+		d.Ranks = append(d.Ranks, rankChoice{Value: fmt.Sprint(cur.Rank), Words: "Where it is now"})
+	}
 	for _, p := range cur.Permissions {
 		vals.Add("permission", string(p))
 	}

@@ -41,6 +41,9 @@ type securityData struct {
 // domainView is a domain with what the page says about it.
 type domainView struct {
 	directory.Domain
+	// Name is the domain's name (the embedded Domain shadows its field of
+	// the same name in templates).
+	Name     string
 	RoleName string
 	// Says is what the domain does for people, in one sentence.
 	Says string
@@ -101,7 +104,7 @@ func (h *Handler) securityPage(r *http.Request, v *view) (*securityData, error) 
 			return nil, err
 		}
 		for _, dom := range list {
-			d.Domains = append(d.Domains, domainView{Domain: dom, RoleName: names(dom.DefaultRole), Says: domainSays(dom, names(dom.DefaultRole)),
+			d.Domains = append(d.Domains, domainView{Domain: dom, Name: dom.Domain, RoleName: names(dom.DefaultRole), Says: domainSays(dom, names(dom.DefaultRole)),
 				Form: web.NewForm(url.Values{"policy": {dom.Policy}, "default_role": {dom.DefaultRole}})})
 		}
 	}

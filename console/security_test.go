@@ -131,7 +131,8 @@ func TestSecurityDomainJourney(t *testing.T) {
 		bad := b.submit(page, "/workspaces/acme/security/domains", url.Values{"domain": {"https://not a domain"}})
 		expect(t, bad, http.StatusBadRequest, `id="domain-error"`, "is not a valid domain name", `value="https://not a domain"`)
 		added := b.submit(page, "/workspaces/acme/security/domains", url.Values{"domain": {"Labs.Acme.Example"}})
-		expect(t, added, http.StatusOK, "labs.acme.example is added", "_roster-challenge.labs.acme.example", "roster-verification=", "Not verified")
+		expect(t, added, http.StatusOK, "labs.acme.example is added", "_roster-challenge.labs.acme.example", "roster-verification=", "Not verified",
+			"<h3>labs.acme.example</h3>", "Save for labs.acme.example")
 		doms, err := d.ListDomains(ctx, owner, "acme")
 		if err != nil {
 			t.Fatal(err)
@@ -240,6 +241,24 @@ func TestRolesAndTeamsPages(t *testing.T) {
 			t.Fatalf("teams = %+v", ts)
 		}
 		id := ts[0].ID
+
+		// A collaborator added on the team's page holds its role (ranked
+		// above collaborator); removed, they go back to their own.
+		r.member(owner, "acme", "sam@acme.example", directory.RoleCollaborator)
+		sams, _ := d.ListMembers(ctx, owner, "acme", directory.MemberFilter{Query: "sam@"})
+		sam := sams.Members[0].ID
+		page := b.get("/workspaces/acme/teams/" + id)
+		expect(t, page, http.StatusOK, "Nobody in this team yet", `value="`+sam+`"`)
+		in := b.submit(page, "/workspaces/acme/teams/"+id+"/members", url.Values{"member": {sam}})
+		expect(t, in, http.StatusOK, "is in Support now", "sam@acme.example")
+		if m, _ := d.GetMember(ctx, owner, "acme", sam); m.EffectiveRole != lead.Key {
+			t.Errorf("sam in the team holds %q", m.EffectiveRole)
+		}
+		out := b.submit(in, "/workspaces/acme/teams/"+id+"/members/"+sam+"/remove", nil)
+		expect(t, out, http.StatusOK, "has left Support", "Nobody in this team yet")
+		if m, _ := d.GetMember(ctx, owner, "acme", sam); m.EffectiveRole != directory.RoleCollaborator {
+			t.Errorf("sam out of the team holds %q", m.EffectiveRole)
+		}
 		renamed := b.submit(team, "/workspaces/acme/teams/"+id, url.Values{"name": {"Customer support"}, "role": {""}})
 		expect(t, renamed, http.StatusOK, "Customer support", "get no role from the team")
 

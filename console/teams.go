@@ -23,6 +23,8 @@ type teamsData struct {
 	// Team and Members are set on a team's own page.
 	Team    *teamRow
 	Members []joinedMember
+	// Candidates are the members the viewer may add to the team.
+	Candidates []directory.Member
 }
 
 // teamRow is a team with what the page says about it.
@@ -136,7 +138,7 @@ func (h *Handler) createTeam(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		form.Fail("name", "Give the team a name, for example “Support”.")
 	} else if t, err := h.dir.CreateTeam(r.Context(), v.actor, v.slug, directory.TeamRequest{Name: name, Role: role}); err == nil {
-		h.kit.Redirect(w, r, "/workspaces/"+url.PathEscape(v.access.WorkspaceSlug)+"/teams/"+url.PathEscape(t.ID), "The team "+t.Name+" is created. Add people to it from their member page.")
+		h.kit.Redirect(w, r, "/workspaces/"+url.PathEscape(v.access.WorkspaceSlug)+"/teams/"+url.PathEscape(t.ID), "The team "+t.Name+" is created. Add people to it below.")
 		return
 	} else if !teamError(form, err) {
 		h.fail(w, r, v.s, err)
@@ -168,6 +170,10 @@ func (h *Handler) teamPage(w http.ResponseWriter, r *http.Request, v *view) *tea
 	}
 	for _, m := range members {
 		d.Members = append(d.Members, joinedMember{Member: m, StatusLabel: statusLabel(m.Status)})
+	}
+	if err := h.teamCandidates(r, v, d); err != nil {
+		h.fail(w, r, v.s, err)
+		return nil
 	}
 	role := ""
 	if d.Team.Role != nil {
