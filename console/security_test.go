@@ -350,3 +350,44 @@ func TestSecurityRolesTeamsTamperingAndCSRF(t *testing.T) {
 		}
 	})
 }
+
+// A team the identity provider pushed says so, on the list and its page,
+// and its page offers only what stays Roster's: the role it gives (and
+// deleting it); a name sent anyway is not applied.
+func TestTeamManagedByIdP(t *testing.T) {
+	dns := newResolver()
+	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		r := startRoster(t, d, dns)
+		owner := r.workspace("acme", "acme.example", nil)
+		ws, _ := d.GetWorkspace(ctx, owner, "acme")
+		if _, err := d.CreateSCIMConnection(ctx, op, ws.ID, directory.SCIMConnectionRequest{Profile: "okta", DefaultRole: directory.RoleMember}); err != nil {
+			t.Fatal(err)
+		}
+		_, token, err := d.CreateSCIMToken(ctx, op, ws.ID, directory.SCIMTokenRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := d.AuthenticateSCIM(ctx, token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pushed, _, err := d.SCIMCreateGroup(ctx, conn, directory.SCIMGroupInput{DisplayName: "Okta Engineering"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := r.signIn("owner@acme.example")
+		expect(t, b.get("/workspaces/acme/teams"), http.StatusOK, "Okta Engineering", "Identity provider")
+		page := b.get("/workspaces/acme/teams/" + pushed.ID)
+		expect(t, page, http.StatusOK, "Managed by your identity provider", "change those there", `name="role"`)
+		if strings.Contains(page.body, `id="name"`) || strings.Contains(page.body, "/teams/"+pushed.ID+"/members") {
+			t.Errorf("the IdP's team offers a rename or member changes:\n%s", page.body)
+		}
+		saved := b.submit(page, "/workspaces/acme/teams/"+pushed.ID, url.Values{"name": {"Renamed"}, "role": {"manager"}})
+		expect(t, saved, http.StatusOK, "Members of Okta Engineering hold at least the role Manager")
+		got, _ := d.GetTeam(ctx, owner, "acme", pushed.ID)
+		if got.Name != "Okta Engineering" || got.Role == nil || *got.Role != directory.RoleManager {
+			t.Errorf("the IdP's team after saving: %+v", got)
+		}
+	})
+}
