@@ -75,7 +75,7 @@ func canSecurity(a directory.ConsoleAccess) bool {
 	return a.Can(directory.PermDomainsManage) || a.Owner
 }
 
-// domainView is the page's domains view, for domain actions: only with
+// domainsView opens a domain action: only for a role with
 // domains.manage.
 func (h *Handler) domainsView(w http.ResponseWriter, r *http.Request) *view {
 	v := h.open(w, r)
