@@ -25,8 +25,8 @@ type ActivityFilter struct {
 
 // ActivityPage is one page of the audit log, newest first. NextCursor
 // continues with older events; empty on the last page. People names the
-// users the events mention (as actors or in their payloads' user_id), by
-// user id, so a page can say who did what without one lookup per row.
+// users the events mention (as actors, as the member they are about, or
+// in their payloads' user_id and membership_id), by user id, so a page can say who did what without one lookup per row.
 type ActivityPage struct {
 	Events     []FeedEvent
 	NextCursor string
@@ -149,6 +149,13 @@ func (d *Directory) Activity(ctx context.Context, actor Actor, workspace string,
 				userIDs = append(userIDs, id)
 			}
 		}
+		memberIDs := []string{}
+		mentionMember := func(id string) {
+			if id != "" && !seen["m:"+id] {
+				seen["m:"+id] = true
+				memberIDs = append(memberIDs, id)
+			}
+		}
 		for _, r := range rows {
 			p := feedPosition{ID: r.ID}
 			if p.TxID, err = strconv.ParseUint(r.TxID, 10, 64); err != nil {
@@ -161,29 +168,37 @@ func (d *Directory) Activity(ctx context.Context, actor Actor, workspace string,
 				mention(r.ActorID)
 			}
 			var body struct {
-				UserID string `json:"user_id"`
+				UserID       string `json:"user_id"`
+				MembershipID string `json:"membership_id"`
 			}
 			if json.Unmarshal([]byte(r.Payload), &body) == nil {
 				mention(body.UserID)
+				mentionMember(body.MembershipID)
+			}
+			if r.SubjectKind == "member" {
+				mentionMember(r.SubjectID)
 			}
 		}
 		if more {
 			page.NextCursor = page.Events[len(page.Events)-1].Cursor
 		}
-		return t.activityPeople(ws.ID, userIDs, page.People)
+		if err := t.activityPeople(ws.ID, "m.user_id", userIDs, page.People); err != nil {
+			return err
+		}
+		return t.activityPeople(ws.ID, "m.id", memberIDs, page.People)
 	})
 	return page, err
 }
 
-// activityPeople names the users of ids as the workspace knows them: their
-// membership here (any status, removed ones too) and their current name.
-// Users who were never members here (the operator has no user) are left
-// out.
-func (t *tx) activityPeople(workspaceID string, ids []string, out map[string]ActivityPerson) error {
+// activityPeople names the users whose column (user or membership id) is
+// one of ids as the workspace knows them: their membership here (any
+// status, removed ones too) and their current name. Users who were never
+// members here (the operator has no user) are left out.
+func (t *tx) activityPeople(workspaceID, column string, ids []string, out map[string]ActivityPerson) error {
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
 		q, args, err := inQuery(`SELECT m.user_id, m.id AS membership_id, u.name, COALESCE(u.email, '') AS email
-			FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? AND m.user_id IN (?)`, workspaceID, chunk)
+			FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? AND `+column+` IN (?)`, workspaceID, chunk)
 		if err != nil {
 			return err
 		}
