@@ -32,13 +32,13 @@ type activityData struct {
 	PersonError string
 }
 
-// activityRow is one event in words.
+// activityRow is one event in words: the sentence is Who, then Rest.
 type activityRow struct {
-	When     time.Time
-	Who      string
-	WhoURL   string
-	Sentence string
-	Door     string
+	When   time.Time
+	Who    string
+	WhoURL string
+	Rest   string
+	Door   string
 }
 
 // activity is the workspace's audit log: who did what, from which door,
@@ -119,8 +119,8 @@ func (h *Handler) activity(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for _, ev := range page.Events {
-		who, member, sentence := words.sentence(ev)
-		row := activityRow{When: ev.CreatedAt, Who: who, Sentence: sentence, Door: doorWords(ev.Source)}
+		who, member, rest := words.sentence(ev)
+		row := activityRow{When: ev.CreatedAt, Who: who, Rest: rest, Door: doorWords(ev.Source)}
 		if member != "" {
 			row.WhoURL = activityURL(base, d.Type, member, "")
 		}

@@ -146,8 +146,11 @@ func (w *wording) role(key string) string {
 
 func quoted(s string) string { return "“" + s + "”" }
 
-// sentence puts an event into words: who did what, as one sentence.
-func (w *wording) sentence(ev directory.FeedEvent) (who, whoMember, what string) {
+// sentence puts an event into words: who did it (capitalised, to start
+// the sentence), the membership to filter by when that is a person of the
+// workspace, and the rest of the sentence.
+func (w *wording) sentence(ev directory.FeedEvent) (who, whoMember, rest string) {
+	var what string
 	var p eventPayload
 	json.Unmarshal(ev.Payload, &p)
 	who, whoMember = w.actorWords(ev, p)
@@ -288,7 +291,7 @@ func (w *wording) sentence(ev directory.FeedEvent) (who, whoMember, what string)
 	default:
 		what = "made a change"
 	}
-	return who, whoMember, capitalise(who) + " " + what + "."
+	return capitalise(who), whoMember, what + "."
 }
 
 // self reports whether a person acted on themself: accepting their
