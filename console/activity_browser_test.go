@@ -86,7 +86,7 @@ func TestBrowserActivity(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.CSS(`form[action="/onboarding"]`)),
 			chromedp.Click(chromedp.CSS(`form[action="/onboarding"] button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/members"]`)))
+			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/"]`)))
 		step("invite two people",
 			chromedp.Navigate(r.srv.URL+"/workspaces/acme/members/invite"),
 			chromedp.WaitVisible(chromedp.ID("addresses")),
