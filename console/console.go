@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -19,7 +20,15 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-var pages = web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats", "joinlinks", "joinlinkmembers")
+var pages = func() map[string]*template.Template {
+	p := web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats", "joinlinks", "joinlinkmembers", "import", "joinlinkedit")
+	// The join link form's fields, shared by the pages that make and
+	// edit a link.
+	for _, n := range []string{"joinlinks", "joinlinkedit"} {
+		template.Must(p[n].ParseFS(templateFS, "templates/joinlinkfields.html"))
+	}
+	return p
+}()
 
 // maxInviteBytes bounds the invite form: a pasted list of a few thousand
 // addresses.
@@ -63,6 +72,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /workspaces/{slug}/members", h.members)
 	mux.HandleFunc("GET /workspaces/{slug}/members/invite", h.invitePage)
 	mux.HandleFunc("POST /workspaces/{slug}/members/invite", h.inviteSubmit)
+	mux.HandleFunc("GET /workspaces/{slug}/members/import", h.importPage)
+	mux.HandleFunc("POST /workspaces/{slug}/members/import", h.importPreviewSubmit)
+	mux.HandleFunc("POST /workspaces/{slug}/members/import/confirm", h.importConfirm)
 	mux.HandleFunc("GET /workspaces/{slug}/members/{id}", h.member)
 	mux.HandleFunc("POST /workspaces/{slug}/members/{id}/role", h.changeRole)
 	mux.HandleFunc("GET /workspaces/{slug}/members/{id}/{action}", h.confirmMember)
@@ -77,6 +89,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/revoke", h.confirmRevokeJoinLink)
 	mux.HandleFunc("POST /workspaces/{slug}/join-links/{id}/revoke", h.revokeJoinLink)
 	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/members", h.joinLinkMembers)
+	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/edit", h.editJoinLinkPage)
+	mux.HandleFunc("POST /workspaces/{slug}/join-links/{id}/edit", h.editJoinLink)
 	mux.HandleFunc("/workspaces/", h.notFound)
 }
 
