@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -73,14 +74,18 @@ type importColumn struct {
 }
 
 type importRow struct {
-	Row    int
-	Email  string
-	Name   string
-	Role   string
-	Teams  string
-	Label  string
-	Class  string
-	Reason string
+	Row   int
+	Email string
+	Name  string
+	// OwnName: they already have an account, whose name stays.
+	OwnName bool
+	Role    string
+	Teams   string
+	// Profile is the row's profile entries, "Header: value".
+	Profile []string
+	Label   string
+	Class   string
+	Reason  string
 }
 
 // importOutcomes is what happened, row by row.
@@ -196,8 +201,19 @@ func (h *Handler) importPreviewSubmit(w http.ResponseWriter, r *http.Request) {
 		if row.Reason != "" {
 			text = sentence(errors.New(row.Reason))
 		}
-		p.Rows = append(p.Rows, importRow{Row: row.Row, Email: row.Email, Name: row.Name, Role: names[row.Role], Teams: strings.Join(row.Teams, ", "),
-			Label: label, Class: status, Reason: text})
+		pr := importRow{Row: row.Row, Email: row.Email, Label: label, Class: status, Reason: text}
+		if status == "invited" || status == "external" || status == "resent" {
+			pr.Name, pr.OwnName = row.Name, row.Name == ""
+			pr.Role, pr.Teams = names[row.Role], strings.Join(row.Teams, ", ")
+			// Only a new account takes the file's profile columns; an
+			// existing one keeps its own profile.
+			for _, k := range slices.Sorted(maps.Keys(row.Profile)) {
+				if !pr.OwnName {
+					pr.Profile = append(pr.Profile, k+": "+row.Profile[k])
+				}
+			}
+		}
+		p.Rows = append(p.Rows, pr)
 	}
 	p.Inviting = counts["invited"] + counts["external"] + counts["resent"]
 	p.Summary = previewSummary(counts, len(plan.Rows))

@@ -57,7 +57,14 @@ func TestBrowserPeopleJourneys(t *testing.T) {
 		globex := r.workspace("globex", "globex.example", nil)
 		r.member(globex, "globex", "gus@globex.example", directory.RoleMember)
 		r.member(globex, "globex", "gil@globex.example", directory.RoleMember)
-		link, _, _, err := d.CreateJoinLink(ctx, owner, "acme", directory.JoinLinkRequest{Description: "Contractors 2026", Role: directory.RoleMember})
+		team, err := d.CreateTeam(ctx, owner, "acme", directory.TeamRequest{Name: "Contractors"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.CreateTeam(ctx, owner, "acme", directory.TeamRequest{Name: "Research"}); err != nil {
+			t.Fatal(err)
+		}
+		link, _, _, err := d.CreateJoinLink(ctx, owner, "acme", directory.JoinLinkRequest{Description: "Contractors 2026", Role: directory.RoleMember, Teams: []string{team.ID}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +226,7 @@ func TestBrowserPeopleJourneys(t *testing.T) {
 			t.Errorf("after saving: %q", f)
 		}
 		l, err := d.GetJoinLink(ctx, owner, "acme", link.ID)
-		if err != nil || l.Description != "Contractors 2026 (vendor channel)" || l.Role != directory.RoleCollaborator || l.Notify != directory.JoinNotifyNobody {
+		if err != nil || l.Description != "Contractors 2026 (vendor channel)" || l.Role != directory.RoleCollaborator || l.Notify != directory.JoinNotifyNobody || len(l.Teams) != 1 {
 			t.Errorf("the link after the edit: %+v %v", l, err)
 		}
 		_ = os.Remove(workbook)
