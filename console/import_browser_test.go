@@ -230,5 +230,29 @@ func TestBrowserPeopleJourneys(t *testing.T) {
 			t.Errorf("the link after the edit: %+v %v", l, err)
 		}
 		_ = os.Remove(workbook)
+
+		// A manager looks people up on a page of its own.
+		r.member(owner, "acme", "max@acme.example", directory.RoleManager)
+		r.queue("max@acme.example")
+		step("sign in as a manager",
+			chromedp.Click(chromedp.CSS(`form[action="/logout"] button[type=submit]`)),
+			chromedp.WaitNotPresent(chromedp.CSS(`form[action="/logout"]`)),
+			chromedp.Navigate(r.srv.URL+"/workspaces/acme/members/lookup"),
+			chromedp.WaitVisible(chromedp.ID("email")),
+			chromedp.SendKeys(chromedp.ID("email"), "max@acme.example"),
+			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`form[action="/onboarding"]`)),
+			chromedp.Click(chromedp.CSS(`form[action="/onboarding"] button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/members"]`)),
+			chromedp.Navigate(r.srv.URL+"/workspaces/acme/members"),
+			chromedp.Click(chromedp.CSS(`nav.sidebar a[href="/workspaces/acme/members/lookup"]`)),
+			chromedp.WaitVisible(chromedp.ID("lookup")),
+			chromedp.SendKeys(chromedp.ID("lookup"), "gil@globex.example"),
+			chromedp.Click(chromedp.CSS(`form.lookup button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.ID("lookup-result")))
+		shoot("lookup-manager")
+		if got := read("look-up", chromedp.Text(chromedp.ID("lookup-result"))); !strings.Contains(got, "another workspace") {
+			t.Errorf("the manager's look-up: %q", got)
+		}
 	})
 }

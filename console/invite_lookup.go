@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/web"
 )
 
 // inviteName is an address of the second step of the Invite page with
@@ -54,12 +55,10 @@ type lookupResult struct {
 	Error     string
 }
 
-// lookUp asks directory who a person is before inviting them, and
-// prepares the form for inviting them. It answers false when it has
-// already rendered an error page.
-func (h *Handler) lookUp(w http.ResponseWriter, r *http.Request, v *view, d *inviteData, q string) bool {
+// lookUp asks directory who a person is before inviting them. It
+// answers nil when it has already rendered an error page.
+func (h *Handler) lookUp(w http.ResponseWriter, r *http.Request, v *view, base, q string) *lookupResult {
 	res := &lookupResult{Query: q}
-	d.Lookup = res
 	l, err := h.dir.LookupPerson(r.Context(), v.actor, v.slug, q)
 	switch {
 	case errors.Is(err, directory.ErrInvalid):
@@ -67,25 +66,58 @@ func (h *Handler) lookUp(w http.ResponseWriter, r *http.Request, v *view, d *inv
 		if strings.Contains(q, "@") {
 			res.Error = "This is not an email address. Check it for typos."
 		}
-		return true
+		return res
 	case err != nil:
 		h.fail(w, r, v.s, err)
-		return false
+		return nil
 	}
 	switch {
 	case l.Status != "":
 		res.Kind, res.Status = "here", strings.ToLower(statusLabel(l.Status))
 		if v.access.Can(directory.PermMembersRead) && l.MembershipID != "" {
-			res.MemberURL = d.Base + "/members/" + url.PathEscape(l.MembershipID)
+			res.MemberURL = base + "/members/" + url.PathEscape(l.MembershipID)
 		}
-		return true
+		return res
 	case l.JoinsAs == directory.KindExternal:
 		res.Kind = "external"
 	default:
 		res.Kind = "new"
 	}
-	if strings.Contains(q, "@") {
-		d.Form.Values.Set("addresses", q)
+	return res
+}
+
+// lookupData is the look-up page of people whose role may look people
+// up (members.invite, as the admin API's look-up) but whom the owners
+// have not let invite.
+type lookupData struct {
+	web.Page
+	Base       string
+	Lookup     *lookupResult
+	LookupOnly bool
+}
+
+// lookupPage looks a person up; people who may invite do it on the
+// Invite page, which offers to invite them.
+func (h *Handler) lookupPage(w http.ResponseWriter, r *http.Request) {
+	v := h.open(w, r)
+	if v == nil {
+		return
 	}
-	return true
+	if !v.access.Can(directory.PermMembersInvite) {
+		h.deny(w, r, v, "look people up")
+		return
+	}
+	base := "/workspaces/" + url.PathEscape(v.access.WorkspaceSlug)
+	q := strings.TrimSpace(r.URL.Query().Get("lookup"))
+	if v.access.Invite {
+		http.Redirect(w, r, base+"/members/invite?"+url.Values{"lookup": {q}}.Encode(), http.StatusSeeOther)
+		return
+	}
+	d := &lookupData{Page: h.frame(r, v, "Look a person up", navLookup), Base: base, LookupOnly: true}
+	if q != "" {
+		if d.Lookup = h.lookUp(w, r, v, base, q); d.Lookup == nil {
+			return
+		}
+	}
+	h.render(w, r, http.StatusOK, "lookup", d)
 }

@@ -87,6 +87,17 @@ func TestConsoleLookup(t *testing.T) {
 		expect(t, b.get("/workspaces/acme/members/invite?lookup=12"), http.StatusOK, `id="lookup-error"`, "Enter an email address or a phone number")
 		expect(t, b.get("/workspaces/acme/members/invite?lookup=ada%40"), http.StatusOK, `id="lookup-error"`, "This is not an email address")
 
+		// A manager holds members.invite but may not invite: the look-up
+		// has its own page, in the navigation.
+		r.member(acme, "acme", "max@acme.example", directory.RoleManager)
+		mgr := r.signIn("max@acme.example")
+		nav := mgr.get("/workspaces/acme/members")
+		expect(t, nav, http.StatusOK, `href="/workspaces/acme/members/lookup">Look a person up`)
+		expect(t, mgr.get("/workspaces/acme/members/lookup?lookup=ada%40acme.example"), http.StatusOK, "Look a person up", "Already here")
+		if p := b.get("/workspaces/acme/members/lookup?lookup=ada%40acme.example"); p.url.Path != "/workspaces/acme/members/invite" {
+			t.Errorf("an owner's look-up page is %s, want the Invite page", p.url)
+		}
+
 		other := r.signIn("owner@globex.example").get("/workspaces/globex/members/invite?lookup=ada%40acme.example")
 		expect(t, other, http.StatusOK, "already has an account in another workspace", "external")
 		for _, secret := range []string{"Ada Secret", ada.Members[0].ID, "Acme Corp", "7946"} {

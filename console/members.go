@@ -120,8 +120,10 @@ type inviteData struct {
 	// Names is the second step: each address with the name it will get,
 	// editable.
 	Names []inviteName
-	// Lookup is the answer of the look-up form.
-	Lookup *lookupResult
+	// Lookup is the answer of the look-up form; LookupOnly is false here
+	// (the form stays on this page).
+	Lookup     *lookupResult
+	LookupOnly bool
 	// Words says each outcome status of FlashItems for people.
 	Words map[string]outcome
 }
@@ -220,8 +222,11 @@ func (h *Handler) invitePage(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Form = web.NewForm(url.Values{"send_email": {"yes"}})
 	if q := strings.TrimSpace(r.URL.Query().Get("lookup")); q != "" {
-		if !h.lookUp(w, r, v, d, q) {
+		if d.Lookup = h.lookUp(w, r, v, d.Base, q); d.Lookup == nil {
 			return
+		}
+		if d.Lookup.Kind != "here" && d.Lookup.Error == "" && strings.Contains(q, "@") {
+			d.Form.Values.Set("addresses", q)
 		}
 	}
 	h.render(w, r, http.StatusOK, "invite", d)
