@@ -82,7 +82,7 @@ func TestBrowserPeopleJourneys(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.CSS(`form[action="/onboarding"]`)),
 			chromedp.Click(chromedp.CSS(`form[action="/onboarding"] button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/members"]`)))
+			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/"]`)))
 
 		// Import.
 		step("open the import from the Invite page",
@@ -243,7 +243,7 @@ func TestBrowserPeopleJourneys(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.CSS(`form[action="/onboarding"]`)),
 			chromedp.Click(chromedp.CSS(`form[action="/onboarding"] button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/members"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/"]`)),
 			chromedp.Navigate(r.srv.URL+"/workspaces/acme/members"),
 			chromedp.Click(chromedp.CSS(`nav.sidebar a[href="/workspaces/acme/members/lookup"]`)),
 			chromedp.WaitVisible(chromedp.ID("lookup")),
