@@ -22,10 +22,19 @@ var templateFS embed.FS
 
 var pages = func() map[string]*template.Template {
 	p := web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats", "joinlinks", "joinlinkmembers", "security", "roles", "teams",
-		"activity", "webhooks", "webhook", "apikeys")
+		"activity", "webhooks", "webhook", "apikeys", "import", "joinlinkedit", "lookup")
 	// Both webhook pages share the webhook form's fields.
 	for _, name := range []string{"webhooks", "webhook"} {
 		template.Must(p[name].ParseFS(templateFS, "templates/webhookfields.html"))
+	}
+	// The join link form's fields, shared by the pages that make and
+	// edit a link.
+	for _, n := range []string{"joinlinks", "joinlinkedit"} {
+		template.Must(p[n].ParseFS(templateFS, "templates/joinlinkfields.html"))
+	}
+	// The look-up form, on the Invite page and on its own.
+	for _, n := range []string{"invite", "lookup"} {
+		template.Must(p[n].ParseFS(templateFS, "templates/lookupform.html"))
 	}
 	return p
 }()
@@ -75,6 +84,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /workspaces/{slug}/members", h.members)
 	mux.HandleFunc("GET /workspaces/{slug}/members/invite", h.invitePage)
 	mux.HandleFunc("POST /workspaces/{slug}/members/invite", h.inviteSubmit)
+	mux.HandleFunc("GET /workspaces/{slug}/members/lookup", h.lookupPage)
+	mux.HandleFunc("GET /workspaces/{slug}/members/import", h.importPage)
+	mux.HandleFunc("POST /workspaces/{slug}/members/import", h.importPreviewSubmit)
+	mux.HandleFunc("POST /workspaces/{slug}/members/import/confirm", h.importConfirm)
 	mux.HandleFunc("GET /workspaces/{slug}/members/{id}", h.member)
 	mux.HandleFunc("POST /workspaces/{slug}/members/{id}/role", h.changeRole)
 	mux.HandleFunc("GET /workspaces/{slug}/members/{id}/{action}", h.confirmMember)
@@ -89,6 +102,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/revoke", h.confirmRevokeJoinLink)
 	mux.HandleFunc("POST /workspaces/{slug}/join-links/{id}/revoke", h.revokeJoinLink)
 	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/members", h.joinLinkMembers)
+	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/edit", h.editJoinLinkPage)
+	mux.HandleFunc("POST /workspaces/{slug}/join-links/{id}/edit", h.editJoinLink)
 	mux.HandleFunc("GET /workspaces/{slug}/security", h.security)
 	mux.HandleFunc("POST /workspaces/{slug}/security/domains", h.addDomain)
 	mux.HandleFunc("POST /workspaces/{slug}/security/domains/{id}/verify", h.verifyDomain)
@@ -165,6 +180,7 @@ type view struct {
 const (
 	navMembers      = "members"
 	navInvite       = "invite"
+	navLookup       = "lookup"
 	navJoinRequests = "join-requests"
 	navSeats        = "seats"
 	navJoinLinks    = "join-links"
@@ -233,6 +249,10 @@ func (h *Handler) frame(r *http.Request, v *view, title, current string) web.Pag
 	}
 	if v.access.Invite {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Invite people", Href: base + "/members/invite", Current: current == navInvite})
+	} else if v.access.Can(directory.PermMembersInvite) {
+		// The role may look people up (as through the admin API) but the
+		// owners have not let it invite.
+		c.Nav = append(c.Nav, web.NavItem{Label: "Look a person up", Href: base + "/members/lookup", Current: current == navLookup})
 	}
 	if v.access.JoinRequests {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Join requests", Href: base + "/join-requests", Current: current == navJoinRequests})
