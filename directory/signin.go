@@ -50,6 +50,9 @@ type SignInRequest struct {
 	// Connection is a workspace connection id, or ServerProviderPrefix+key
 	// for a server-wide provider.
 	Connection string
+	// Protocol is ProtocolSAML for a SAML connection (Issuer is then the
+	// IdP's entity ID, Subject the NameID); empty for OpenID Connect.
+	Protocol string
 	Issuer     string
 	Subject    string
 	// Email and EmailVerified are as the identity provider asserted them;
@@ -239,7 +242,7 @@ func (t *tx) identify(req SignInRequest) (signInUser, error) {
 		}
 	}
 	if !strings.HasPrefix(req.Connection, ServerProviderPrefix) {
-		c, err := t.oidcConnection(req.Connection)
+		c, err := t.signInConnection(req)
 		if err != nil {
 			return who, err
 		}
@@ -351,7 +354,7 @@ func (t *tx) domainRouted(domain string) (bool, error) {
 			return true, nil
 		}
 	}
-	return false, nil
+	return t.samlRoutes(domain)
 }
 
 // signInLogin is a sign-in without a link: the connection's workspace (or,
