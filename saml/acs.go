@@ -200,7 +200,14 @@ func (h *Handler) verify(ctx context.Context, c *directory.SAMLConnection, form 
 		}
 	}
 	if id.name == "" {
-		id.name = strings.TrimSpace(attrs["givenname"] + " " + attrs["surname"])
+		surname := attrs["surname"]
+		if surname == "" {
+			surname = attrs["sn"]
+		}
+		id.name = strings.TrimSpace(attrs["givenname"] + " " + surname)
+	}
+	if id.name == "" {
+		id.name = attrs["cn"]
 	}
 	// SCIM may have stored the same immutable id as externalId: Entra's
 	// object id, or a persistent NameID (Okta's user id).
@@ -264,7 +271,7 @@ var emailAttributes = []string{
 	"urn:oid:0.9.2342.19200300.100.1.3",
 }
 
-var displayNameAttributes = []string{"displayname", "name", "http://schemas.microsoft.com/identity/claims/displayname", "urn:oid:2.16.840.1.113730.3.1.241", "cn"}
+var displayNameAttributes = []string{"displayname", "name", "http://schemas.microsoft.com/identity/claims/displayname", "urn:oid:2.16.840.1.113730.3.1.241"}
 
 const entraObjectID = "http://schemas.microsoft.com/identity/claims/objectidentifier"
 
