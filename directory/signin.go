@@ -50,11 +50,12 @@ type SignInRequest struct {
 	// Connection is a workspace connection id, or ServerProviderPrefix+key
 	// for a server-wide provider.
 	Connection string
+	Issuer     string
+	Subject    string
+
 	// Protocol is ProtocolSAML for a SAML connection (Issuer is then the
 	// IdP's entity ID, Subject the NameID); empty for OpenID Connect.
 	Protocol string
-	Issuer     string
-	Subject    string
 	// Email and EmailVerified are as the identity provider asserted them;
 	// the directory decides whether to trust the address (see DESIGN.md).
 	Email         string
