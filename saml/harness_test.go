@@ -91,7 +91,10 @@ type roster struct {
 	clock atomic.Int64 // offset of the SP's clock, nanoseconds
 }
 
-func startRoster(t testing.TB, d *directory.Directory, dns *txtRecords, box *seal.Box) *roster {
+// startRoster serves the doors on a listener of their own; publicURL, when
+// given, is the BaseURL they are configured with instead of the listener's
+// (replicas behind one load balancer).
+func startRoster(t testing.TB, d *directory.Directory, dns *txtRecords, box *seal.Box, publicURL ...string) *roster {
 	t.Helper()
 	r := &roster{t: t, d: d, box: box, dns: dns, log: &logBuffer{}}
 	mux := http.NewServeMux()
@@ -105,13 +108,17 @@ func startRoster(t testing.TB, d *directory.Directory, dns *txtRecords, box *sea
 	}))
 	t.Cleanup(r.srv.Close)
 	logger := slog.New(slog.NewTextHandler(r.log, nil))
-	oh, err := oidc.NewHandler(oidc.Config{Directory: d, Box: box, BaseURL: r.srv.URL, Dev: true, Logger: logger})
+	base := r.srv.URL
+	if len(publicURL) > 0 {
+		base = publicURL[0]
+	}
+	oh, err := oidc.NewHandler(oidc.Config{Directory: d, Box: box, BaseURL: base, Dev: true, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
 	oh.Register(mux)
 	now := func() time.Time { return time.Now().Add(time.Duration(r.clock.Load())) }
-	r.saml, err = saml.NewHandler(saml.Config{Directory: d, Box: box, BaseURL: r.srv.URL, Dev: true, Logger: logger, Now: now})
+	r.saml, err = saml.NewHandler(saml.Config{Directory: d, Box: box, BaseURL: base, Dev: true, Logger: logger, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
