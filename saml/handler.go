@@ -159,9 +159,8 @@ func (h *Handler) serviceProvider(ctx context.Context, c *directory.SAMLConnecti
 
 // spURLs are a connection's SP entity ID (its metadata URL) and ACS URL.
 func (h *Handler) spURLs(id string) (metadata, acs *url.URL) {
-	base := h.baseURL + "/saml/" + url.PathEscape(id)
-	metadata, _ = url.Parse(base + "/metadata")
-	acs, _ = url.Parse(base + "/acs")
+	metadata, _ = url.Parse(SPMetadataURL(h.baseURL, id))
+	acs, _ = url.Parse(ACSURL(h.baseURL, id))
 	return metadata, acs
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -156,6 +157,11 @@ func (h *Handler) RunRefresher(ctx context.Context, interval time.Duration) {
 // guarded client) and creates the connection: what the admin API and the
 // CLI call.
 func CreateConnection(ctx context.Context, dir *directory.Directory, client *http.Client, actor directory.Actor, workspace string, req directory.SAMLConnectionRequest) (directory.SAMLConnection, error) {
+	// Only someone who may manage the workspace's connections makes the
+	// server fetch a URL: the permission is checked before the fetch.
+	if _, err := dir.ListSAMLConnections(ctx, actor, workspace); err != nil {
+		return directory.SAMLConnection{}, err
+	}
 	md, err := ReadMetadata(ctx, client, req.MetadataURL, req.MetadataXML)
 	if err != nil {
 		field := "metadata_xml"
@@ -166,4 +172,15 @@ func CreateConnection(ctx context.Context, dir *directory.Directory, client *htt
 	}
 	req.EntityID, req.MetadataXML = md.EntityID, md.XML
 	return dir.CreateSAMLConnection(ctx, actor, workspace, req)
+}
+
+// SPMetadataURL is Roster's SP metadata URL (and entity ID) of connection
+// id, to give to the IdP.
+func SPMetadataURL(baseURL, id string) string {
+	return strings.TrimRight(baseURL, "/") + "/saml/" + url.PathEscape(id) + "/metadata"
+}
+
+// ACSURL is the assertion consumer service URL of connection id.
+func ACSURL(baseURL, id string) string {
+	return strings.TrimRight(baseURL, "/") + "/saml/" + url.PathEscape(id) + "/acs"
 }
