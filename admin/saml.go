@@ -51,8 +51,10 @@ type samlConnectionBody struct {
 	Domains           []string `json:"domains"`
 }
 
-func (a *API) samlJSON(c directory.SAMLConnection) SAMLConnection {
-	base := a.d.BaseURL()
+func (a *API) samlJSON(c directory.SAMLConnection) SAMLConnection { return SAMLConnectionOf(c, a.d.BaseURL()) }
+
+// SAMLConnectionOf is c on the wire, with the SP URLs under baseURL.
+func SAMLConnectionOf(c directory.SAMLConnection, base string) SAMLConnection {
 	return SAMLConnection{ID: c.ID, WorkspaceID: c.WorkspaceID, Workspace: c.Workspace, Name: c.Name, EntityID: c.EntityID, MetadataURL: c.MetadataURL,
 		MetadataFetchedAt: c.MetadataFetchedAt, MetadataError: c.MetadataError, EmailAttribute: c.EmailAttribute, AllowIdPInitiated: c.AllowIdPInitiated,
 		Domains: c.Domains, SPEntityID: saml.SPMetadataURL(base, c.ID), ACSURL: saml.ACSURL(base, c.ID), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
