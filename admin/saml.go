@@ -51,7 +51,9 @@ type samlConnectionBody struct {
 	Domains           []string `json:"domains"`
 }
 
-func (a *API) samlJSON(c directory.SAMLConnection) SAMLConnection { return SAMLConnectionOf(c, a.d.BaseURL()) }
+func (a *API) samlJSON(c directory.SAMLConnection) SAMLConnection {
+	return SAMLConnectionOf(c, a.d.BaseURL())
+}
 
 // SAMLConnectionOf is c on the wire, with the SP URLs under baseURL.
 func SAMLConnectionOf(c directory.SAMLConnection, base string) SAMLConnection {
