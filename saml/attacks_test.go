@@ -2,6 +2,7 @@ package saml_test
 
 import (
 	"context"
+	"crypto/rsa"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
@@ -140,6 +142,25 @@ func TestAttacksAreRefused(t *testing.T) {
 				*b = *fb
 				return forged
 			}, page: "could not be verified", reason: "trusted certs"},
+			{name: "signed response around an unsigned assertion", attack: func(t *testing.T, b *browser, a answer) answer {
+				// Re-signed by the IdP's own key, but only the Response:
+				// crewjam/saml would take it; Roster wants the assertion
+				// signed.
+				a.xml = editXML(t, a.xml, func(doc *etree.Document) {
+					resp := doc.Root()
+					removeSignatures(resp)
+					resp.SelectElement("Assertion").FindElement(".//NameID").SetText("owner@acme.example")
+					key := p.server.IDP.Key.(*rsa.PrivateKey)
+					sc := dsig.NewDefaultSigningContext(keyPair{key, p.server.IDP.Certificate.Raw})
+					sc.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+					sig, err := sc.ConstructSignature(resp, true)
+					if err != nil {
+						t.Fatal(err)
+					}
+					resp.InsertChildAt(resp.SelectElement("Issuer").Index()+1, sig)
+				})
+				return a
+			}, page: "could not be verified", reason: "the assertion is not signed"},
 			{name: "DTD in the response", attack: func(t *testing.T, b *browser, a answer) answer {
 				a.xml = `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x "owner@acme.example">]>` + strings.TrimPrefix(a.xml, `<?xml version="1.0" encoding="UTF-8"?>`)
 				return a
@@ -184,6 +205,14 @@ func TestAttacksAreRefused(t *testing.T) {
 		}
 	})
 }
+
+// keyPair is an IdP's signing key for goxmldsig.
+type keyPair struct {
+	key  *rsa.PrivateKey
+	cert []byte
+}
+
+func (k keyPair) GetKeyPair() (*rsa.PrivateKey, []byte, error) { return k.key, k.cert, nil }
 
 // newBrowserLoggedIn is a browser with a session at the IdP as mallory.
 func newBrowserLoggedIn(t *testing.T, p *idp) *browser {
