@@ -135,14 +135,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // limited rate-limits a sign-in endpoint per client IP.
 func (h *Handler) limited(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		ip := clientIP(r)
-		if h.trustXFF {
-			if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-				parts := strings.Split(xff, ",")
-				ip = strings.TrimSpace(parts[len(parts)-1])
-			}
-		}
-		if !h.limit.allow(ip) {
+		if !h.limit.allow(clientKey(r, h.trustXFF)) {
 			w.Header().Set("Retry-After", "60")
 			h.message(w, r, http.StatusTooManyRequests, "Too many attempts", "Please wait a minute and try again.")
 			return

@@ -3,6 +3,7 @@ package oidc
 import (
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -66,6 +67,19 @@ func (l *limiter) allow(key string) bool {
 	}
 	b.tokens--
 	return true
+}
+
+// clientKey is the rate-limit key of a request: the connecting address,
+// or with trustXFF the last X-Forwarded-For entry (the one the proxy in
+// front appended).
+func clientKey(r *http.Request, trustXFF bool) string {
+	if trustXFF {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			return strings.TrimSpace(parts[len(parts)-1])
+		}
+	}
+	return clientIP(r)
 }
 
 // clientIP is the connecting address. Forwarded headers are not trusted:

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/rosterhq/roster/directory"
 )
@@ -21,6 +22,22 @@ func NewFetchClient(dev bool) *http.Client { return newFetchClient(dev) }
 // SafeReturnTo is the path after a sign-in, or "" when s may not be one
 // (see safeReturnTo).
 func SafeReturnTo(s string) string { return safeReturnTo(s) }
+
+// RateLimit is the sign-in doors' per-client-IP limit, for the SAML door's
+// start and ACS endpoints (per replica, like this door's).
+type RateLimit struct {
+	l        *limiter
+	trustXFF bool
+}
+
+// NewRateLimit allows perMinute requests per client (default 120); with
+// trustXFF the client is the last X-Forwarded-For entry.
+func NewRateLimit(perMinute int, trustXFF bool, now func() time.Time) *RateLimit {
+	return &RateLimit{l: newLimiter(perMinute, now), trustXFF: trustXFF}
+}
+
+// Allow takes a token for r's client, reporting false when none is left.
+func (rl *RateLimit) Allow(r *http.Request) bool { return rl.l.allow(clientKey(r, rl.trustXFF)) }
 
 // SAMLStartPath is where the SAML door starts a sign-in with connection id.
 func SAMLStartPath(connectionID string) string {

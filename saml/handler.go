@@ -55,6 +55,11 @@ type Config struct {
 	// 12 hours.
 	RefreshEvery time.Duration
 	Logger       *slog.Logger
+	// RatePerMinute limits sign-in starts and answers per client IP (per
+	// replica); default 120, as for OIDC. TrustForwardedFor takes the
+	// client from the last X-Forwarded-For entry.
+	RatePerMinute     int
+	TrustForwardedFor bool
 	// Now is the clock; default time.Now.
 	Now     func() time.Time
 	Metrics *telemetry.Metrics
@@ -73,6 +78,7 @@ type Handler struct {
 	fetch   *http.Client
 	kit     *web.Kit
 	metrics *telemetry.Metrics
+	limit   *oidc.RateLimit
 	mux     *http.ServeMux
 }
 
@@ -103,6 +109,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	h.limit = oidc.NewRateLimit(cfg.RatePerMinute, cfg.TrustForwardedFor, h.now)
 	h.mux = http.NewServeMux()
 	h.Register(h.mux)
 	return h, nil
@@ -111,8 +118,21 @@ func NewHandler(cfg Config) (*Handler, error) {
 // Register adds the SAML routes to mux.
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /saml/{id}/metadata", h.metadata)
-	mux.HandleFunc("GET /saml/{id}/start", h.start)
-	mux.HandleFunc("POST /saml/{id}/acs", h.acs)
+	mux.HandleFunc("GET /saml/{id}/start", h.limited(h.start))
+	mux.HandleFunc("POST /saml/{id}/acs", h.limited(h.acs))
+}
+
+// limited rate-limits a sign-in endpoint per client IP: each start costs
+// a database read and each answer a signature check and a write.
+func (h *Handler) limited(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !h.limit.Allow(r) {
+			w.Header().Set("Retry-After", "60")
+			h.message(w, r, http.StatusTooManyRequests, "Too many attempts", "Please wait a minute and try again.")
+			return
+		}
+		next(w, r)
+	}
 }
 
 // ServeHTTP serves the routes of Register (tests mount the handler alone).

@@ -24,7 +24,7 @@ func mountSAML(mux *http.ServeMux, deps serverDeps) error {
 		return nil
 	}
 	cfg := saml.Config{Directory: deps.Dir, Box: deps.Box, BaseURL: deps.BaseURL, Dev: deps.Dev, RefreshEvery: samlRefreshEvery,
-		Logger: deps.Logger.With("component", "saml"), Metrics: deps.Metrics}
+		Logger: deps.Logger.With("component", "saml"), Metrics: deps.Metrics, TrustForwardedFor: os.Getenv(envTrustForwardedFor) == "true"}
 	if s := os.Getenv(envSessionHours); s != "" {
 		if n, err := strconv.Atoi(s); err == nil && n > 0 {
 			cfg.SessionTTL = time.Duration(n) * time.Hour
