@@ -57,7 +57,9 @@ func (l *limiter) allow(key string) bool {
 		b = &bucket{tokens: l.burst, at: now}
 		l.buckets[key] = b
 	}
-	b.tokens += now.Sub(b.at).Seconds() * l.rate
+	// A clock stepped back (NTP, a test's clock) refills nothing rather
+	// than draining the bucket.
+	b.tokens += max(now.Sub(b.at), 0).Seconds() * l.rate
 	if b.tokens > l.burst {
 		b.tokens = l.burst
 	}
