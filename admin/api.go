@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/oidc"
 	"github.com/rosterhq/roster/seal"
 	"github.com/rosterhq/roster/telemetry"
 )
@@ -39,6 +40,9 @@ type Options struct {
 	MaxUploadBytes int64
 	// Logger receives server-side failures; default slog.Default().
 	Logger *slog.Logger
+	// SAMLFetch fetches SAML metadata URLs; default the guarded client of
+	// oidc.NewFetchClient (public https addresses only).
+	SAMLFetch *http.Client
 }
 
 // API is the admin JSON API. Register mounts it on a ServeMux.
@@ -51,6 +55,7 @@ type API struct {
 	maxUpload   int64
 	log         *slog.Logger
 	routes      []route
+	samlFetch   *http.Client
 }
 
 // access says who may call a route.
@@ -120,6 +125,9 @@ func New(opts Options) (*API, error) {
 	if a.log == nil {
 		a.log = slog.Default()
 	}
+	if a.samlFetch = opts.SAMLFetch; a.samlFetch == nil {
+		a.samlFetch = oidc.NewFetchClient(false)
+	}
 	a.routes = a.allRoutes()
 	return a, nil
 }
@@ -141,6 +149,7 @@ func (a *API) allRoutes() []route {
 	add(a.domainRoutes())
 	add(a.joinRoutes())
 	add(a.connectionRoutes())
+	add(a.samlRoutes())
 	add(a.outboxRoutes())
 	return rs
 }

@@ -74,7 +74,8 @@ func pathIDs(path string) []string {
 	segs := strings.Split(strings.TrimPrefix(path, "/api/v1/workspaces/acme"), "/")
 	var ids []string
 	collections := map[string]bool{"members": true, "invitations": true, "roles": true, "webhooks": true, "api-keys": true, "teams": true, "domains": true,
-		"join-links": true, "join-requests": true, "scim-connections": true, "tokens": true, "oidc-connections": true}
+		"join-links": true, "join-requests": true, "scim-connections": true, "tokens": true, "oidc-connections": true,
+		"saml-connections": true}
 	for i := 1; i < len(segs); i++ {
 		if collections[segs[i-1]] && segs[i] != "import" {
 			ids = append(ids, segs[i])
@@ -104,6 +105,7 @@ func snapshot(t *testing.T, d *directory.Directory, ws string) string {
 	add(d.ListTeams(ctx, op, ws))
 	add(d.ListDomains(ctx, op, ws))
 	add(d.ListOIDCConnections(ctx, op, ws))
+	add(d.ListSAMLConnections(ctx, op, ws))
 	keys, err := d.ListAPIKeys(ctx, op, ws)
 	for i := range keys {
 		keys[i].LastUsedAt = nil

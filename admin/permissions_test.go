@@ -418,6 +418,14 @@ func operations() []operation {
 		{"delete OIDC connection", admins, 204, func(f *fixture) (string, string, any) {
 			return "DELETE", ws + "/oidc-connections/" + f.oidcConnection(), nil
 		}},
+		{"list SAML connections", admins, 200, get(ws + "/saml-connections")},
+		{"create SAML connection", admins, 201, func(f *fixture) (string, string, any) {
+			return "POST", ws + "/saml-connections", map[string]any{"metadata_xml": idpMetadata(f.e.t, fmt.Sprintf("https://idp%d.acme.example", f.next())),
+				"domains": []string{"acme.example"}, "allow_idp_initiated": true}
+		}},
+		{"delete SAML connection", admins, 204, func(f *fixture) (string, string, any) {
+			return "DELETE", ws + "/saml-connections/" + f.samlConnection(), nil
+		}},
 		{"list outbox", nobody, 200, get("/api/v1/outbox?status=failed")},
 		{"retry outbox message", nobody, 200, func(f *fixture) (string, string, any) {
 			return "POST", fmt.Sprintf("/api/v1/outbox/%d/retry", f.outboxMessage(true)), nil

@@ -17,6 +17,7 @@ var ErrWrongTenant = fmt.Errorf("%w: the account belongs to another Entra tenant
 //     another tenant is ErrWrongTenant. Entra sends no email_verified, so
 //     the pinned tenant's emails are trusted exactly for the workspace's
 //     verified domains, whatever else the token claims;
+//   - a workspace's SAML connection likewise, for the verified domains;
 //   - any other workspace connection is trusted for emails it marks
 //     verified at the workspace's verified domains;
 //   - a server-wide provider (conn nil) is taken at its word when it marks
@@ -38,5 +39,8 @@ func (t *tx) trustSignIn(req SignInRequest, conn *OIDCConnection, email string) 
 	if err != nil || dom == nil {
 		return false, err
 	}
-	return conn.Kind == OIDCEntra || req.EmailVerified, nil
+	// A SAML connection is pinned to its IdP's entity ID and signing
+	// certificates as an Entra one to its tenant, and SAML has no
+	// email_verified: its emails are trusted for the verified domains.
+	return conn.Kind == OIDCEntra || conn.Kind == SAMLKind || req.EmailVerified, nil
 }

@@ -52,6 +52,10 @@ type SignInRequest struct {
 	Connection string
 	Issuer     string
 	Subject    string
+
+	// Protocol is ProtocolSAML for a SAML connection (Issuer is then the
+	// IdP's entity ID, Subject the NameID); empty for OpenID Connect.
+	Protocol string
 	// Email and EmailVerified are as the identity provider asserted them;
 	// the directory decides whether to trust the address (see DESIGN.md).
 	Email         string
@@ -239,7 +243,7 @@ func (t *tx) identify(req SignInRequest) (signInUser, error) {
 		}
 	}
 	if !strings.HasPrefix(req.Connection, ServerProviderPrefix) {
-		c, err := t.oidcConnection(req.Connection)
+		c, err := t.signInConnection(req)
 		if err != nil {
 			return who, err
 		}
@@ -351,7 +355,7 @@ func (t *tx) domainRouted(domain string) (bool, error) {
 			return true, nil
 		}
 	}
-	return false, nil
+	return t.samlRoutes(domain)
 }
 
 // signInLogin is a sign-in without a link: the connection's workspace (or,

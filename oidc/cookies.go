@@ -127,7 +127,7 @@ func safeReturnTo(s string) string {
 // sign-in would loop, sign the person out, or replay a callback.
 func signInEndpoint(p string) bool {
 	p = strings.ToLower(p)
-	for _, e := range []string{"/login", "/logout", "/auth", callbackPath} {
+	for _, e := range []string{"/login", "/logout", "/auth", callbackPath, "/saml"} {
 		if p == e || strings.HasPrefix(p, e+"/") {
 			return true
 		}

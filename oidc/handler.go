@@ -135,14 +135,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // limited rate-limits a sign-in endpoint per client IP.
 func (h *Handler) limited(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		ip := clientIP(r)
-		if h.trustXFF {
-			if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-				parts := strings.Split(xff, ",")
-				ip = strings.TrimSpace(parts[len(parts)-1])
-			}
-		}
-		if !h.limit.allow(ip) {
+		if !h.limit.allow(clientKey(r, h.trustXFF)) {
 			w.Header().Set("Retry-After", "60")
 			h.message(w, r, http.StatusTooManyRequests, "Too many attempts", "Please wait a minute and try again.")
 			return
@@ -345,9 +338,25 @@ const (
 
 // directoryError is the one place directory errors become pages.
 func (h *Handler) directoryError(w http.ResponseWriter, r *http.Request, err error, context int) {
+	status, title, msg, known := explain(err, context)
+	if !known {
+		h.log.Error("sign-in page", "path", r.URL.Path, "err", err)
+	}
+	h.message(w, r, status, title, msg)
+}
+
+// ExplainSignIn is the page, in words, for an error of directory.SignIn:
+// the other sign-in door (SAML) shows the same pages as this one. known is
+// false for an unexpected error, which the caller logs.
+func ExplainSignIn(err error) (status int, title, msg string, known bool) {
+	return explain(err, pageSignIn)
+}
+
+// explain is directoryError's page for err on a page of context.
+func explain(err error, context int) (status int, title, msg string, known bool) {
 	var seats *directory.SeatLimitError
 	var suspended *directory.SuspendedError
-	status, title, msg := http.StatusInternalServerError, "Something went wrong", "Please try again. If it keeps happening, tell your administrator."
+	status, title, msg, known = http.StatusInternalServerError, "Something went wrong", "Please try again. If it keeps happening, tell your administrator.", true
 	switch {
 	case errors.As(err, &suspended) && suspended.ByIdentityProvider:
 		status, title, msg = http.StatusForbidden, "Your access is suspended", "This workspace's identity provider has deactivated your access (your organisation's IT, for example by unassigning the app). Ask your IT administrator to restore it."
@@ -390,7 +399,7 @@ func (h *Handler) directoryError(w http.ResponseWriter, r *http.Request, err err
 	case errors.Is(err, directory.ErrInvalid):
 		status, title, msg = http.StatusBadRequest, "Please check the form", strings.TrimPrefix(err.Error(), directory.ErrInvalid.Error()+": ")
 	default:
-		h.log.Error("sign-in page", "path", r.URL.Path, "err", err)
+		known = false
 	}
-	h.message(w, r, status, title, msg)
+	return status, title, msg, known
 }

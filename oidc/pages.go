@@ -118,6 +118,9 @@ func (h *Handler) routeOrChoose(w http.ResponseWriter, r *http.Request, s *direc
 		h.start(w, r, c, txn, addr)
 		return
 	}
+	if h.startSAML(w, r, addr, txn) {
+		return
+	}
 	d := &pageData{Page: web.Page{Title: "Choose how to sign in", Session: s}, Email: addr, Domain: directory.EmailDomain(addr), ReturnTo: txn.ReturnTo, Action: action}
 	for _, p := range h.servers {
 		d.Choices = append(d.Choices, choice{Key: p.Key, Name: p.Name})

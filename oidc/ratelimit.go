@@ -3,6 +3,7 @@ package oidc
 import (
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 )
@@ -56,7 +57,9 @@ func (l *limiter) allow(key string) bool {
 		b = &bucket{tokens: l.burst, at: now}
 		l.buckets[key] = b
 	}
-	b.tokens += now.Sub(b.at).Seconds() * l.rate
+	// A clock stepped back (NTP, a test's clock) refills nothing rather
+	// than draining the bucket.
+	b.tokens += max(now.Sub(b.at), 0).Seconds() * l.rate
 	if b.tokens > l.burst {
 		b.tokens = l.burst
 	}
@@ -66,6 +69,19 @@ func (l *limiter) allow(key string) bool {
 	}
 	b.tokens--
 	return true
+}
+
+// clientKey is the rate-limit key of a request: the connecting address,
+// or with trustXFF the last X-Forwarded-For entry (the one the proxy in
+// front appended).
+func clientKey(r *http.Request, trustXFF bool) string {
+	if trustXFF {
+		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
+			parts := strings.Split(xff, ",")
+			return strings.TrimSpace(parts[len(parts)-1])
+		}
+	}
+	return clientIP(r)
 }
 
 // clientIP is the connecting address. Forwarded headers are not trusted:

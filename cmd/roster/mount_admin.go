@@ -9,6 +9,7 @@ import (
 
 	"github.com/rosterhq/roster/admin"
 	"github.com/rosterhq/roster/delivery"
+	"github.com/rosterhq/roster/oidc"
 )
 
 // Environment of the admin API and webhook delivery.
@@ -37,7 +38,8 @@ func mountAdmin(mux *http.ServeMux, deps serverDeps) error {
 	if err != nil {
 		return err
 	}
-	opts := admin.Options{Directory: deps.Dir, Box: deps.Box, OperatorKey: key, Logger: deps.Logger.With("component", "admin")}
+	opts := admin.Options{Directory: deps.Dir, Box: deps.Box, OperatorKey: key, Logger: deps.Logger.With("component", "admin"),
+		SAMLFetch: oidc.NewFetchClient(deps.Dev)}
 	if s := os.Getenv(envMaxUpload); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 1024 {

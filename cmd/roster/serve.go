@@ -57,7 +57,8 @@ func (d serverDeps) OnStop(f func()) {
 }
 
 // mounts are the front doors, in the order they are mounted: the admin
-// API (mount_admin.go), the sign-in pages (mount_oidc.go), SCIM
+// API (mount_admin.go), the sign-in pages (mount_oidc.go), SAML
+// (mount_saml.go), SCIM
 // (mount_scim.go) and the admin console (mount_console.go). Adding a front door means adding it here. A mount
 // registers its routes on mux with method and path patterns; two front
 // doors claiming the same pattern is a start-up error. Every response
@@ -67,6 +68,7 @@ func (d serverDeps) OnStop(f func()) {
 var mounts = []func(mux *http.ServeMux, deps serverDeps) error{
 	mountAdmin,
 	mountOIDC,
+	mountSAML,
 	mountSCIM,
 	mountConsole,
 }

@@ -63,6 +63,7 @@ var subjects = []struct {
 	{"SCIMGroups", scimGroupTests},
 	{"OIDC", oidcTests},
 	{"SignIn", signInTests},
+	{"SAML", samlTests},
 	{"Fields", fieldTests},
 	{"Storage", storageTests},
 	{"Feed", feedTests},
