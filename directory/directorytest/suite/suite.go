@@ -58,6 +58,7 @@ var subjects = []struct {
 	{"Domains", domainTests},
 	{"Teams", teamTests},
 	{"SCIMConnections", scimConnectionTests},
+	{"SCIMConsole", scimConsoleTests},
 	{"SCIMUsers", scimUserTests},
 	{"SCIMGroups", scimGroupTests},
 	{"OIDC", oidcTests},
