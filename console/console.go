@@ -19,7 +19,7 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-var pages = web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats", "joinlinks", "joinlinkmembers")
+var pages = web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats", "joinlinks", "joinlinkmembers", "scim", "scimlog", "sso", "ssosecret")
 
 // maxInviteBytes bounds the invite form: a pasted list of a few thousand
 // addresses.
@@ -41,6 +41,9 @@ type Handler struct {
 	dir *directory.Directory
 	kit *web.Kit
 	log *slog.Logger
+	// box seals the client secrets of OIDC connections, as the sign-in
+	// pages open them.
+	box *seal.Box
 }
 
 // New builds the console.
@@ -52,7 +55,7 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
-	return &Handler{dir: cfg.Directory, kit: kit, log: cfg.Logger}, nil
+	return &Handler{dir: cfg.Directory, kit: kit, log: cfg.Logger, box: cfg.Box}, nil
 }
 
 // Register adds the console's routes to mux.
@@ -77,6 +80,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/revoke", h.confirmRevokeJoinLink)
 	mux.HandleFunc("POST /workspaces/{slug}/join-links/{id}/revoke", h.revokeJoinLink)
 	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/members", h.joinLinkMembers)
+	h.registerConnections(mux)
 	mux.HandleFunc("/workspaces/", h.notFound)
 }
 
@@ -121,6 +125,8 @@ const (
 	navJoinRequests = "join-requests"
 	navSeats        = "seats"
 	navJoinLinks    = "join-links"
+	navSCIM         = "scim"
+	navSSO          = "sso"
 )
 
 // open starts a console page: a signed-in person (else off to sign in,
@@ -189,6 +195,10 @@ func (h *Handler) frame(r *http.Request, v *view, title, current string) web.Pag
 	}
 	if v.access.Can(directory.PermMembersRead) {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Seats", Href: base + "/seats", Current: current == navSeats})
+	}
+	if v.access.Can(directory.PermConnectionsManage) {
+		c.Nav = append(c.Nav, web.NavItem{Label: "SCIM provisioning", Href: base + "/connections/scim", Current: current == navSCIM},
+			web.NavItem{Label: "Single sign-on", Href: base + "/connections/sso", Current: current == navSSO})
 	}
 	if list, err := h.dir.AdministeredWorkspaces(r.Context(), v.s.UserID); err == nil {
 		for _, a := range list {
