@@ -65,12 +65,12 @@ type scimData struct {
 	web.Page
 	Base string
 	// Conn is nil until the workspace has a connection.
-	Conn     *directory.SCIMConnection
-	Endpoint string
-	Profile  string
-	Tokens   []tokenRow
-	Roles    []directory.Role
-	Form     *web.Form
+	Conn      *directory.SCIMConnection
+	Endpoint  string
+	Profile   string
+	Tokens    []tokenRow
+	Roles     []directory.Role
+	Form      *web.Form
 	TokenForm *web.Form
 	// Mappings are the group-to-role rows of the form, with blank ones
 	// to add more.
