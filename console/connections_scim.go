@@ -31,13 +31,13 @@ var profileChoices = []choice{
 }
 
 var activationChoices = []choice{
-	{directory.ActivationDomain, "People of your verified domains join at once; everyone else is invited"},
-	{directory.ActivationInvite, "Everyone is invited and joins by accepting"},
+	{directory.ActivationDomain, "Verified domains join at once, others are invited"},
+	{directory.ActivationInvite, "Everyone is invited and must accept"},
 }
 
 var seatPolicyChoices = []choice{
-	{directory.SeatPolicyRefuse, "Refuse the new person (the directory shows an error)"},
-	{directory.SeatPolicySuspend, "Add the person suspended, holding no seat"},
+	{directory.SeatPolicyRefuse, "Refuse the person (your directory shows an error)"},
+	{directory.SeatPolicySuspend, "Add the person suspended, without a seat"},
 }
 
 // tokenLifetimes are the lifetimes a new token may have.
