@@ -8,8 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/web"
@@ -242,12 +240,4 @@ func refusal(e directory.SCIMRequest) string {
 		return plainChanges(detail)
 	}
 	return "the request was not accepted"
-}
-
-func capitalise(s string) string {
-	if s == "" {
-		return s
-	}
-	r, n := utf8.DecodeRuneInString(s)
-	return string(unicode.ToUpper(r)) + s[n:]
 }

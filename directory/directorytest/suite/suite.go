@@ -68,6 +68,7 @@ var subjects = []struct {
 	{"Feed", feedTests},
 	{"Webhooks", webhookTests},
 	{"APIKeys", apiKeyTests},
+	{"Activity", activityTests},
 }
 
 // The fixtures of directorytest under the short names the tests use.
