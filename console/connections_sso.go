@@ -175,10 +175,7 @@ func (h *Handler) createSSO(w http.ResponseWriter, r *http.Request) {
 	} else if len(secret) > 1000 {
 		form.Fail("client_secret", "The client secret is longer than 1,000 characters. Check what you pasted.")
 	}
-	var domains []string
-	for _, d := range strings.FieldsFunc(form.Value("domains"), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' }) {
-		domains = append(domains, d)
-	}
+	domains := strings.FieldsFunc(form.Value("domains"), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\r' })
 	if len(domains) > 100 {
 		form.Fail("domains", "Enter at most 100 domains.")
 	}
