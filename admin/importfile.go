@@ -1,8 +1,6 @@
 package admin
 
 import (
-	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -10,25 +8,15 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
-	"unicode/utf8"
-
-	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding/charmap"
 
 	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/importfile"
 )
 
 // Media types of import files.
 const (
 	mediaCSV  = "text/csv"
 	mediaXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-)
-
-// Decompressed-size caps for .xlsx files, which are zip archives: a small
-// upload must not expand into gigabytes.
-const (
-	xlsxUnzipLimit    = 64 << 20
-	xlsxUnzipXMLLimit = 32 << 20
 )
 
 // importInvitations invites the people of an uploaded CSV or Excel file.
@@ -162,80 +150,16 @@ func (a *API) readMultipart(body io.Reader, boundary string, opts map[string]str
 	return file, name, nil
 }
 
-// readTable turns an uploaded file into rows, blank ones included, so
-// that row numbers in the answer are the ones a spreadsheet shows.
+// readTable turns an uploaded file into rows (importfile.Read), its
+// refusals as problems.
 func readTable(file []byte, name string) ([][]string, error) {
+	rows, err := importfile.Read(file, name)
+	var fe *importfile.Error
 	switch {
-	case bytes.HasPrefix(file, []byte("PK\x03\x04")) || strings.HasSuffix(strings.ToLower(name), ".xlsx"):
-		return readXLSX(file)
-	case bytes.HasPrefix(file, []byte{0xD0, 0xCF, 0x11, 0xE0}):
-		return nil, newProblem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported file type",
-			"this is an old Excel .xls file; save it as .xlsx or as CSV and upload it again")
+	case errors.Is(err, importfile.ErrOldExcel):
+		return nil, newProblem(http.StatusUnsupportedMediaType, "unsupported-media-type", "Unsupported file type", err.Error())
+	case errors.As(err, &fe):
+		return nil, errValidation(fieldErr("file", fe.Reason))
 	}
-	return readCSV(file)
-}
-
-// readCSV reads CSV as spreadsheets export it: UTF-8 (with or without a
-// byte-order mark) or, failing that, Windows-1252, which Excel on Windows
-// still writes; separated by commas, semicolons (European locales) or
-// tabs, whichever the header uses. Blank lines are kept as empty rows so
-// row numbers match the file's lines.
-func readCSV(file []byte) ([][]string, error) {
-	if !utf8.Valid(file) {
-		decoded, err := charmap.Windows1252.NewDecoder().Bytes(file)
-		if err != nil {
-			return nil, errValidation(fieldErr("file", "the file is neither UTF-8 nor Windows-1252 text; save it as UTF-8 CSV"))
-		}
-		file = decoded
-	}
-	file = bytes.TrimPrefix(file, []byte("\ufeff"))
-	first, _, _ := bytes.Cut(file, []byte("\n"))
-	sep, best := ',', bytes.Count(first, []byte(","))
-	for _, s := range []rune{';', '\t'} {
-		if n := bytes.Count(first, []byte(string(s))); n > best {
-			sep, best = s, n
-		}
-	}
-	r := csv.NewReader(bytes.NewReader(file))
-	r.Comma, r.FieldsPerRecord, r.LazyQuotes, r.ReuseRecord = sep, -1, true, false
-	var rows [][]string
-	for {
-		rec, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, errValidation(fieldErr("file", "the CSV cannot be read: "+err.Error()))
-		}
-		line, _ := r.FieldPos(0)
-		for len(rows) < line-1 {
-			rows = append(rows, nil)
-		}
-		rows = append(rows, rec)
-		if len(rows) > directory.MaxImportRows+100 {
-			return nil, errValidation(fieldErr("file", fmt.Sprintf("at most %d people per import; split the file", directory.MaxImportRows)))
-		}
-	}
-	return rows, nil
-}
-
-// readXLSX reads the first sheet of an .xlsx workbook.
-func readXLSX(file []byte) ([][]string, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(file), excelize.Options{UnzipSizeLimit: xlsxUnzipLimit, UnzipXMLSizeLimit: xlsxUnzipXMLLimit})
-	if err != nil {
-		return nil, errValidation(fieldErr("file", "the Excel file cannot be opened ("+err.Error()+"); save it again as .xlsx or CSV"))
-	}
-	defer f.Close()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
-		return nil, errValidation(fieldErr("file", "the workbook has no sheet"))
-	}
-	rows, err := f.GetRows(sheets[0])
-	if err != nil {
-		return nil, errValidation(fieldErr("file", "the first sheet cannot be read: "+err.Error()))
-	}
-	if len(rows) > directory.MaxImportRows+100 {
-		return nil, errValidation(fieldErr("file", fmt.Sprintf("at most %d people per import; split the file", directory.MaxImportRows)))
-	}
-	return rows, nil
+	return rows, err
 }

@@ -92,7 +92,7 @@ func TestBrowserActivity(t *testing.T) {
 			chromedp.WaitVisible(chromedp.ID("addresses")),
 			chromedp.SendKeys(chromedp.ID("addresses"), "ada.lovelace@acme.example; grace.hopper@acme.example"),
 			chromedp.SetValue(chromedp.ID("role"), "manager"),
-			chromedp.Click(chromedp.CSS(`form[action="/workspaces/acme/members/invite"] button[type=submit]`)),
+			chromedp.Click(chromedp.CSS(`form[method=post][action="/workspaces/acme/members/invite"] button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.ID("outcomes-title")))
 		// Ada accepts with the link of her invitation email.
 		acme, err := d.ConsoleAccess(ctx, owner, "acme")

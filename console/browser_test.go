@@ -98,7 +98,7 @@ func TestBrowserConsole(t *testing.T) {
 			chromedp.SendKeys(chromedp.ID("addresses"), "ada.lovelace@acme.example, grace.hopper@acme.example, alan.turing@acme.example"),
 			chromedp.SetValue(chromedp.ID("role"), "member"),
 			chromedp.Click(chromedp.CSS(`input[name=team][type=checkbox]`)),
-			chromedp.Click(chromedp.CSS(`form[action="/workspaces/acme/members/invite"] button[type=submit]`)),
+			chromedp.Click(chromedp.CSS(`form[method=post][action="/workspaces/acme/members/invite"] button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.ID("outcomes-title")))
 		shoot("invite-outcomes")
 		outcomes := read("outcomes", chromedp.Text(chromedp.CSS(".outcomes")))

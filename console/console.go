@@ -22,10 +22,19 @@ var templateFS embed.FS
 
 var pages = func() map[string]*template.Template {
 	p := web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats", "joinlinks", "joinlinkmembers", "security", "roles", "teams",
-		"activity", "webhooks", "webhook", "apikeys", "scim", "scimlog", "sso", "ssosecret")
+		"activity", "webhooks", "webhook", "apikeys", "import", "joinlinkedit", "lookup", "scim", "scimlog", "sso", "ssosecret")
 	// Both webhook pages share the webhook form's fields.
 	for _, name := range []string{"webhooks", "webhook"} {
 		template.Must(p[name].ParseFS(templateFS, "templates/webhookfields.html"))
+	}
+	// The join link form's fields, shared by the pages that make and
+	// edit a link.
+	for _, n := range []string{"joinlinks", "joinlinkedit"} {
+		template.Must(p[n].ParseFS(templateFS, "templates/joinlinkfields.html"))
+	}
+	// The look-up form, on the Invite page and on its own.
+	for _, n := range []string{"invite", "lookup"} {
+		template.Must(p[n].ParseFS(templateFS, "templates/lookupform.html"))
 	}
 	return p
 }()
@@ -76,6 +85,10 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /workspaces/{slug}/members", h.members)
 	mux.HandleFunc("GET /workspaces/{slug}/members/invite", h.invitePage)
 	mux.HandleFunc("POST /workspaces/{slug}/members/invite", h.inviteSubmit)
+	mux.HandleFunc("GET /workspaces/{slug}/members/lookup", h.lookupPage)
+	mux.HandleFunc("GET /workspaces/{slug}/members/import", h.importPage)
+	mux.HandleFunc("POST /workspaces/{slug}/members/import", h.importPreviewSubmit)
+	mux.HandleFunc("POST /workspaces/{slug}/members/import/confirm", h.importConfirm)
 	mux.HandleFunc("GET /workspaces/{slug}/members/{id}", h.member)
 	mux.HandleFunc("POST /workspaces/{slug}/members/{id}/role", h.changeRole)
 	mux.HandleFunc("GET /workspaces/{slug}/members/{id}/{action}", h.confirmMember)
@@ -90,6 +103,8 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/revoke", h.confirmRevokeJoinLink)
 	mux.HandleFunc("POST /workspaces/{slug}/join-links/{id}/revoke", h.revokeJoinLink)
 	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/members", h.joinLinkMembers)
+	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/edit", h.editJoinLinkPage)
+	mux.HandleFunc("POST /workspaces/{slug}/join-links/{id}/edit", h.editJoinLink)
 	mux.HandleFunc("GET /workspaces/{slug}/security", h.security)
 	mux.HandleFunc("POST /workspaces/{slug}/security/domains", h.addDomain)
 	mux.HandleFunc("POST /workspaces/{slug}/security/domains/{id}/verify", h.verifyDomain)
@@ -167,6 +182,7 @@ type view struct {
 const (
 	navMembers      = "members"
 	navInvite       = "invite"
+	navLookup       = "lookup"
 	navJoinRequests = "join-requests"
 	navSeats        = "seats"
 	navJoinLinks    = "join-links"
@@ -237,6 +253,10 @@ func (h *Handler) frame(r *http.Request, v *view, title, current string) web.Pag
 	}
 	if v.access.Invite {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Invite people", Href: base + "/members/invite", Current: current == navInvite})
+	} else if v.access.Can(directory.PermMembersInvite) {
+		// The role may look people up (as through the admin API) but the
+		// owners have not let it invite.
+		c.Nav = append(c.Nav, web.NavItem{Label: "Look a person up", Href: base + "/members/lookup", Current: current == navLookup})
 	}
 	if v.access.JoinRequests {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Join requests", Href: base + "/join-requests", Current: current == navJoinRequests})
@@ -250,9 +270,13 @@ func (h *Handler) frame(r *http.Request, v *view, title, current string) web.Pag
 	if v.access.Can(directory.PermMembersRead) {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Teams", Href: base + "/teams", Current: current == navTeams})
 	}
-	// Every administering role reads the roles (ListRoles needs only
-	// membership); roles.manage changes them.
-	c.Nav = append(c.Nav, web.NavItem{Label: "Roles", Href: base + "/roles", Current: current == navRoles})
+	// Every administering role may read the roles (ListRoles needs only
+	// membership; the page opens for all of them), but the navigation
+	// offers them to those who manage people or roles: an integration's
+	// role starts on its own pages.
+	if v.access.Can(directory.PermMembersRead) || v.access.Can(directory.PermRolesManage) {
+		c.Nav = append(c.Nav, web.NavItem{Label: "Roles", Href: base + "/roles", Current: current == navRoles})
+	}
 	if canSecurity(v.access) {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Security", Href: base + "/security", Current: current == navSecurity})
 	}

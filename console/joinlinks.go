@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"strings"
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/web"
@@ -156,49 +155,15 @@ func (h *Handler) createJoinLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	form := web.NewForm(r.PostForm)
-	desc := strings.TrimSpace(form.Value("description"))
-	switch {
-	case desc == "":
-		form.Fail("description", "Say who the link is for and where you will share it, for example “Contractors 2026, shared in the vendor channel”.")
-	case len([]rune(desc)) > 500:
-		form.Fail("description", "Keep the description under 500 characters.")
-	}
-	mode := form.Value("mode")
-	if mode != directory.JoinModeApproval && mode != directory.JoinModeDirect {
-		form.Fail("mode", "Choose whether people need approval or join at once.")
-	}
-	notify := form.Value("notify")
-	people := r.PostForm["notify_person"]
-	if mode == directory.JoinModeDirect {
-		notify = directory.JoinNotifyNobody
-	}
-	switch notify {
-	case directory.JoinNotifyAllManagers, directory.JoinNotifyNobody:
-	case directory.JoinNotifyPeople:
-		if len(people) == 0 {
-			form.Fail("notify", "Choose at least one person to notify, or another option.")
-		}
-	default:
-		form.Fail("notify", "Choose who is told about a request.")
-	}
+	f := readJoinLinkForm(form, r)
 	if !form.OK() {
 		h.rerenderJoinLinks(w, r, v, form)
 		return
 	}
-	_, _, joinURL, err := h.dir.CreateJoinLink(r.Context(), v.actor, v.slug, directory.JoinLinkRequest{Description: desc, Role: form.Value("role"),
-		Teams: r.PostForm["team"], Mode: mode, Notify: notify, NotifyPeople: people})
+	_, _, joinURL, err := h.dir.CreateJoinLink(r.Context(), v.actor, v.slug, directory.JoinLinkRequest{Description: f.desc, Role: f.role,
+		Teams: f.teams, Mode: f.mode, Notify: f.notify, NotifyPeople: f.people})
 	if err != nil {
-		msg := sentence(err)
-		switch {
-		case errors.Is(err, directory.ErrInvalid) && strings.Contains(err.Error(), "team"):
-			form.Fail("team", msg)
-		case errors.Is(err, directory.ErrInvalid) && strings.Contains(err.Error(), "description"):
-			form.Fail("description", msg)
-		case errors.Is(err, directory.ErrInvalid) && (strings.Contains(err.Error(), "notify") || strings.Contains(err.Error(), "active member")):
-			form.Fail("notify", msg)
-		case errors.Is(err, directory.ErrInvalid), errors.Is(err, directory.ErrForbidden), errors.Is(err, directory.ErrNotFound):
-			form.Fail("role", msg)
-		default:
+		if !joinLinkFieldError(form, err) {
 			h.fail(w, r, v.s, err)
 			return
 		}
@@ -206,7 +171,7 @@ func (h *Handler) createJoinLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.kit.Redirect(w, r, "/workspaces/"+url.PathEscape(v.access.WorkspaceSlug)+"/join-links",
-		"Join link “"+desc+"” created. Copy it now: it is shown only this once.", web.FlashItem{Label: joinURL, Status: createdLinkStatus})
+		"Join link “"+f.desc+"” created. Copy it now: it is shown only this once.", web.FlashItem{Label: joinURL, Status: createdLinkStatus})
 }
 
 // rerenderJoinLinks shows the page again with the form as typed and its

@@ -114,6 +114,16 @@ type inviteData struct {
 	Teams []directory.Team
 	Seats string
 	Owner bool
+	// MainAdmin is the workspace's main admin now, whom inviting a new
+	// main admin replaces (owners only).
+	MainAdmin *directory.Member
+	// Names is the second step: each address with the name it will get,
+	// editable.
+	Names []inviteName
+	// Lookup is the answer of the look-up form; LookupOnly is false here
+	// (the form stays on this page).
+	Lookup     *lookupResult
+	LookupOnly bool
 	// Words says each outcome status of FlashItems for people.
 	Words map[string]outcome
 }
@@ -194,16 +204,32 @@ func (h *Handler) inviteView(w http.ResponseWriter, r *http.Request) (*view, *in
 		h.fail(w, r, v.s, err)
 		return nil, nil
 	}
+	if d.Owner {
+		if d.MainAdmin, err = h.dir.MainAdmin(r.Context(), v.actor, v.slug); err != nil {
+			h.fail(w, r, v.s, err)
+			return nil, nil
+		}
+	}
 	return v, d
 }
 
 // invitePage is the Invite dialog as a page (it works without JS), with
 // the outcomes of the last sending when it redirected here.
 func (h *Handler) invitePage(w http.ResponseWriter, r *http.Request) {
-	if v, d := h.inviteView(w, r); v != nil {
-		d.Form = web.NewForm(url.Values{"send_email": {"yes"}})
-		h.render(w, r, http.StatusOK, "invite", d)
+	v, d := h.inviteView(w, r)
+	if v == nil {
+		return
 	}
+	d.Form = web.NewForm(url.Values{"send_email": {"yes"}})
+	if q := strings.TrimSpace(r.URL.Query().Get("lookup")); q != "" {
+		if d.Lookup = h.lookUp(w, r, v, d.Base, q); d.Lookup == nil {
+			return
+		}
+		if d.Lookup.Kind != "here" && d.Lookup.Error == "" && strings.Contains(q, "@") {
+			d.Form.Values.Set("addresses", q)
+		}
+	}
+	h.render(w, r, http.StatusOK, "invite", d)
 }
 
 // inviteSubmit invites every address, one outcome each, then shows them
@@ -216,8 +242,29 @@ func (h *Handler) inviteSubmit(w http.ResponseWriter, r *http.Request) {
 	form := web.NewForm(r.PostForm)
 	d.Form = form
 	text := form.Value("addresses")
-	if len(directory.ParseAddressList(text)) == 0 {
+	addresses := directory.ParseAddressList(text)
+	if len(addresses) == 0 {
 		form.Fail("addresses", "Enter at least one email address.")
+	}
+	switch form.Value("step") {
+	case "names":
+		// The second step: the names each address will get, to check
+		// and edit before sending.
+		if form.OK() {
+			for _, a := range addresses {
+				d.Names = append(d.Names, inviteName{Email: a, Name: directory.GuessName(a)})
+			}
+		}
+		h.render(w, r, http.StatusOK, "invite", d)
+		return
+	case "edit":
+		h.render(w, r, http.StatusOK, "invite", d)
+		return
+	}
+	invitees, names := namedInvitees(r)
+	if names {
+		text = ""
+		d.Names = invitees.rows
 	}
 	role := form.Value("role")
 	if role == "" {
@@ -231,13 +278,19 @@ func (h *Handler) inviteSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	send := form.Value("send_email") == "yes"
-	req := directory.InviteRequest{Text: text, Role: role, Teams: r.PostForm["team"], SendEmail: &send, MainAdmin: form.Value("main_admin") == "yes"}
+	req := directory.InviteRequest{Text: text, Invitees: invitees.list, Role: role, Teams: r.PostForm["team"], SendEmail: &send, MainAdmin: form.Value("main_admin") == "yes"}
 	out, err := h.dir.Invite(r.Context(), v.actor, v.slug, req)
 	if err != nil {
 		var fe *directory.FieldError
 		switch {
+		case errors.As(err, &fe) && fe.Invitee >= 0 && fe.Invitee < len(d.Names):
+			d.Names[fe.Invitee].Error = sentence(errors.New(fe.Detail))
+			form.Fail("names", "A name is not accepted; see below.")
 		case errors.As(err, &fe):
 			form.Fail("addresses", sentence(err))
+		case errors.Is(err, directory.ErrInvalid) && strings.Contains(err.Error(), "main admin"),
+			errors.Is(err, directory.ErrForbidden) && strings.Contains(err.Error(), "main admin"):
+			form.Fail("main_admin", sentence(err))
 		case errors.Is(err, directory.ErrInvalid) && strings.Contains(err.Error(), "team"):
 			form.Fail("team", sentence(err))
 		case errors.Is(err, directory.ErrInvalid) || errors.Is(err, directory.ErrForbidden):

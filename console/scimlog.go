@@ -80,7 +80,7 @@ func (h *Handler) scimLog(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, v.s, err)
 		return
 	}
-	roles := h.roleNames(r, v)
+	roles := h.logRoleNames(r, v)
 	keep := url.Values{}
 	if d.Outcome != "" {
 		keep.Set("outcome", d.Outcome)
@@ -110,8 +110,8 @@ func (h *Handler) scimLog(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, "scimlog", d)
 }
 
-// roleNames maps role keys to their names, for sentences.
-func (h *Handler) roleNames(r *http.Request, v *view) map[string]string {
+// logRoleNames maps role keys to their names, for the log's sentences.
+func (h *Handler) logRoleNames(r *http.Request, v *view) map[string]string {
 	out := map[string]string{}
 	roles, err := h.dir.ListRoles(r.Context(), v.actor, v.slug)
 	if err != nil {

@@ -66,14 +66,7 @@ type importRow struct {
 // whole only for a table that cannot be read at all (no email column, a
 // repeated column, too many rows); a bad cell fails its row only.
 func readImportTable(req ImportRequest) ([]importRow, error) {
-	for i, row := range req.Rows {
-		if i == importHeaderSearch {
-			break
-		}
-		col, profileCols, err := importHeader(row)
-		if _, ok := col["email"]; !ok {
-			continue // a title above the header
-		}
+	if i, col, profileCols, err := findImportHeader(req.Rows); i >= 0 {
 		if err != nil {
 			return nil, err
 		}

@@ -472,6 +472,8 @@ type Lookup struct {
 	JoinsAs string
 	// Status is the person's membership status in this workspace, or "".
 	Status string
+	// MembershipID is their membership here, when Status is set.
+	MembershipID string
 }
 
 // LookupPerson answers Lookup for an email address or a phone number.
@@ -506,10 +508,10 @@ func (d *Directory) LookupPerson(ctx context.Context, actor Actor, workspace, em
 			return nil
 		}
 		u := users[0]
-		var status string
-		err = t.get(&status, `SELECT status FROM memberships WHERE workspace_id = ? AND user_id = ?`, ws.ID, u.ID)
-		if err == nil && status != StatusRemoved {
-			out.Status = status
+		var m membershipRow
+		err = t.get(&m, `SELECT id, status, kind FROM memberships WHERE workspace_id = ? AND user_id = ?`, ws.ID, u.ID)
+		if err == nil && m.Status != StatusRemoved {
+			out.Status, out.MembershipID = m.Status, m.ID
 		}
 		if u.HomeWorkspaceID != nil && *u.HomeWorkspaceID != ws.ID {
 			out.JoinsAs = KindExternal

@@ -53,6 +53,7 @@ var subjects = []struct {
 	{"Workspaces", workspaceTests},
 	{"Members", memberTests},
 	{"Invitations", invitationTests},
+	{"ImportPlan", importPlanTests},
 	{"JoinLinks", joinLinkTests},
 	{"JoinRequests", joinRequestTests},
 	{"Domains", domainTests},

@@ -1,0 +1,308 @@
+package directory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// findImportHeader finds the header among the first rows of a table: the
+// first that names an email column (titles above it are skipped). It
+// answers the header's index, -1 when there is none.
+func findImportHeader(rows [][]string) (int, map[string]int, map[int]string, error) {
+	for i, row := range rows {
+		if i == importHeaderSearch {
+			break
+		}
+		col, profileCols, err := importHeader(row)
+		if _, ok := col["email"]; ok {
+			return i, col, profileCols, err
+		}
+	}
+	return -1, nil, nil, nil
+}
+
+// Where a column of an import file goes, besides the fields understood
+// (email, name, phone, role, teams).
+const (
+	// ColumnProfile: kept on a new person's profile under its header.
+	ColumnProfile = "profile"
+	// ColumnIgnored: a column with no header; its cells are not kept.
+	ColumnIgnored = "ignored"
+)
+
+// ImportColumn is one column of an import file and where it goes.
+type ImportColumn struct {
+	// Number is the column's place in the file, 1 for the first.
+	Number int
+	Header string
+	// Field is email, name, phone, role or teams for the columns
+	// understood, else ColumnProfile or ColumnIgnored.
+	Field string
+}
+
+// ImportPlanRow is what an import would do with one row of the file.
+type ImportPlanRow struct {
+	// Row is the row's number in the file (the first row is 1).
+	Row   int
+	Email string
+	// Name is the name a new person gets (the row's, else guessed from
+	// the address); empty for someone who already has an account, whose
+	// name stays theirs.
+	Name string
+	// Role is the role key the row would be invited with.
+	Role  string
+	Teams []string
+	// Status is the outcome the import would have: invited, resent,
+	// already_member, invalid_address, invalid, duplicate, seat_limit or
+	// not_permitted.
+	Status OutcomeStatus
+	// Kind is internal or external for a person invited.
+	Kind string
+	// Reason says why, for a row that would not be invited.
+	Reason  string
+	Profile map[string]string
+}
+
+// ImportPlan is what ImportInvitations would do with a table, worked out
+// without changing anything: the columns and where each goes, and every
+// row with its outcome.
+type ImportPlan struct {
+	// HeaderRow is the header's row number in the file.
+	HeaderRow int
+	Columns   []ImportColumn
+	Rows      []ImportPlanRow
+	// SeatLimit is nil when seats are not limited (no limit, or a trial
+	// running); SeatsUsed counts the seats held before the import, and
+	// SeatsTaken the ones it would take.
+	SeatLimit  *int
+	SeatsUsed  int
+	SeatsTaken int
+}
+
+// Count is how many rows of the plan have status s.
+func (p ImportPlan) Count(s OutcomeStatus) int {
+	n := 0
+	for _, r := range p.Rows {
+		if r.Status == s {
+			n++
+		}
+	}
+	return n
+}
+
+// PlanImport answers, row by row, what ImportInvitations would do with
+// req now, and writes nothing: the same checks in the same order (rows
+// sharing a role and teams are invited together, so seats go to them in
+// that order), the same permission (members.invite, for the roles the
+// actor may hand out). What happens later may differ if the workspace
+// changes in between; ImportInvitations answers for what it did.
+func (d *Directory) PlanImport(ctx context.Context, actor Actor, workspace string, req ImportRequest) (ImportPlan, error) {
+	var plan ImportPlan
+	rows, err := readImportTable(req)
+	if err != nil {
+		return plan, err
+	}
+	hi, col, profileCols, _ := findImportHeader(req.Rows)
+	plan.HeaderRow = hi + 1
+	plan.Columns = importColumnsOf(req.Rows, hi, col, profileCols)
+	req.Role = strings.ToLower(strings.TrimSpace(req.Role))
+	err = d.readTx(ctx, actor, func(t *tx) error {
+		ws, err := t.workspace(workspace)
+		if err != nil {
+			return err
+		}
+		if req.Role != "" {
+			_, _, err = t.authorizeInvite(ws, req.Role)
+		} else {
+			_, err = t.authorize(ws, PermMembersInvite)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err = t.resolveTeams(ws.ID, req.Teams); err != nil {
+			return err
+		}
+		if ws.SeatLimit != nil && (ws.TrialEndsAt == nil || !t.now.Before(*ws.TrialEndsAt)) {
+			plan.SeatLimit = ws.SeatLimit
+		}
+		if err := t.get(&plan.SeatsUsed, `SELECT COUNT(*) FROM memberships WHERE workspace_id = ? AND status IN ('active', 'invited')`, ws.ID); err != nil {
+			return fmt.Errorf("count seats: %w", err)
+		}
+		plan.Rows, err = t.planRows(ws, &plan, req, rows)
+		return err
+	})
+	if err != nil {
+		return ImportPlan{}, err
+	}
+	return plan, nil
+}
+
+// importColumnsOf lists the columns of the header at index hi: the
+// fields understood, the profile columns, and the unnamed columns that
+// hold something below the header, which are ignored.
+func importColumnsOf(rows [][]string, hi int, col map[string]int, profileCols map[int]string) []ImportColumn {
+	field := map[int]string{}
+	for f, i := range col {
+		field[i] = f
+	}
+	width := 0
+	for _, r := range rows[hi:] {
+		width = max(width, len(r))
+	}
+	var out []ImportColumn
+	for i := range width {
+		c := ImportColumn{Number: i + 1}
+		if i < len(rows[hi]) {
+			c.Header = strings.TrimSpace(strings.TrimPrefix(rows[hi][i], "\ufeff"))
+		}
+		switch {
+		case field[i] != "":
+			c.Field = field[i]
+		case profileCols[i] != "":
+			c.Field = ColumnProfile
+		default:
+			used := false
+			for _, r := range rows[hi+1:] {
+				if i < len(r) && strings.TrimSpace(r[i]) != "" {
+					used = true
+					break
+				}
+			}
+			if !used {
+				continue
+			}
+			c.Field = ColumnIgnored
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// planRows is ImportInvitations' loop with every write replaced by the
+// answer it would give.
+func (t *tx) planRows(ws *workspaceRow, plan *ImportPlan, req ImportRequest, rows []importRow) ([]ImportPlanRow, error) {
+	out := make([]ImportPlanRow, len(rows))
+	type group struct {
+		role  string
+		teams []string
+		rows  []int
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	seen := map[string]int{}
+	for i, r := range rows {
+		out[i] = ImportPlanRow{Row: r.row, Email: strings.TrimSpace(r.invitee.Email), Profile: r.invitee.Profile}
+		email, err := NormalizeEmail(r.invitee.Email)
+		switch {
+		case err != nil:
+			out[i].Status, out[i].Reason = OutcomeInvalidAddress, errorText(err)
+			continue
+		case seen[email] != 0:
+			out[i].Email, out[i].Status, out[i].Reason = email, OutcomeDuplicate, fmt.Sprintf("already listed on row %d", seen[email])
+			continue
+		case r.err != "":
+			out[i].Email, out[i].Status, out[i].Reason = email, OutcomeInvalid, r.err
+			continue
+		}
+		seen[email] = r.row
+		out[i].Email = email
+		role := r.role
+		if role == "" {
+			role = req.Role
+		}
+		if role == "" {
+			out[i].Status, out[i].Reason = OutcomeInvalid, "no role: fill in the role column or choose a default role"
+			continue
+		}
+		teams := append(slices.Clone(req.Teams), r.teams...)
+		out[i].Role, out[i].Teams = role, teams
+		key := role + "\x00" + strings.Join(teams, "\x00")
+		g := byKey[key]
+		if g == nil {
+			g = &group{role: role, teams: teams}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.rows = append(g.rows, i)
+	}
+	for _, g := range groups {
+		_, _, err := t.authorizeInvite(ws, g.role)
+		if err == nil {
+			_, err = t.resolveTeams(ws.ID, g.teams)
+		}
+		switch {
+		case errors.Is(err, ErrInvalid) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrNotFound):
+			status := OutcomeInvalid
+			if errors.Is(err, ErrForbidden) {
+				status = OutcomeNotPermitted
+			}
+			for _, i := range g.rows {
+				out[i].Status, out[i].Reason = status, errorText(err)
+			}
+			continue
+		case err != nil:
+			return nil, err
+		}
+		for _, i := range g.rows {
+			if err := t.planOne(ws, plan, &out[i], rows[i].invitee); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return out, nil
+}
+
+// planOne is inviteOne's decision for one address, without its writes.
+func (t *tx) planOne(ws *workspaceRow, plan *ImportPlan, r *ImportPlanRow, inv Invitee) error {
+	u, err := t.userByEmail(r.Email)
+	if err != nil {
+		return err
+	}
+	var m *membershipRow
+	if u == nil {
+		r.Kind, r.Name = KindInternal, strings.TrimSpace(inv.Name)
+		if r.Name == "" {
+			r.Name = GuessName(r.Email)
+		}
+	} else {
+		r.Kind = KindInternal
+		if u.HomeWorkspaceID != nil && *u.HomeWorkspaceID != ws.ID {
+			r.Kind = KindExternal
+		}
+		if m, err = t.membershipOf(ws.ID, u.ID); err != nil {
+			return err
+		}
+	}
+	if m != nil {
+		switch m.Status {
+		case StatusActive:
+			r.Status, r.Kind = OutcomeAlreadyMember, m.Kind
+			return nil
+		case StatusSuspended:
+			r.Status, r.Reason = OutcomeNotPermitted, "this person is suspended; reactivate them instead"
+			return nil
+		case StatusInvited:
+			r.Kind = m.Kind
+			var n int
+			if err := t.get(&n, `SELECT COUNT(*) FROM invitations WHERE membership_id = ? AND status = 'pending'`, m.ID); err != nil {
+				return fmt.Errorf("find open invitation: %w", err)
+			}
+			r.Status = OutcomeInvited
+			if n > 0 {
+				r.Status = OutcomeResent
+			}
+			return nil
+		}
+	}
+	// Nobody here yet (or a removed member coming back): a new seat.
+	if plan.SeatLimit != nil && plan.SeatsUsed+plan.SeatsTaken >= *plan.SeatLimit {
+		r.Status, r.Reason = OutcomeSeatLimit, fmt.Sprintf("all %d seats would be in use", *plan.SeatLimit)
+		return nil
+	}
+	plan.SeatsTaken++
+	r.Status = OutcomeInvited
+	return nil
+}
