@@ -22,7 +22,7 @@ var templateFS embed.FS
 
 var pages = func() map[string]*template.Template {
 	p := web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats", "joinlinks", "joinlinkmembers", "security", "roles", "teams",
-		"activity", "webhooks", "webhook", "apikeys", "import", "joinlinkedit", "lookup")
+		"activity", "webhooks", "webhook", "apikeys", "import", "joinlinkedit", "lookup", "scim", "scimlog", "sso", "ssosecret")
 	// Both webhook pages share the webhook form's fields.
 	for _, name := range []string{"webhooks", "webhook"} {
 		template.Must(p[name].ParseFS(templateFS, "templates/webhookfields.html"))
@@ -58,8 +58,9 @@ type Config struct {
 type Handler struct {
 	dir *directory.Directory
 	kit *web.Kit
-	// box seals webhook signing secrets for the delivery worker, which
-	// opens them with the same keys.
+	// box seals webhook signing secrets for the delivery worker and the
+	// client secrets of OIDC connections for the sign-in pages, which
+	// open them with the same keys.
 	box *seal.Box
 	log *slog.Logger
 }
@@ -139,6 +140,7 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /workspaces/{slug}/api-keys", h.createAPIKey)
 	mux.HandleFunc("GET /workspaces/{slug}/api-keys/{id}/revoke", h.confirmRevokeAPIKey)
 	mux.HandleFunc("POST /workspaces/{slug}/api-keys/{id}/revoke", h.revokeAPIKey)
+	h.registerConnections(mux)
 	mux.HandleFunc("/workspaces/", h.notFound)
 }
 
@@ -190,6 +192,8 @@ const (
 	navActivity     = "activity"
 	navWebhooks     = "webhooks"
 	navAPIKeys      = "api-keys"
+	navSCIM         = "scim"
+	navSSO          = "sso"
 )
 
 // open starts a console page: a signed-in person (else off to sign in,
@@ -282,6 +286,8 @@ func (h *Handler) frame(r *http.Request, v *view, title, current string) web.Pag
 	if v.access.Can(directory.PermConnectionsManage) {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Webhooks", Href: base + "/webhooks", Current: current == navWebhooks})
 		c.Nav = append(c.Nav, web.NavItem{Label: "API keys", Href: base + "/api-keys", Current: current == navAPIKeys})
+		c.Nav = append(c.Nav, web.NavItem{Label: "SCIM provisioning", Href: base + "/connections/scim", Current: current == navSCIM},
+			web.NavItem{Label: "Single sign-on", Href: base + "/connections/sso", Current: current == navSSO})
 	}
 	if list, err := h.dir.AdministeredWorkspaces(r.Context(), v.s.UserID); err == nil {
 		for _, a := range list {

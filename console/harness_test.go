@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -52,6 +53,13 @@ type roster struct {
 
 func startRoster(t testing.TB, d *directory.Directory, dns *txtRecords) *roster {
 	t.Helper()
+	return startRosterOn(t, d, dns, nil, nil)
+}
+
+// startRosterOn is startRoster on the listener ln (nil: a new one), with
+// mount adding more front doors to the server (nil: none).
+func startRosterOn(t testing.TB, d *directory.Directory, dns *txtRecords, ln net.Listener, mount func(mux *http.ServeMux)) *roster {
+	t.Helper()
 	keys, err := seal.ParseKeys(seal.NewKey())
 	if err != nil {
 		t.Fatal(err)
@@ -63,11 +71,16 @@ func startRoster(t testing.TB, d *directory.Directory, dns *txtRecords) *roster 
 	r := &roster{t: t, d: d, dns: dns, box: box}
 	var mu sync.RWMutex
 	var h http.Handler
-	r.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	r.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		mu.RLock()
 		defer mu.RUnlock()
 		h.ServeHTTP(w, req)
 	}))
+	if ln != nil {
+		r.srv.Listener.Close()
+		r.srv.Listener = ln
+	}
+	r.srv.Start()
 	t.Cleanup(r.srv.Close)
 	mux := http.NewServeMux()
 	signIn, err := oidc.NewHandler(oidc.Config{Directory: d, Box: box, BaseURL: r.srv.URL, Dev: true})
@@ -80,6 +93,9 @@ func startRoster(t testing.TB, d *directory.Directory, dns *txtRecords) *roster 
 		t.Fatal(err)
 	}
 	c.Register(mux)
+	if mount != nil {
+		mount(mux)
+	}
 	mu.Lock()
 	h = mux
 	mu.Unlock()

@@ -34,3 +34,12 @@ func (f *Form) Fail(name, msg string) { f.Errors[name] = msg }
 
 // OK reports whether no field has an error.
 func (f *Form) OK() bool { return len(f.Errors) == 0 }
+
+// Field is one text field of a form as the "text-field" part of the kit
+// renders it: label, hint, the value as typed and its error.
+type Field struct{ Name, Label, Help, Value, Error string }
+
+// Field describes the text field name for the "text-field" part.
+func (f *Form) Field(name, label, help string) Field {
+	return Field{Name: name, Label: label, Help: help, Value: f.Value(name), Error: f.Error(name)}
+}

@@ -59,6 +59,7 @@ var subjects = []struct {
 	{"Domains", domainTests},
 	{"Teams", teamTests},
 	{"SCIMConnections", scimConnectionTests},
+	{"SCIMConsole", scimConsoleTests},
 	{"SCIMUsers", scimUserTests},
 	{"SCIMGroups", scimGroupTests},
 	{"OIDC", oidcTests},
