@@ -56,6 +56,7 @@ var subjects = []struct {
 	{"JoinLinks", joinLinkTests},
 	{"JoinRequests", joinRequestTests},
 	{"Domains", domainTests},
+	{"DomainTrust", domainTrustTests},
 	{"Teams", teamTests},
 	{"SCIMConnections", scimConnectionTests},
 	{"SCIMUsers", scimUserTests},
