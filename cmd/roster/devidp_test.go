@@ -136,3 +136,30 @@ func TestTourThroughDevelopmentSignIn(t *testing.T) {
 		t.Errorf("members list: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// `roster domains verify --trust` marks a domain verified on the database,
+// as the operator, with no DNS record and no server.
+func TestDomainsVerifyTrust(t *testing.T) {
+	cleanEnv(t)
+	dbURL := "sqlite:" + filepath.Join(t.TempDir(), "roster.db")
+	createWorkspace(t, dbURL, "http://127.0.0.1:8080")
+	res := runRoster(t, "", "domains", "verify", "--trust", "Acme.Example", "--workspace", "acme-corp", "--database-url", dbURL)
+	if res.code != 0 || !regexp.MustCompile(`Domain:\s+acme\.example`).MatchString(res.stdout) || !regexp.MustCompile(`Verified:\s+true`).MatchString(res.stdout) {
+		t.Errorf("trust: exit %d\n%s%s", res.code, res.stdout, res.stderr)
+	}
+	for _, tt := range []struct {
+		args []string
+		code int
+		err  string
+	}{
+		{[]string{"--trust", "acme.example", "--database-url", dbURL}, 2, "which workspace?"},
+		{[]string{"--trust", "not a domain", "--workspace", "acme-corp", "--database-url", dbURL}, 2, "not a domain"},
+		{[]string{"--trust", "x.example", "--workspace", "nowhere", "--database-url", dbURL}, 1, "nowhere"},
+		{[]string{"some-id", "--trust", "x.example", "--workspace", "acme-corp", "--database-url", dbURL}, 2, "give no domain id"},
+	} {
+		res := runRoster(t, "", append([]string{"domains", "verify"}, tt.args...)...)
+		if res.code != tt.code || !strings.Contains(res.stderr, tt.err) {
+			t.Errorf("%v: exit %d %q, want %d and %q", tt.args, res.code, res.stderr, tt.code, tt.err)
+		}
+	}
+}
