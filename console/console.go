@@ -249,9 +249,13 @@ func (h *Handler) frame(r *http.Request, v *view, title, current string) web.Pag
 	if v.access.Can(directory.PermMembersRead) {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Teams", Href: base + "/teams", Current: current == navTeams})
 	}
-	// Every administering role reads the roles (ListRoles needs only
-	// membership); roles.manage changes them.
-	c.Nav = append(c.Nav, web.NavItem{Label: "Roles", Href: base + "/roles", Current: current == navRoles})
+	// Every administering role may read the roles (ListRoles needs only
+	// membership; the page opens for all of them), but the navigation
+	// offers them to those who manage people or roles: an integration's
+	// role starts on its own pages.
+	if v.access.Can(directory.PermMembersRead) || v.access.Can(directory.PermRolesManage) {
+		c.Nav = append(c.Nav, web.NavItem{Label: "Roles", Href: base + "/roles", Current: current == navRoles})
+	}
 	if canSecurity(v.access) {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Security", Href: base + "/security", Current: current == navSecurity})
 	}

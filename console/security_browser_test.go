@@ -43,7 +43,7 @@ func TestBrowserSecurityRolesTeams(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.CSS(`form[action="/onboarding"]`)),
 			chromedp.Click(chromedp.CSS(`form[action="/onboarding"] button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/members"]`)))
+			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/"]`)))
 
 		// The empty state: the workspace's domain removed after sign-in.
 		doms, err := d.ListDomains(ctx, owner, "acme")
