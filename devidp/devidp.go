@@ -103,11 +103,11 @@ func New(cfg Config) (*Provider, error) {
 	if strings.HasPrefix(issuer, "http://") {
 		opts = append(opts, op.WithAllowInsecure())
 	}
-	provider, err := op.NewOpenIDProvider(issuer, &op.Config{
+	provider, err := op.NewProvider(&op.Config{
 		CryptoKey:          cryptoKey,
 		CodeMethodS256:     true,
 		SupportedUILocales: []language.Tag{language.English},
-	}, st, opts...)
+	}, st, op.StaticIssuer(issuer), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("devidp: %w", err)
 	}
