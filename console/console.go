@@ -52,6 +52,9 @@ type Config struct {
 	// Secure marks cookies Secure (the public URL is https).
 	Secure bool
 	Logger *slog.Logger
+	// Banner is the development-mode warning every page shows (empty in
+	// production).
+	Banner string
 }
 
 // Handler serves the console's pages.
@@ -70,7 +73,7 @@ func New(cfg Config) (*Handler, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	kit, err := web.New(web.Config{Directory: cfg.Directory, Box: cfg.Box, Secure: cfg.Secure, Logger: cfg.Logger})
+	kit, err := web.New(web.Config{Directory: cfg.Directory, Box: cfg.Box, Secure: cfg.Secure, Logger: cfg.Logger, Banner: cfg.Banner})
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}

@@ -19,7 +19,11 @@ import (
 	"github.com/rosterhq/roster/web"
 )
 
-const callbackPath = "/auth/callback"
+// CallbackPath is the redirect URI's path at every provider (after the
+// base URL).
+const CallbackPath = "/auth/callback"
+
+const callbackPath = CallbackPath
 
 // maxFormBytes bounds every form body; the largest form is a few fields.
 const maxFormBytes = 16 << 10
@@ -55,6 +59,9 @@ type Config struct {
 	Now func() time.Time
 	// Metrics counts sign-ins by outcome; nil counts nothing.
 	Metrics *telemetry.Metrics
+	// Banner is the development-mode warning every page shows (empty in
+	// production).
+	Banner string
 }
 
 // Handler serves the sign-in pages and the OIDC relying party.
@@ -98,7 +105,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if h.ttl <= 0 {
 		h.ttl = directory.DefaultSessionTTL
 	}
-	h.kit, err = web.New(web.Config{Directory: cfg.Directory, Box: cfg.Box, Secure: h.secure, Logger: h.log})
+	h.kit, err = web.New(web.Config{Directory: cfg.Directory, Box: cfg.Box, Secure: h.secure, Logger: h.log, Banner: cfg.Banner})
 	if err != nil {
 		return nil, err
 	}

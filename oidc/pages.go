@@ -23,6 +23,16 @@ type choice struct {
 	Name string
 }
 
+// linkTarget is the workspace an invitation or join link leads into, for
+// the page that says why it cannot be followed yet.
+type linkTarget struct {
+	WorkspaceID   string
+	WorkspaceName string
+	// Contact is who to tell: the inviter, or the workspace's
+	// administrators.
+	Contact string
+}
+
 // language is an option of the onboarding page.
 type language struct {
 	Code string
@@ -46,6 +56,11 @@ type pageData struct {
 	Join       *directory.JoinLinkView
 	Token      string
 	JoinState  string
+
+	// Link and Gap are the workspace of the invitation or join link being
+	// followed, and why no provider routes its address there.
+	Link *linkTarget
+	Gap  *directory.SignInGap
 
 	Me *directory.Me
 	// Administers holds the ids of the workspaces whose console the
@@ -102,13 +117,14 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusBadRequest, "login", &pageData{Page: web.Page{Title: "Sign in", Session: s, Error: "Enter your work email address, like jane@example.com."}, Email: email, ReturnTo: returnTo})
 		return
 	}
-	h.routeOrChoose(w, r, s, addr, txn, "/login")
+	h.routeOrChoose(w, r, s, addr, txn, "/login", nil)
 }
 
 // routeOrChoose starts the sign-in at the connection that routes addr, or
 // renders the choice of server-wide providers (or the "no sign-in" message)
-// whose forms post back to action.
-func (h *Handler) routeOrChoose(w http.ResponseWriter, r *http.Request, s *directory.Session, addr string, txn transaction, action string) {
+// whose forms post back to action. link is the workspace of the
+// invitation or join link being followed, nil on the plain sign-in page.
+func (h *Handler) routeOrChoose(w http.ResponseWriter, r *http.Request, s *directory.Session, addr string, txn transaction, action string, link *linkTarget) {
 	c, err := h.route(r.Context(), addr)
 	if err != nil && !errors.Is(err, directory.ErrInvalid) {
 		h.directoryError(w, r, err, pageSignIn)
@@ -124,6 +140,16 @@ func (h *Handler) routeOrChoose(w http.ResponseWriter, r *http.Request, s *direc
 	d := &pageData{Page: web.Page{Title: "Choose how to sign in", Session: s}, Email: addr, Domain: directory.EmailDomain(addr), ReturnTo: txn.ReturnTo, Action: action}
 	for _, p := range h.servers {
 		d.Choices = append(d.Choices, choice{Key: p.Key, Name: p.Name})
+	}
+	if link != nil && len(d.Choices) == 0 {
+		// Someone holding a link must not be told to ask for one: say why
+		// it cannot be followed and who can fix it.
+		gap, err := h.dir.SignInGapFor(r.Context(), link.WorkspaceID, addr)
+		if err != nil {
+			h.directoryError(w, r, err, pageSignIn)
+			return
+		}
+		d.Link, d.Gap, d.Title = link, &gap, "Sign-in is not set up yet"
 	}
 	h.render(w, r, http.StatusOK, "choose", d)
 }
@@ -187,7 +213,8 @@ func (h *Handler) inviteSubmit(w http.ResponseWriter, r *http.Request) {
 		h.startServerProvider(w, r, key, txn, inv.Email)
 		return
 	}
-	h.routeOrChoose(w, r, s, inv.Email, txn, "/invite/"+url.PathEscape(token))
+	h.routeOrChoose(w, r, s, inv.Email, txn, "/invite/"+url.PathEscape(token),
+		&linkTarget{WorkspaceID: inv.WorkspaceID, WorkspaceName: inv.WorkspaceName, Contact: inv.InviterName})
 }
 
 // joinPage shows a join link: the workspace, what the link is for, and who
@@ -247,7 +274,8 @@ func (h *Handler) joinSubmit(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusBadRequest, "join", &pageData{Page: web.Page{Title: "Join " + jl.WorkspaceName, Session: s, Error: "Enter your work email address, like jane@example.com."}, Join: &jl, Token: token, Email: email})
 		return
 	}
-	h.routeOrChoose(w, r, s, addr, txn, "/join/"+url.PathEscape(token))
+	h.routeOrChoose(w, r, s, addr, txn, "/join/"+url.PathEscape(token),
+		&linkTarget{WorkspaceID: jl.WorkspaceID, WorkspaceName: jl.WorkspaceName, Contact: "the administrators of " + jl.WorkspaceName})
 }
 
 func (h *Handler) logoutPage(w http.ResponseWriter, r *http.Request) {

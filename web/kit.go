@@ -52,6 +52,10 @@ type Config struct {
 	// Secure marks cookies Secure (the public URL is https).
 	Secure bool
 	Logger *slog.Logger
+	// Banner, when set, is shown at the top of every page: the server
+	// runs in development mode (roster serve --dev), so nobody mistakes it
+	// for a production one.
+	Banner string
 }
 
 // Kit renders pages and guards forms. One Kit per door; they share
@@ -61,6 +65,7 @@ type Kit struct {
 	box    *seal.Box
 	secure bool
 	log    *slog.Logger
+	banner string
 }
 
 // New builds a kit.
@@ -68,7 +73,7 @@ func New(cfg Config) (*Kit, error) {
 	if cfg.Directory == nil || cfg.Box == nil {
 		return nil, errors.New("web: a directory and a sealing box are required")
 	}
-	k := &Kit{dir: cfg.Directory, box: cfg.Box, secure: cfg.Secure, log: cfg.Logger}
+	k := &Kit{dir: cfg.Directory, box: cfg.Box, secure: cfg.Secure, log: cfg.Logger, banner: cfg.Banner}
 	if k.log == nil {
 		k.log = slog.Default()
 	}
@@ -91,6 +96,8 @@ type Page struct {
 	// Console is the workspace frame (name, switcher, navigation); nil
 	// for the sign-in pages, which render as a centred card.
 	Console *Console
+	// Banner is the kit's development-mode warning (set by Render).
+	Banner string
 }
 
 // FlashItem is one line of a flash message's table: what happened to
@@ -157,6 +164,7 @@ func Pages(fsys fs.FS, dir string, names ...string) map[string]*template.Templat
 func (k *Kit) Render(w http.ResponseWriter, r *http.Request, status int, t *template.Template, data Pager) {
 	p := data.WebPage()
 	p.CSRF = k.CSRFToken(w, r, sessionID(p.Session))
+	p.Banner = k.banner
 	if c, err := r.Cookie(flashCookie); err == nil {
 		var f flash
 		if b, err := k.box.Open(c.Value, flashPurpose); err == nil && json.Unmarshal(b, &f) == nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rosterhq/roster/admin"
+	"github.com/rosterhq/roster/directory"
 )
 
 func init() {
@@ -56,14 +57,51 @@ func domainsAddCmd() *cobra.Command {
 }
 
 func domainsVerifyCmd() *cobra.Command {
-	return clientCmd("verify DOMAIN_ID", "Check the domain's TXT record and verify it", cobra.ExactArgs(1), false,
+	cmd := clientCmd("verify DOMAIN_ID | --trust DOMAIN", "Check the domain's TXT record and verify it; or, as the operator, mark a domain verified without DNS", cobra.RangeArgs(0, 1), false,
 		func(cmd *cobra.Command, c *client, o *outputFlag, args []string) error {
+			if len(args) != 1 {
+				return usageErrorf("give the domain's id (roster domains list), or --trust DOMAIN")
+			}
 			var d admin.Domain
 			if err := c.call(cmd.Context(), "POST", c.wsPath("/domains/%s/verify", args[0]), nil, nil, &d); err != nil {
 				return err
 			}
 			return printDomain(cmd, o, d)
 		})
+	cmd.Flags().String("trust", "", "operator only, on the database (--database-url): mark this domain verified for --workspace without DNS, claiming it if needed")
+	addDatabaseFlag(cmd)
+	viaAPI := cmd.RunE
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		trust, _ := cmd.Flags().GetString("trust")
+		if trust == "" {
+			return viaAPI(cmd, args)
+		}
+		if len(args) != 0 {
+			return usageErrorf("--trust names the domain; give no domain id with it")
+		}
+		return trustDomain(cmd, trust)
+	}
+	return cmd
+}
+
+// trustDomain is `domains verify --trust`: the operator's word instead of
+// a DNS record, straight on the database, recorded as the operator's.
+func trustDomain(cmd *cobra.Command, domain string) error {
+	ws := setting(cmd, "workspace", envWorkspace)
+	if ws == "" {
+		return usageErrorf("which workspace? give --workspace or set %s", envWorkspace)
+	}
+	o, _ := cmd.Flags().Lookup("output").Value.(*outputFlag)
+	d, err := openDirectory(cmd, directory.Options{})
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	dom, err := d.TrustDomain(cmd.Context(), directory.Operator(), ws, domain)
+	if err != nil {
+		return commandError(err)
+	}
+	return printDomain(cmd, o, admin.DomainOf(dom))
 }
 
 func domainsPolicyCmd() *cobra.Command {

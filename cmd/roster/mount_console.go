@@ -16,7 +16,7 @@ func mountConsole(mux *http.ServeMux, deps serverDeps) error {
 		return nil
 	}
 	h, err := console.New(console.Config{Directory: deps.Dir, Box: deps.Box, Secure: strings.HasPrefix(deps.BaseURL, "https://"),
-		Logger: deps.Logger.With("component", "console")})
+		Logger: deps.Logger.With("component", "console"), Banner: pageBanner(deps)})
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/rosterhq/roster/devidp"
 	"github.com/rosterhq/roster/oidc"
 )
 
@@ -41,8 +42,17 @@ func mountOIDC(mux *http.ServeMux, deps serverDeps) error {
 	if err != nil {
 		return err
 	}
+	if deps.devIDP != nil {
+		for _, p := range providers {
+			if p.Key == devidp.Key {
+				return fmt.Errorf("%s: the key %q is the development sign-in's (--dev-idp); give this provider another key", envOIDCProviders, p.Key)
+			}
+		}
+		providers = append(providers, devIDPProvider(deps.devIDP))
+	}
 	cfg := oidc.Config{Directory: deps.Dir, Box: deps.Box, BaseURL: deps.BaseURL, Dev: deps.Dev, Providers: providers,
-		Logger: deps.Logger.With("component", "oidc"), TrustForwardedFor: os.Getenv(envTrustForwardedFor) == "true", Metrics: deps.Metrics}
+		Logger: deps.Logger.With("component", "oidc"), TrustForwardedFor: os.Getenv(envTrustForwardedFor) == "true", Metrics: deps.Metrics,
+		Banner: pageBanner(deps)}
 	if s := os.Getenv(envSessionHours); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rosterhq/roster/delivery"
+	"github.com/rosterhq/roster/devidp"
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/email"
 	"github.com/rosterhq/roster/seal"
@@ -33,6 +34,11 @@ type serverDeps struct {
 	BaseURL string
 	Dev     bool
 	Logger  *slog.Logger
+	// DevIDP mounts the development OpenID provider (devidp) and offers
+	// it as a server-wide provider; only with Dev. devIDP is it, built
+	// by newHandler.
+	DevIDP bool
+	devIDP *devidp.Provider
 	// Metrics is the server's registry of metrics; nil in tests that
 	// count nothing. MetricsToken guards /metrics on the main listener;
 	// MetricsElsewhere keeps it off the main listener (--metrics-addr).
@@ -58,8 +64,9 @@ func (d serverDeps) OnStop(f func()) {
 
 // mounts are the front doors, in the order they are mounted: the admin
 // API (mount_admin.go), the sign-in pages (mount_oidc.go), SAML
-// (mount_saml.go), SCIM
-// (mount_scim.go) and the admin console (mount_console.go). Adding a front door means adding it here. A mount
+// (mount_saml.go), SCIM (mount_scim.go), the admin console
+// (mount_console.go) and, with --dev-idp, the development provider
+// (mount_devidp.go). Adding a front door means adding it here. A mount
 // registers its routes on mux with method and path patterns; two front
 // doors claiming the same pattern is a start-up error. Every response
 // must be written within writeTimeout; a handler that streams extends its
@@ -71,6 +78,7 @@ var mounts = []func(mux *http.ServeMux, deps serverDeps) error{
 	mountSAML,
 	mountSCIM,
 	mountConsole,
+	mountDevIDP,
 }
 
 // outboxHandlers deliver outbox messages of kinds other than email (which
@@ -115,6 +123,7 @@ Stops gracefully on SIGINT or SIGTERM.`,
 	addBaseURLFlag(cmd)
 	f.String("smtp-url", "", flagUsage("SMTP server, e.g. smtp://user:pass@mail.example:587?from=roster@example.com; empty writes emails to the log", envSMTPURL))
 	f.Bool("dev", false, "development mode: allows OIDC issuers on loopback addresses and plain-HTTP cookies")
+	f.Bool("dev-idp", false, "with --dev: a built-in development sign-in at /dev/idp that signs anyone in as any address they type (never in production)")
 	addLogFlags(f)
 	addOpsFlags(cmd)
 	rootCmd.AddCommand(cmd)
@@ -151,6 +160,10 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	slog.SetDefault(logger)
 	tuneGC()
 	dev, _ := cmd.Flags().GetBool("dev")
+	devIDP, _ := cmd.Flags().GetBool("dev-idp")
+	if devIDP && !dev {
+		return usageError(errDevIDPNeedsDev)
+	}
 	transport, err := mailTransport(setting(cmd, "smtp-url", envSMTPURL), logger)
 	if err != nil {
 		return usageError(err)
@@ -177,7 +190,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	}
 	defer ln.Close()
 	var stops []func()
-	deps := serverDeps{Box: box, BaseURL: baseURL(cmd, ln.Addr().String()), Dev: dev, Logger: logger, stops: &stops,
+	deps := serverDeps{Box: box, BaseURL: baseURL(cmd, ln.Addr().String()), Dev: dev, DevIDP: devIDP, Logger: logger, stops: &stops,
 		Metrics: telemetry.NewMetrics(), MetricsToken: ops.metricsToken, MetricsElsewhere: ops.metricsAddr != "",
 		SCIMRateLimit: ops.scimRateLimit, SCIMRateBurst: ops.scimRateBurst}
 	var metricsLn net.Listener
@@ -253,7 +266,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 		defer msrv.Close()
 		logger.Info("metrics listening", "addr", metricsLn.Addr().String())
 	}
-	logger.Info("roster listening", "addr", ln.Addr().String(), "base_url", deps.BaseURL, "database", d.Dialect(), "dev", dev,
+	logger.Info("roster listening", "addr", ln.Addr().String(), "base_url", deps.BaseURL, "database", d.Dialect(), "dev", dev, "dev_idp", devIDP,
 		"tracing", telemetry.TracingConfigured())
 
 	select {
@@ -341,6 +354,9 @@ func newHandler(deps serverDeps) (http.Handler, error) {
 	})
 	if deps.Metrics != nil && !deps.MetricsElsewhere {
 		mux.Handle("GET /metrics", metricsHandler(deps.Metrics, deps.MetricsToken, deps.Logger))
+	}
+	if err := startDevIDP(&deps); err != nil {
+		return nil, err
 	}
 	for _, mount := range mounts {
 		if err := safeMount(mount, mux, deps); err != nil {

@@ -255,6 +255,7 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		{"bad SCIM rate limit", map[string]string{envSCIMRateLimit: "fast"}, []string{"--database-url", sqlite}, 2, `--scim-rate-limit: want requests per second`},
 		{"bad SCIM burst", nil, []string{"--database-url", sqlite, "--scim-rate-burst", "-1"}, 2, `--scim-rate-burst: want a number`},
 		{"short metrics token", map[string]string{envMetricsToken: "short"}, []string{"--database-url", sqlite}, 2, "metrics token must be at least 16"},
+		{"development sign-in without --dev", nil, []string{"--database-url", sqlite, "--dev-idp"}, 2, "--dev-idp signs anyone in as any address, so it runs only with --dev"},
 		{"metrics address in use", nil, []string{"--database-url", sqlite, "--metrics-addr", busy.Addr().String()}, 1, "(metrics)"},
 	}
 	for _, tt := range tests {

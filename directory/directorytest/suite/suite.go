@@ -57,6 +57,7 @@ var subjects = []struct {
 	{"JoinLinks", joinLinkTests},
 	{"JoinRequests", joinRequestTests},
 	{"Domains", domainTests},
+	{"DomainTrust", domainTrustTests},
 	{"Teams", teamTests},
 	{"SCIMConnections", scimConnectionTests},
 	{"SCIMConsole", scimConsoleTests},
