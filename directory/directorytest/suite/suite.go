@@ -67,6 +67,7 @@ var subjects = []struct {
 	{"Feed", feedTests},
 	{"Webhooks", webhookTests},
 	{"APIKeys", apiKeyTests},
+	{"SetupLinks", setupLinkTests},
 }
 
 // The fixtures of directorytest under the short names the tests use.
