@@ -498,3 +498,9 @@ func domainSummary(doms []Domain) string {
 	}
 	return s
 }
+
+// CheckOIDCConnectionRequest normalises and validates a connection's
+// settings the way CreateOIDCConnection will (the issuer of an Entra
+// tenant or of Google filled in), so a door can check the provider's
+// discovery before anything is saved.
+func CheckOIDCConnectionRequest(req *OIDCConnectionRequest) error { return validateOIDCConnection(req) }

@@ -91,6 +91,11 @@ type Page struct {
 	// Console is the workspace frame (name, switcher, navigation); nil
 	// for the sign-in pages, which render as a centred card.
 	Console *Console
+	// Wide widens the centred card, for pages of steps to follow.
+	Wide bool
+	// Refresh reloads the page every Refresh seconds (a live log that
+	// works without JavaScript); 0 never.
+	Refresh int
 }
 
 // FlashItem is one line of a flash message's table: what happened to
@@ -147,6 +152,17 @@ func Pages(fsys fs.FS, dir string, names ...string) map[string]*template.Templat
 	for _, n := range names {
 		t := template.Must(base.Clone())
 		out[n] = template.Must(t.ParseFS(fsys, dir+"/"+n+".html"))
+	}
+	return out
+}
+
+// PagesWithParts is Pages with a door's own parts file (dir/parts.html,
+// defining templates its pages share) parsed into every page.
+func PagesWithParts(fsys fs.FS, dir, parts string, names ...string) map[string]*template.Template {
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		t := template.Must(base.Clone())
+		out[n] = template.Must(t.ParseFS(fsys, dir+"/"+parts+".html", dir+"/"+n+".html"))
 	}
 	return out
 }
@@ -389,6 +405,17 @@ var funcs = template.FuncMap{
 		case *time.Time:
 			if v != nil {
 				return v.UTC().Format("2 Jan 2006")
+			}
+		}
+		return ""
+	},
+	"datetime": func(t any) string {
+		switch v := t.(type) {
+		case time.Time:
+			return v.UTC().Format("2 Jan 2006, 15:04 UTC")
+		case *time.Time:
+			if v != nil {
+				return v.UTC().Format("2 Jan 2006, 15:04 UTC")
 			}
 		}
 		return ""

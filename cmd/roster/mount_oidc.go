@@ -29,34 +29,44 @@ func mountOIDC(mux *http.ServeMux, deps serverDeps) error {
 		deps.Logger.Warn("sign-in pages not mounted: no secret key or base URL")
 		return nil
 	}
-	raw := os.Getenv(envOIDCProviders)
-	if path := os.Getenv(envOIDCProvidersFile); path != "" {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("%s: %w", envOIDCProvidersFile, err)
-		}
-		raw = string(b)
-	}
-	providers, err := oidc.ParseProviders(raw)
+	cfg, err := oidcConfig(deps)
 	if err != nil {
 		return err
-	}
-	cfg := oidc.Config{Directory: deps.Dir, Box: deps.Box, BaseURL: deps.BaseURL, Dev: deps.Dev, Providers: providers,
-		Logger: deps.Logger.With("component", "oidc"), TrustForwardedFor: os.Getenv(envTrustForwardedFor) == "true", Metrics: deps.Metrics}
-	if s := os.Getenv(envSessionHours); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
-			return fmt.Errorf("%s: want a whole number of hours, got %q", envSessionHours, s)
-		}
-		cfg.SessionTTL = time.Duration(n) * time.Hour
 	}
 	h, err := oidc.NewHandler(cfg)
 	if err != nil {
 		return err
 	}
 	h.Register(mux)
-	if len(providers) > 0 {
-		deps.Logger.Info("server-wide sign-in providers", "count", len(providers))
+	if len(cfg.Providers) > 0 {
+		deps.Logger.Info("server-wide sign-in providers", "count", len(cfg.Providers))
 	}
 	return nil
+}
+
+// oidcConfig is the sign-in door's configuration from deps and the
+// environment; the setup pages build their relying party from it too.
+func oidcConfig(deps serverDeps) (oidc.Config, error) {
+	raw := os.Getenv(envOIDCProviders)
+	if path := os.Getenv(envOIDCProvidersFile); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return oidc.Config{}, fmt.Errorf("%s: %w", envOIDCProvidersFile, err)
+		}
+		raw = string(b)
+	}
+	providers, err := oidc.ParseProviders(raw)
+	if err != nil {
+		return oidc.Config{}, err
+	}
+	cfg := oidc.Config{Directory: deps.Dir, Box: deps.Box, BaseURL: deps.BaseURL, Dev: deps.Dev, Providers: providers,
+		Logger: deps.Logger.With("component", "oidc"), TrustForwardedFor: os.Getenv(envTrustForwardedFor) == "true", Metrics: deps.Metrics}
+	if s := os.Getenv(envSessionHours); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return oidc.Config{}, fmt.Errorf("%s: want a whole number of hours, got %q", envSessionHours, s)
+		}
+		cfg.SessionTTL = time.Duration(n) * time.Hour
+	}
+	return cfg, nil
 }

@@ -58,7 +58,8 @@ func (d serverDeps) OnStop(f func()) {
 
 // mounts are the front doors, in the order they are mounted: the admin
 // API (mount_admin.go), the sign-in pages (mount_oidc.go), SCIM
-// (mount_scim.go) and the admin console (mount_console.go). Adding a front door means adding it here. A mount
+// (mount_scim.go), the admin console (mount_console.go) and the setup
+// links' pages (mount_setup.go). Adding a front door means adding it here. A mount
 // registers its routes on mux with method and path patterns; two front
 // doors claiming the same pattern is a start-up error. Every response
 // must be written within writeTimeout; a handler that streams extends its
@@ -69,6 +70,7 @@ var mounts = []func(mux *http.ServeMux, deps serverDeps) error{
 	mountOIDC,
 	mountSCIM,
 	mountConsole,
+	mountSetup,
 }
 
 // outboxHandlers deliver outbox messages of kinds other than email (which
@@ -411,7 +413,7 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 func redactPath(p string) string {
 	segs := strings.Split(p, "/")
 	for i, s := range segs {
-		if (s == "invite" || s == "join") && i+1 < len(segs) && segs[i+1] != "" {
+		if (s == "invite" || s == "join" || s == "setup") && i+1 < len(segs) && segs[i+1] != "" {
 			return strings.Join(segs[:i+1], "/") + "/REDACTED"
 		}
 	}
