@@ -228,7 +228,7 @@ func SetupProviderName(p string) string {
 	case SetupProviderJumpCloud:
 		return "JumpCloud"
 	case SetupProviderGeneric:
-		return "another provider"
+		return "your identity provider"
 	}
 	return p
 }

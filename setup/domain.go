@@ -66,7 +66,7 @@ func (h *Handler) domainCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if errors.Is(err, directory.ErrNotFound) {
-		h.kit.Message(w, r, http.StatusNotFound, nil, "Domain not found", "This domain is not one of "+l.WorkspaceName+"'s. Go back to the setup page.")
+		h.message(w, r, http.StatusNotFound, "Domain not found", "This domain is not one of "+l.WorkspaceName+"'s. Go back to the setup page.")
 		return
 	}
 	h.refuse(w, r, l, err)

@@ -19,7 +19,7 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-var pages = web.PagesWithParts(templateFS, "templates", "steps", "pick", "scim", "requests", "sso", "domain", "done")
+var pages = web.PagesWithParts(templateFS, "templates", "steps", "pick", "scim", "requests", "sso", "domain", "done", "refused")
 
 // Config configures the setup pages.
 type Config struct {
@@ -129,6 +129,12 @@ func (h *Handler) open(w http.ResponseWriter, r *http.Request) (directory.SetupL
 	return l, true
 }
 
+// message answers with a page that only says something; unlike the
+// kit's, it offers no sign-in, which the link's holder has no use for.
+func (h *Handler) message(w http.ResponseWriter, r *http.Request, status int, title, msg string) {
+	h.kit.Render(w, r, status, pages["refused"], &web.Page{Title: title, Notice: msg})
+}
+
 // refuse answers an error of a setup link in words.
 func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, l directory.SetupLink, err error) {
 	ask := "Ask the person who sent it to you for a new setup link."
@@ -137,20 +143,20 @@ func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, l directory.Set
 	}
 	switch {
 	case errors.Is(err, directory.ErrNotFound) && l.ID == "":
-		h.kit.Message(w, r, http.StatusNotFound, nil, "Setup link not found", "This setup link does not exist. Check that you copied all of it. "+ask)
+		h.message(w, r, http.StatusNotFound, "Setup link not found", "This setup link does not exist. Check that you copied all of it. "+ask)
 	case errors.Is(err, directory.ErrExpired):
-		h.kit.Message(w, r, http.StatusGone, nil, "This setup link has expired",
+		h.message(w, r, http.StatusGone, "This setup link has expired",
 			fmt.Sprintf("This link to %s for %s expired on %s. Nothing more can be done with it. %s", strings.ToLower(purposeTitle(l.Purpose)), l.WorkspaceName, l.ExpiresAt.UTC().Format("2 Jan 2006 at 15:04 UTC"), ask))
 	case errors.Is(err, directory.ErrRevoked):
-		h.kit.Message(w, r, http.StatusGone, nil, "This setup link was revoked",
+		h.message(w, r, http.StatusGone, "This setup link was revoked",
 			fmt.Sprintf("An admin of %s revoked this link, so it no longer works. What was already set up with it stays. %s", l.WorkspaceName, ask))
 	case errors.Is(err, directory.ErrUsed):
 		http.Redirect(w, r, "/setup/"+url.PathEscape(r.PathValue("token")), http.StatusSeeOther)
 	case errors.Is(err, directory.ErrForbidden):
-		h.kit.Message(w, r, http.StatusForbidden, nil, "Not part of this setup", "This setup link is for another job. "+ask)
+		h.message(w, r, http.StatusForbidden, "Not part of this setup", "This setup link is for another job. "+ask)
 	default:
 		h.log.Error("setup page", "err", err)
-		h.kit.Message(w, r, http.StatusInternalServerError, nil, "Something went wrong", "Roster could not complete this step. Try again in a moment.")
+		h.message(w, r, http.StatusInternalServerError, "Something went wrong", "Roster could not complete this step. Try again in a moment.")
 	}
 }
 

@@ -2,6 +2,7 @@ package setup
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/rosterhq/roster/directory"
 )
@@ -181,6 +182,7 @@ func explain(r directory.SCIMRequest) requestRow {
 		if row.Result == "" {
 			row.Result = "Answered"
 		}
+		row.Result = strings.ToUpper(row.Result[:1]) + row.Result[1:]
 	case r.Status == 401:
 		row.Result = "Refused: the token was not accepted (" + r.Detail + "). Paste the SCIM token again, or generate a new one here."
 	case r.Status == 403 && containsFold(r.Detail, "seat"):
