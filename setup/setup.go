@@ -230,7 +230,9 @@ func (h *Handler) finish(w http.ResponseWriter, r *http.Request) {
 		if !ok {
 			return
 		}
-		h.ssoPage(w, r, l, http.StatusUnprocessableEntity, func(d *pageData) { d.Error = "Run a test sign-in first: it shows whether Roster would accept your people before single sign-on is switched on." })
+		h.ssoPage(w, r, l, http.StatusUnprocessableEntity, func(d *pageData) {
+			d.Error = "Run a test sign-in first: it shows whether Roster would accept your people before single sign-on is switched on."
+		})
 		return
 	}
 	if err != nil {
