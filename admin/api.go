@@ -140,6 +140,7 @@ func (a *API) allRoutes() []route {
 	add(a.teamRoutes())
 	add(a.domainRoutes())
 	add(a.joinRoutes())
+	add(a.setupLinkRoutes())
 	add(a.connectionRoutes())
 	add(a.outboxRoutes())
 	return rs
