@@ -74,7 +74,7 @@ func pathIDs(path string) []string {
 	segs := strings.Split(strings.TrimPrefix(path, "/api/v1/workspaces/acme"), "/")
 	var ids []string
 	collections := map[string]bool{"members": true, "invitations": true, "roles": true, "webhooks": true, "api-keys": true, "teams": true, "domains": true,
-		"join-links": true, "join-requests": true, "scim-connections": true, "tokens": true, "oidc-connections": true}
+		"join-links": true, "join-requests": true, "setup-links": true, "scim-connections": true, "tokens": true, "oidc-connections": true}
 	for i := 1; i < len(segs); i++ {
 		if collections[segs[i-1]] && segs[i] != "import" {
 			ids = append(ids, segs[i])
