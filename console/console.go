@@ -19,7 +19,7 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-var pages = web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats", "joinlinks", "joinlinkmembers")
+var pages = web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats", "joinlinks", "joinlinkmembers", "setuplinks")
 
 // maxInviteBytes bounds the invite form: a pasted list of a few thousand
 // addresses.
@@ -77,6 +77,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/revoke", h.confirmRevokeJoinLink)
 	mux.HandleFunc("POST /workspaces/{slug}/join-links/{id}/revoke", h.revokeJoinLink)
 	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/members", h.joinLinkMembers)
+	mux.HandleFunc("GET /workspaces/{slug}/setup-links", h.setupLinks)
+	mux.HandleFunc("POST /workspaces/{slug}/setup-links", h.createSetupLink)
+	mux.HandleFunc("POST /workspaces/{slug}/setup-links/{id}/revoke", h.revokeSetupLink)
 	mux.HandleFunc("/workspaces/", h.notFound)
 }
 
@@ -121,6 +124,7 @@ const (
 	navJoinRequests = "join-requests"
 	navSeats        = "seats"
 	navJoinLinks    = "join-links"
+	navSetupLinks   = "setup-links"
 )
 
 // open starts a console page: a signed-in person (else off to sign in,
@@ -186,6 +190,9 @@ func (h *Handler) frame(r *http.Request, v *view, title, current string) web.Pag
 	}
 	if v.access.Can(directory.PermJoinLinksManage) {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Join links", Href: base + "/join-links", Current: current == navJoinLinks})
+	}
+	if v.access.Can(directory.PermConnectionsManage) || v.access.Can(directory.PermDomainsManage) {
+		c.Nav = append(c.Nav, web.NavItem{Label: "Setup links", Href: base + "/setup-links", Current: current == navSetupLinks})
 	}
 	if v.access.Can(directory.PermMembersRead) {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Seats", Href: base + "/seats", Current: current == navSeats})
