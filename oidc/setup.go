@@ -38,7 +38,7 @@ func (h *Handler) CheckDiscovery(ctx context.Context, issuer string) error {
 	wellKnown := strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
 	switch {
 	case errors.Is(err, errBlockedAddress):
-		return errors.New("Roster does not contact private, loopback or internal addresses; the issuer must be your provider's public address")
+		return errors.New("the issuer points to a private, loopback or internal address, which Roster never contacts; use your provider's public address")
 	case errors.As(err, &mismatch):
 		return fmt.Errorf("the provider's discovery document names the issuer %s, not %s; copy the issuer exactly as the provider shows it", mismatch.Discovered, mismatch.Provided)
 	case errors.As(err, &dnsErr):
