@@ -80,8 +80,8 @@ func TestBrowserConsole(t *testing.T) {
 			// person's workspaces, the console among them.
 			chromedp.WaitVisible(chromedp.CSS(`form[action="/onboarding"]`)),
 			chromedp.Click(chromedp.CSS(`form[action="/onboarding"] button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/members"]`)),
-			chromedp.Click(chromedp.CSS(`a[href="/workspaces/acme/members"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/"]`)),
+			chromedp.Click(chromedp.CSS(`a[href="/workspaces/acme/"]`)),
 			chromedp.WaitVisible(chromedp.CSS("main table")))
 		if loc := read("location", chromedp.Location()); !strings.HasSuffix(loc, "/workspaces/acme/members") {
 			t.Fatalf("after sign-in at %s", loc)

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -19,7 +20,15 @@ import (
 //go:embed templates/*.html
 var templateFS embed.FS
 
-var pages = web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats", "joinlinks", "joinlinkmembers", "setuplinks")
+var pages = func() map[string]*template.Template {
+	p := web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats", "joinlinks", "joinlinkmembers", "security", "roles", "teams",
+		"activity", "webhooks", "webhook", "apikeys", "setuplinks")
+	// Both webhook pages share the webhook form's fields.
+	for _, name := range []string{"webhooks", "webhook"} {
+		template.Must(p[name].ParseFS(templateFS, "templates/webhookfields.html"))
+	}
+	return p
+}()
 
 // maxInviteBytes bounds the invite form: a pasted list of a few thousand
 // addresses.
@@ -40,6 +49,9 @@ type Config struct {
 type Handler struct {
 	dir *directory.Directory
 	kit *web.Kit
+	// box seals webhook signing secrets for the delivery worker, which
+	// opens them with the same keys.
+	box *seal.Box
 	log *slog.Logger
 }
 
@@ -52,7 +64,7 @@ func New(cfg Config) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("console: %w", err)
 	}
-	return &Handler{dir: cfg.Directory, kit: kit, log: cfg.Logger}, nil
+	return &Handler{dir: cfg.Directory, kit: kit, box: cfg.Box, log: cfg.Logger}, nil
 }
 
 // Register adds the console's routes to mux.
@@ -80,6 +92,41 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /workspaces/{slug}/setup-links", h.setupLinks)
 	mux.HandleFunc("POST /workspaces/{slug}/setup-links", h.createSetupLink)
 	mux.HandleFunc("POST /workspaces/{slug}/setup-links/{id}/revoke", h.revokeSetupLink)
+	mux.HandleFunc("GET /workspaces/{slug}/security", h.security)
+	mux.HandleFunc("POST /workspaces/{slug}/security/domains", h.addDomain)
+	mux.HandleFunc("POST /workspaces/{slug}/security/domains/{id}/verify", h.verifyDomain)
+	mux.HandleFunc("POST /workspaces/{slug}/security/domains/{id}/policy", h.setDomainPolicy)
+	mux.HandleFunc("GET /workspaces/{slug}/security/domains/{id}/remove", h.confirmRemoveDomain)
+	mux.HandleFunc("POST /workspaces/{slug}/security/domains/{id}/remove", h.removeDomain)
+	mux.HandleFunc("POST /workspaces/{slug}/security/invite-roles", h.saveInviteRoles)
+	mux.HandleFunc("POST /workspaces/{slug}/security/invitation-lifetime", h.saveInvitationLifetime)
+	mux.HandleFunc("GET /workspaces/{slug}/roles", h.roles)
+	mux.HandleFunc("POST /workspaces/{slug}/roles", h.saveRole)
+	mux.HandleFunc("GET /workspaces/{slug}/roles/{key}", h.editRole)
+	mux.HandleFunc("POST /workspaces/{slug}/roles/{key}", h.saveRole)
+	mux.HandleFunc("GET /workspaces/{slug}/roles/{key}/delete", h.confirmDeleteRole)
+	mux.HandleFunc("POST /workspaces/{slug}/roles/{key}/delete", h.deleteRole)
+	mux.HandleFunc("GET /workspaces/{slug}/teams", h.teams)
+	mux.HandleFunc("POST /workspaces/{slug}/teams", h.createTeam)
+	mux.HandleFunc("GET /workspaces/{slug}/teams/{id}", h.team)
+	mux.HandleFunc("POST /workspaces/{slug}/teams/{id}", h.updateTeam)
+	mux.HandleFunc("POST /workspaces/{slug}/teams/{id}/members", h.addTeamMember)
+	mux.HandleFunc("POST /workspaces/{slug}/teams/{id}/members/{member}/remove", h.removeTeamMember)
+	mux.HandleFunc("GET /workspaces/{slug}/teams/{id}/delete", h.confirmDeleteTeam)
+	mux.HandleFunc("POST /workspaces/{slug}/teams/{id}/delete", h.deleteTeam)
+	mux.HandleFunc("GET /workspaces/{slug}/activity", h.activity)
+	mux.HandleFunc("GET /workspaces/{slug}/webhooks", h.webhooks)
+	mux.HandleFunc("POST /workspaces/{slug}/webhooks", h.createWebhook)
+	mux.HandleFunc("GET /workspaces/{slug}/webhooks/{id}", h.webhook)
+	mux.HandleFunc("POST /workspaces/{slug}/webhooks/{id}", h.updateWebhook)
+	mux.HandleFunc("POST /workspaces/{slug}/webhooks/{id}/ping", h.pingWebhook)
+	mux.HandleFunc("POST /workspaces/{slug}/webhooks/{id}/redeliver", h.redeliverWebhook)
+	mux.HandleFunc("GET /workspaces/{slug}/webhooks/{id}/delete", h.confirmDeleteWebhook)
+	mux.HandleFunc("POST /workspaces/{slug}/webhooks/{id}/delete", h.deleteWebhook)
+	mux.HandleFunc("GET /workspaces/{slug}/api-keys", h.apiKeys)
+	mux.HandleFunc("POST /workspaces/{slug}/api-keys", h.createAPIKey)
+	mux.HandleFunc("GET /workspaces/{slug}/api-keys/{id}/revoke", h.confirmRevokeAPIKey)
+	mux.HandleFunc("POST /workspaces/{slug}/api-keys/{id}/revoke", h.revokeAPIKey)
 	mux.HandleFunc("/workspaces/", h.notFound)
 }
 
@@ -124,6 +171,12 @@ const (
 	navJoinRequests = "join-requests"
 	navSeats        = "seats"
 	navJoinLinks    = "join-links"
+	navTeams        = "teams"
+	navRoles        = "roles"
+	navSecurity     = "security"
+	navActivity     = "activity"
+	navWebhooks     = "webhooks"
+	navAPIKeys      = "api-keys"
 	navSetupLinks   = "setup-links"
 )
 
@@ -196,6 +249,22 @@ func (h *Handler) frame(r *http.Request, v *view, title, current string) web.Pag
 	}
 	if v.access.Can(directory.PermMembersRead) {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Seats", Href: base + "/seats", Current: current == navSeats})
+	}
+	if v.access.Can(directory.PermMembersRead) {
+		c.Nav = append(c.Nav, web.NavItem{Label: "Teams", Href: base + "/teams", Current: current == navTeams})
+	}
+	// Every administering role reads the roles (ListRoles needs only
+	// membership); roles.manage changes them.
+	c.Nav = append(c.Nav, web.NavItem{Label: "Roles", Href: base + "/roles", Current: current == navRoles})
+	if canSecurity(v.access) {
+		c.Nav = append(c.Nav, web.NavItem{Label: "Security", Href: base + "/security", Current: current == navSecurity})
+	}
+	if v.access.Can(directory.PermMembersRead) {
+		c.Nav = append(c.Nav, web.NavItem{Label: "Activity", Href: base + "/activity", Current: current == navActivity})
+	}
+	if v.access.Can(directory.PermConnectionsManage) {
+		c.Nav = append(c.Nav, web.NavItem{Label: "Webhooks", Href: base + "/webhooks", Current: current == navWebhooks})
+		c.Nav = append(c.Nav, web.NavItem{Label: "API keys", Href: base + "/api-keys", Current: current == navAPIKeys})
 	}
 	if list, err := h.dir.AdministeredWorkspaces(r.Context(), v.s.UserID); err == nil {
 		for _, a := range list {

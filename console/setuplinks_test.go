@@ -46,6 +46,8 @@ func TestConsoleSetupLinks(t *testing.T) {
 		}
 		done := b.get("/workspaces/acme/setup-links")
 		expect(t, done, http.StatusOK, "Finished", "Domain setup finished")
+		expect(t, b.get("/workspaces/acme/activity"), http.StatusOK, "An IT admin with a setup link", "finished a setup: Domain setup finished",
+			"made a setup link for domain verification")
 
 		links, _ := d.ListSetupLinks(ctx, owner, "acme")
 		pending, _, _, err := d.CreateSetupLink(ctx, owner, "acme", directory.SetupLinkRequest{Purpose: directory.SetupSCIM})

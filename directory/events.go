@@ -69,10 +69,12 @@ func (t *tx) appendEvent(workspaceID, typ, subjectKind, subjectID string, payloa
 	if err != nil {
 		return Event{}, err
 	}
-	if err := t.insertEvents([]Event{ev}); err != nil {
+	// insertEvents sets the id on the slice's copy: return that one.
+	evs := []Event{ev}
+	if err := t.insertEvents(evs); err != nil {
 		return Event{}, err
 	}
-	return ev, nil
+	return evs[0], nil
 }
 
 // eventsPerInsert bounds the rows of one multi-row event insert (9

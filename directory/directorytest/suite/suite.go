@@ -67,6 +67,7 @@ var subjects = []struct {
 	{"Feed", feedTests},
 	{"Webhooks", webhookTests},
 	{"APIKeys", apiKeyTests},
+	{"Activity", activityTests},
 	{"SetupLinks", setupLinkTests},
 }
 
