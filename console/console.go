@@ -244,9 +244,6 @@ func (h *Handler) frame(r *http.Request, v *view, title, current string) web.Pag
 	if v.access.Can(directory.PermJoinLinksManage) {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Join links", Href: base + "/join-links", Current: current == navJoinLinks})
 	}
-	if v.access.Can(directory.PermConnectionsManage) || v.access.Can(directory.PermDomainsManage) {
-		c.Nav = append(c.Nav, web.NavItem{Label: "Setup links", Href: base + "/setup-links", Current: current == navSetupLinks})
-	}
 	if v.access.Can(directory.PermMembersRead) {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Seats", Href: base + "/seats", Current: current == navSeats})
 	}
@@ -265,6 +262,9 @@ func (h *Handler) frame(r *http.Request, v *view, title, current string) web.Pag
 	if v.access.Can(directory.PermConnectionsManage) {
 		c.Nav = append(c.Nav, web.NavItem{Label: "Webhooks", Href: base + "/webhooks", Current: current == navWebhooks})
 		c.Nav = append(c.Nav, web.NavItem{Label: "API keys", Href: base + "/api-keys", Current: current == navAPIKeys})
+	}
+	if v.access.Can(directory.PermConnectionsManage) || v.access.Can(directory.PermDomainsManage) {
+		c.Nav = append(c.Nav, web.NavItem{Label: "Setup links", Href: base + "/setup-links", Current: current == navSetupLinks})
 	}
 	if list, err := h.dir.AdministeredWorkspaces(r.Context(), v.s.UserID); err == nil {
 		for _, a := range list {
