@@ -148,6 +148,7 @@ func (a *API) allRoutes() []route {
 	add(a.teamRoutes())
 	add(a.domainRoutes())
 	add(a.joinRoutes())
+	add(a.setupLinkRoutes())
 	add(a.connectionRoutes())
 	add(a.samlRoutes())
 	add(a.outboxRoutes())

@@ -75,7 +75,7 @@ func pathIDs(path string) []string {
 	var ids []string
 	collections := map[string]bool{"members": true, "invitations": true, "roles": true, "webhooks": true, "api-keys": true, "teams": true, "domains": true,
 		"join-links": true, "join-requests": true, "scim-connections": true, "tokens": true, "oidc-connections": true,
-		"saml-connections": true}
+		"saml-connections": true, "setup-links": true}
 	for i := 1; i < len(segs); i++ {
 		if collections[segs[i-1]] && segs[i] != "import" {
 			ids = append(ids, segs[i])

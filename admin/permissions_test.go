@@ -371,6 +371,14 @@ func operations() []operation {
 			id, _ := f.joinLink()
 			return "GET", ws + "/join-links/" + id + "/members", nil
 		}},
+		{"list setup links", admins, 200, get(ws + "/setup-links")},
+		{"create setup link", admins, 201, func(*fixture) (string, string, any) {
+			return "POST", ws + "/setup-links", map[string]any{"purpose": "scim", "description": "Acme IT", "expires_in_hours": 48}
+		}},
+		{"get setup link", admins, 200, func(f *fixture) (string, string, any) { return "GET", ws + "/setup-links/" + f.setupLink(), nil }},
+		{"revoke setup link", admins, 200, func(f *fixture) (string, string, any) {
+			return "POST", ws + "/setup-links/" + f.setupLink() + "/revoke", nil
+		}},
 		{"list join requests", linkers, 200, get(ws + "/join-requests?status=pending")},
 		{"list join requests of every status", linkers, 200, get(ws + "/join-requests?status=all")},
 		{"accept join request", linkers, 200, func(f *fixture) (string, string, any) {

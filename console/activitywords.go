@@ -64,6 +64,8 @@ type eventPayload struct {
 	Active        *bool  `json:"active"`
 	MembershipID  string `json:"membership_id"`
 	SecretRotated bool   `json:"secret_rotated"`
+	Purpose       string `json:"purpose"`
+	Summary       string `json:"summary"`
 }
 
 // wording is what the Activity page needs to put events into words:
@@ -106,6 +108,8 @@ func (w *wording) actorWords(ev directory.FeedEvent, p eventPayload) (string, st
 		return w.workspace + "'s identity provider", ""
 	case directory.ActorAPIKey:
 		return "An API key", ""
+	case directory.ActorSetupLink:
+		return "An IT admin with a setup link", ""
 	case directory.ActorOperator:
 		return "The server operator", ""
 	case directory.ActorSystem:
@@ -288,6 +292,14 @@ func (w *wording) sentence(ev directory.FeedEvent) (who, whoMember, rest string)
 		what = "created an API key with the role " + w.role(p.Role)
 	case "api_key.revoked":
 		what = "revoked an API key"
+	case "setup_link.created":
+		what = "made a setup link for " + setupPurposeWords(p.Purpose)
+	case "setup_link.revoked":
+		what = "revoked a setup link for " + setupPurposeWords(p.Purpose)
+	case "setup_link.completed":
+		what = "finished a setup: " + p.Summary
+	case "oidc_connection.enabled":
+		what = "switched single sign-on on"
 	default:
 		what = "made a change"
 	}
@@ -344,6 +356,8 @@ func doorWords(source string) string {
 		return "Sign-in"
 	case "system":
 		return "Roster itself"
+	case "setup":
+		return "Setup link"
 	}
 	return strings.ToUpper(source[:min(1, len(source))]) + source[min(1, len(source)):]
 }
@@ -364,6 +378,19 @@ var eventLabels = map[string]string{
 	"workspace.updated": "Settings changed", "seats.limit_reached": "Seat limit reached", "webhook.created": "Webhook added",
 	"webhook.updated": "Webhook changed", "webhook.deleted": "Webhook deleted", "webhook.redelivered": "Deliveries sent again",
 	directory.PingEvent: "Test ping", "api_key.created": "API key created", "api_key.revoked": "API key revoked",
+	"setup_link.created": "Setup link made", "setup_link.revoked": "Setup link revoked", "setup_link.completed": "Setup finished",
+	"oidc_connection.enabled": "Single sign-on switched on",
+}
+
+// setupPurposeWords is a setup link's purpose in words.
+func setupPurposeWords(purpose string) string {
+	switch purpose {
+	case directory.SetupSCIM:
+		return "SCIM provisioning"
+	case directory.SetupSSO:
+		return "single sign-on"
+	}
+	return "domain verification"
 }
 
 func eventLabel(typ string) string {

@@ -22,7 +22,7 @@ var templateFS embed.FS
 
 var pages = func() map[string]*template.Template {
 	p := web.Pages(templateFS, "templates", "members", "invite", "joinrequests", "confirm", "member", "seats", "joinlinks", "joinlinkmembers", "security", "roles", "teams",
-		"activity", "webhooks", "webhook", "apikeys", "import", "joinlinkedit", "lookup", "scim", "scimlog", "sso", "ssosecret")
+		"activity", "webhooks", "webhook", "apikeys", "import", "joinlinkedit", "lookup", "scim", "scimlog", "sso", "ssosecret", "setuplinks")
 	// Both webhook pages share the webhook form's fields.
 	for _, name := range []string{"webhooks", "webhook"} {
 		template.Must(p[name].ParseFS(templateFS, "templates/webhookfields.html"))
@@ -108,6 +108,9 @@ func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/members", h.joinLinkMembers)
 	mux.HandleFunc("GET /workspaces/{slug}/join-links/{id}/edit", h.editJoinLinkPage)
 	mux.HandleFunc("POST /workspaces/{slug}/join-links/{id}/edit", h.editJoinLink)
+	mux.HandleFunc("GET /workspaces/{slug}/setup-links", h.setupLinks)
+	mux.HandleFunc("POST /workspaces/{slug}/setup-links", h.createSetupLink)
+	mux.HandleFunc("POST /workspaces/{slug}/setup-links/{id}/revoke", h.revokeSetupLink)
 	mux.HandleFunc("GET /workspaces/{slug}/security", h.security)
 	mux.HandleFunc("POST /workspaces/{slug}/security/domains", h.addDomain)
 	mux.HandleFunc("POST /workspaces/{slug}/security/domains/{id}/verify", h.verifyDomain)
@@ -197,6 +200,7 @@ const (
 	navAPIKeys      = "api-keys"
 	navSCIM         = "scim"
 	navSSO          = "sso"
+	navSetupLinks   = "setup-links"
 )
 
 // open starts a console page: a signed-in person (else off to sign in,
@@ -291,6 +295,9 @@ func (h *Handler) frame(r *http.Request, v *view, title, current string) web.Pag
 		c.Nav = append(c.Nav, web.NavItem{Label: "API keys", Href: base + "/api-keys", Current: current == navAPIKeys})
 		c.Nav = append(c.Nav, web.NavItem{Label: "SCIM provisioning", Href: base + "/connections/scim", Current: current == navSCIM},
 			web.NavItem{Label: "Single sign-on", Href: base + "/connections/sso", Current: current == navSSO})
+	}
+	if v.access.Can(directory.PermConnectionsManage) || v.access.Can(directory.PermDomainsManage) {
+		c.Nav = append(c.Nav, web.NavItem{Label: "Setup links", Href: base + "/setup-links", Current: current == navSetupLinks})
 	}
 	if list, err := h.dir.AdministeredWorkspaces(r.Context(), v.s.UserID); err == nil {
 		for _, a := range list {

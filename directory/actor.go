@@ -90,6 +90,8 @@ func (t *tx) principal(ws *workspaceRow) (principal, error) {
 			return principal{}, err
 		}
 		return principal{actor: a, role: r, membershipID: m.ID}, nil
+	case ActorSetupLink:
+		return t.setupLinkPrincipal(ws)
 	}
 	return principal{}, fmt.Errorf("%w: %s cannot act here", ErrForbidden, a.Kind)
 }

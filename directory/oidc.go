@@ -55,7 +55,10 @@ type OIDCConnection struct {
 	// Domains are the email domains this connection signs in; they route
 	// logins only once the workspace has verified them. Empty means every
 	// verified domain of the workspace.
-	Domains   []string
+	Domains []string
+	// Enabled connections sign people in; one made through a setup link
+	// stays off until its holder tested it and switched it on.
+	Enabled   bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
 
@@ -87,16 +90,17 @@ type oidcConnectionRow struct {
 	TenantID     string    `db:"tenant_id"`
 	HostedDomain string    `db:"hosted_domain"`
 	Domains      string    `db:"domains"`
+	Enabled      bool      `db:"enabled"`
 	CreatedAt    time.Time `db:"created_at"`
 	UpdatedAt    time.Time `db:"updated_at"`
 }
 
 const oidcConnectionSelect = `SELECT c.id, c.workspace_id, w.slug, c.name, c.kind, c.issuer, c.client_id, c.client_secret, c.tenant_id,
-	c.hosted_domain, c.domains, c.created_at, c.updated_at FROM oidc_connections c JOIN workspaces w ON w.id = c.workspace_id`
+	c.hosted_domain, c.domains, c.enabled, c.created_at, c.updated_at FROM oidc_connections c JOIN workspaces w ON w.id = c.workspace_id`
 
 func (r *oidcConnectionRow) public() OIDCConnection {
 	c := OIDCConnection{ID: r.ID, WorkspaceID: r.WorkspaceID, Workspace: r.Workspace, Name: r.Name, Kind: r.Kind, Issuer: r.Issuer,
-		ClientID: r.ClientID, TenantID: r.TenantID, HostedDomain: r.HostedDomain, Domains: decodeStrings(r.Domains),
+		ClientID: r.ClientID, TenantID: r.TenantID, HostedDomain: r.HostedDomain, Domains: decodeStrings(r.Domains), Enabled: r.Enabled,
 		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, sealedSecret: r.ClientSecret}
 	if c.Domains == nil {
 		c.Domains = []string{}
@@ -119,6 +123,9 @@ type OIDCConnectionRequest struct {
 	// HostedDomain is the Google Workspace domain (the hd claim).
 	HostedDomain string
 	Domains      []string
+	// Disabled creates the connection switched off (see
+	// OIDCConnection.Enabled).
+	Disabled bool
 }
 
 var tenantPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -233,9 +240,9 @@ func (d *Directory) CreateOIDCConnection(ctx context.Context, actor Actor, works
 		}
 		id := newID()
 		domains, _ := json.Marshal(req.Domains)
-		_, err = t.exec(`INSERT INTO oidc_connections (id, workspace_id, name, kind, issuer, client_id, client_secret, tenant_id, hosted_domain, domains, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			id, ws.ID, req.Name, req.Kind, req.Issuer, req.ClientID, box.Seal([]byte(req.ClientSecret), secretPurpose(id)), req.TenantID, req.HostedDomain, string(domains), t.now, t.now)
+		_, err = t.exec(`INSERT INTO oidc_connections (id, workspace_id, name, kind, issuer, client_id, client_secret, tenant_id, hosted_domain, domains, enabled, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			id, ws.ID, req.Name, req.Kind, req.Issuer, req.ClientID, box.Seal([]byte(req.ClientSecret), secretPurpose(id)), req.TenantID, req.HostedDomain, string(domains), !req.Disabled, t.now, t.now)
 		if isUniqueViolation(err) {
 			return fmt.Errorf("%w: workspace %s already has a connection for issuer %s and client %s", ErrConflict, ws.Slug, req.Issuer, req.ClientID)
 		} else if err != nil {
@@ -332,7 +339,7 @@ func (d *Directory) OIDCConnectionForEmail(ctx context.Context, email string) (c
 			return fmt.Errorf("route %s: %w", domain, err)
 		}
 		var rows []oidcConnectionRow
-		if err := t.selectRows(&rows, oidcConnectionSelect+` WHERE c.workspace_id = ? ORDER BY c.created_at, c.id`, wsID); err != nil {
+		if err := t.selectRows(&rows, oidcConnectionSelect+` WHERE c.workspace_id = ? AND c.enabled ORDER BY c.created_at, c.id`, wsID); err != nil {
 			return fmt.Errorf("route %s: %w", domain, err)
 		}
 		// A connection naming the domain wins over one serving every

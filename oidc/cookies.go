@@ -36,6 +36,10 @@ type transaction struct {
 	Invitation string    `json:"i,omitempty"`
 	JoinLink   string    `json:"j,omitempty"`
 	Expires    time.Time `json:"e"`
+
+	// SetupLink is the token of the setup link whose test sign-in this
+	// is: the callback shows the claims instead of signing in.
+	SetupLink string `json:"sl,omitempty"`
 }
 
 func randomString(n int) string {

@@ -281,6 +281,11 @@ func (h *Handler) callback(w http.ResponseWriter, r *http.Request) {
 		h.message(w, r, http.StatusBadGateway, "Sign-in is unavailable", "We could not reach the identity provider "+c.name+". Try again in a few minutes.")
 		return
 	}
+	if txn.SetupLink != "" {
+		outcome = "setup_test"
+		h.finishTestSignIn(w, r, c, v, txn)
+		return
+	}
 	ext := []string{v.claims.Subject}
 	if v.claims.ObjectID != "" {
 		ext = append([]string{v.claims.ObjectID}, ext...)

@@ -98,6 +98,11 @@ type Page struct {
 	Console *Console
 	// Banner is the kit's development-mode warning (set by Render).
 	Banner string
+	// Wide widens the centred card, for pages of steps to follow.
+	Wide bool
+	// Refresh reloads the page every Refresh seconds (a live log that
+	// works without JavaScript); 0 never.
+	Refresh int
 }
 
 // FlashItem is one line of a flash message's table: what happened to
@@ -158,6 +163,17 @@ func Pages(fsys fs.FS, dir string, names ...string) map[string]*template.Templat
 	return out
 }
 
+// PagesWithParts is Pages with a door's own parts file (dir/parts.html,
+// defining templates its pages share) parsed into every page.
+func PagesWithParts(fsys fs.FS, dir, parts string, names ...string) map[string]*template.Template {
+	out := map[string]*template.Template{}
+	for _, n := range names {
+		t := template.Must(base.Clone())
+		out[n] = template.Must(t.ParseFS(fsys, dir+"/"+parts+".html", dir+"/"+n+".html"))
+	}
+	return out
+}
+
 // Render writes a page with the security headers, a fresh CSRF token and
 // the pending flash message. It renders into a buffer first, so a
 // template error becomes a clean 500 instead of half a page.
@@ -214,7 +230,7 @@ func SecurityHeaders(w http.ResponseWriter) {
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'")
 }
 
 // ErrForm and ErrCSRF are why ParseForm refused a request.
@@ -397,6 +413,17 @@ var funcs = template.FuncMap{
 		case *time.Time:
 			if v != nil {
 				return v.UTC().Format("2 Jan 2006")
+			}
+		}
+		return ""
+	},
+	"datetime": func(t any) string {
+		switch v := t.(type) {
+		case time.Time:
+			return v.UTC().Format("2 Jan 2006, 15:04 UTC")
+		case *time.Time:
+			if v != nil {
+				return v.UTC().Format("2 Jan 2006, 15:04 UTC")
 			}
 		}
 		return ""

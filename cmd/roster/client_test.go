@@ -386,6 +386,24 @@ func TestClientCommandsEndToEnd(t *testing.T) {
 				t.Errorf("join links:\n%s", res.stdout)
 			}
 
+			// Setup links: the URL once, then listed without it, revoked.
+			res = mustRun(t, 0, "", "setup-link", "create", "--purpose", "sso", "--description", "Acme IT", "--expires", "48h", "-o", "json")
+			var setupLink admin.SetupLinkCreated
+			json.Unmarshal([]byte(res.stdout), &setupLink)
+			if !strings.HasPrefix(setupLink.URL, server+"/setup/") || setupLink.SetupLink.Status != "pending" {
+				t.Fatalf("setup link: %s", res.stdout)
+			}
+			mustRun(t, 2, "", "setup-link", "create", "--purpose", "saml") // refused by the server, in words
+			res = mustRun(t, 0, "", "setup-link", "list")
+			if !strings.Contains(res.stdout, "Acme IT") || strings.Contains(res.stdout, setupLink.URL) {
+				t.Errorf("setup links:\n%s", res.stdout)
+			}
+			mustRun(t, 0, "", "setup-link", "revoke", setupLink.SetupLink.ID)
+			res = mustRun(t, 0, "", "setup-link", "list")
+			if !strings.Contains(res.stdout, "revoked") {
+				t.Errorf("setup links after revoke:\n%s", res.stdout)
+			}
+
 			// Webhooks.
 			res = mustRun(t, 0, "", "webhooks", "create", "https://hooks.acme.example/roster", "--type", "member.*")
 			if !strings.Contains(res.stdout, "whsec_") {

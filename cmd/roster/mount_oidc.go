@@ -30,22 +30,40 @@ func mountOIDC(mux *http.ServeMux, deps serverDeps) error {
 		deps.Logger.Warn("sign-in pages not mounted: no secret key or base URL")
 		return nil
 	}
+	cfg, err := oidcConfig(deps)
+	if err != nil {
+		return err
+	}
+	h, err := oidc.NewHandler(cfg)
+	if err != nil {
+		return err
+	}
+	h.Register(mux)
+	if len(cfg.Providers) > 0 {
+		deps.Logger.Info("server-wide sign-in providers", "count", len(cfg.Providers))
+	}
+	return nil
+}
+
+// oidcConfig is the sign-in door's configuration from deps and the
+// environment; the setup pages build their relying party from it too.
+func oidcConfig(deps serverDeps) (oidc.Config, error) {
 	raw := os.Getenv(envOIDCProviders)
 	if path := os.Getenv(envOIDCProvidersFile); path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return fmt.Errorf("%s: %w", envOIDCProvidersFile, err)
+			return oidc.Config{}, fmt.Errorf("%s: %w", envOIDCProvidersFile, err)
 		}
 		raw = string(b)
 	}
 	providers, err := oidc.ParseProviders(raw)
 	if err != nil {
-		return err
+		return oidc.Config{}, err
 	}
 	if deps.devIDP != nil {
 		for _, p := range providers {
 			if p.Key == devidp.Key {
-				return fmt.Errorf("%s: the key %q is the development sign-in's (--dev-idp); give this provider another key", envOIDCProviders, p.Key)
+				return oidc.Config{}, fmt.Errorf("%s: the key %q is the development sign-in's (--dev-idp); give this provider another key", envOIDCProviders, p.Key)
 			}
 		}
 		providers = append(providers, devIDPProvider(deps.devIDP))
@@ -56,17 +74,9 @@ func mountOIDC(mux *http.ServeMux, deps serverDeps) error {
 	if s := os.Getenv(envSessionHours); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			return fmt.Errorf("%s: want a whole number of hours, got %q", envSessionHours, s)
+			return oidc.Config{}, fmt.Errorf("%s: want a whole number of hours, got %q", envSessionHours, s)
 		}
 		cfg.SessionTTL = time.Duration(n) * time.Hour
 	}
-	h, err := oidc.NewHandler(cfg)
-	if err != nil {
-		return err
-	}
-	h.Register(mux)
-	if len(providers) > 0 {
-		deps.Logger.Info("server-wide sign-in providers", "count", len(providers))
-	}
-	return nil
+	return cfg, nil
 }

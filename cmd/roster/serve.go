@@ -66,7 +66,8 @@ func (d serverDeps) OnStop(f func()) {
 // API (mount_admin.go), the sign-in pages (mount_oidc.go), SAML
 // (mount_saml.go), SCIM (mount_scim.go), the admin console
 // (mount_console.go) and, with --dev-idp, the development provider
-// (mount_devidp.go). Adding a front door means adding it here. A mount
+// (mount_devidp.go), and the setup links' pages (mount_setup.go). Adding
+// a front door means adding it here. A mount
 // registers its routes on mux with method and path patterns; two front
 // doors claiming the same pattern is a start-up error. Every response
 // must be written within writeTimeout; a handler that streams extends its
@@ -78,6 +79,7 @@ var mounts = []func(mux *http.ServeMux, deps serverDeps) error{
 	mountSAML,
 	mountSCIM,
 	mountConsole,
+	mountSetup,
 	mountDevIDP,
 }
 
@@ -429,7 +431,7 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 func redactPath(p string) string {
 	segs := strings.Split(p, "/")
 	for i, s := range segs {
-		if (s == "invite" || s == "join") && i+1 < len(segs) && segs[i+1] != "" {
+		if (s == "invite" || s == "join" || s == "setup") && i+1 < len(segs) && segs[i+1] != "" {
 			return strings.Join(segs[:i+1], "/") + "/REDACTED"
 		}
 	}

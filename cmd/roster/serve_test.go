@@ -309,6 +309,7 @@ func TestRedactPath(t *testing.T) {
 		"/invite/abc123":             "/invite/REDACTED",
 		"/invite/abc123/accept":      "/invite/REDACTED",
 		"/join/abc":                  "/join/REDACTED",
+		"/setup/tok/scim/requests":   "/setup/REDACTED",
 		"/w/acme/join/abc":           "/w/acme/join/REDACTED",
 		"/invite/":                   "/invite/",
 		"/invitations/01a2":          "/invitations/01a2",

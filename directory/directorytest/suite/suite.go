@@ -72,6 +72,7 @@ var subjects = []struct {
 	{"Webhooks", webhookTests},
 	{"APIKeys", apiKeyTests},
 	{"Activity", activityTests},
+	{"SetupLinks", setupLinkTests},
 }
 
 // The fixtures of directorytest under the short names the tests use.

@@ -1,0 +1,62 @@
+package console_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/directory/directorytest"
+)
+
+// TestBrowserSetupLinks makes a setup link on the console's page in
+// headless Chromium and sees it listed with the summary of a finished one.
+func TestBrowserSetupLinks(t *testing.T) {
+	chromium := chromiumPath(t)
+	dns := newResolver()
+	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
+		ctx := context.Background()
+		r := startRoster(t, d, dns)
+		owner := r.workspace("acme", "acme.example", nil)
+		_, tok, _, err := d.CreateSetupLink(ctx, owner, "acme", directory.SetupLinkRequest{Purpose: directory.SetupDomain, Description: "Acme IT (DNS)"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.FinishSetup(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+
+		b := newChromium(t, chromium)
+		step, read, shoot := b.step, b.read, b.shoot
+		r.queue("owner@acme.example")
+		step("sign in",
+			chromedp.Navigate(r.srv.URL+"/workspaces/acme/members"),
+			chromedp.WaitVisible(chromedp.ID("email")),
+			chromedp.SendKeys(chromedp.ID("email"), "owner@acme.example"),
+			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`form[action="/onboarding"]`)),
+			chromedp.Click(chromedp.CSS(`form[action="/onboarding"] button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/members"]`)))
+		step("open the setup links from the sidebar",
+			chromedp.Navigate(r.srv.URL+"/workspaces/acme/members"),
+			chromedp.Click(chromedp.CSS(`nav.sidebar a[href="/workspaces/acme/setup-links"]`)),
+			chromedp.WaitVisible(chromedp.CSS("main table")))
+		step("make an SSO link",
+			chromedp.Click(chromedp.CSS(`input[name=purpose][value=sso]`)),
+			chromedp.SendKeys(chromedp.ID("description"), "Acme IT (Okta)"),
+			chromedp.Click(chromedp.CSS(`form[action="/workspaces/acme/setup-links"] button[type=submit]`)),
+			chromedp.WaitVisible(chromedp.ID("created-url")))
+		shoot("console-setup-links")
+		if shown := read("the new link", chromedp.Value(chromedp.ID("created-url"))); !strings.Contains(shown, "/setup/") {
+			t.Fatalf("the new link reads %q", shown)
+		}
+		rows := read("the links", chromedp.Text(chromedp.CSS("main table")))
+		for _, s := range []string{"Acme IT (Okta)", "Single sign-on", "Waiting for the IT admin", "Acme IT (DNS)", "Finished", "Domain setup finished"} {
+			if !strings.Contains(rows, s) {
+				t.Errorf("the list lacks %q: %q", s, rows)
+			}
+		}
+	})
+}
