@@ -473,11 +473,14 @@ func (d *Directory) AuthenticateSCIM(ctx context.Context, token string) (SCIMCon
 		}
 	}
 	now := d.now().UTC()
+	// A revoked or expired token still names its connection, so the
+	// refusal can go to that connection's request log (an IT admin whose
+	// IdP still holds the old token sees why); nothing else may use it.
 	switch {
 	case row.RevokedAt != nil:
-		return SCIMConnection{}, fmt.Errorf("SCIM token: %w", ErrRevoked)
+		return SCIMConnection{ID: row.ID, WorkspaceID: row.WorkspaceID, TokenID: row.TokenID}, fmt.Errorf("SCIM token: %w", ErrRevoked)
 	case row.ExpiresAt != nil && !now.Before(*row.ExpiresAt):
-		return SCIMConnection{}, fmt.Errorf("SCIM token: %w", ErrExpired)
+		return SCIMConnection{ID: row.ID, WorkspaceID: row.WorkspaceID, TokenID: row.TokenID}, fmt.Errorf("SCIM token: %w", ErrExpired)
 	}
 	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) > tokenUseGranularity {
 		if _, err := d.db.ExecContext(ctx, d.db.Rebind(`UPDATE scim_tokens SET last_used_at = ? WHERE id = ?`), now, row.TokenID); err != nil {

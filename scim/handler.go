@@ -160,6 +160,13 @@ func (h *Handler) ServeHTTP(rw http.ResponseWriter, hr *http.Request) {
 			h.log.Error("SCIM authentication", "err", err)
 		}
 		se.write(w)
+		if conn.ID != "" {
+			// A revoked or expired token of a known connection: its
+			// request log says why the IdP is refused. Unknown tokens name
+			// no connection and are not logged anywhere a workspace sees.
+			h.rec.add(directory.SCIMRequest{ConnectionID: conn.ID, WorkspaceID: conn.WorkspaceID, Method: hr.Method, Path: redactedURI(hr),
+				Status: w.status, Action: "refused", Detail: se.detail, UserAgent: hr.UserAgent(), Duration: time.Since(start), CreatedAt: start.UTC()})
+		}
 		return
 	}
 	telemetry.SetWorkspace(hr.Context(), conn.WorkspaceID)

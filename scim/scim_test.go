@@ -208,6 +208,19 @@ func TestUnauthorized(t *testing.T) {
 				t.Errorf("%s: %d %v %s", tc.name, r.status, r.header, r.raw)
 			}
 		}
+		// The revoked and the expired token name alpha's connection: its
+		// request log says why they were refused (newest first). The
+		// others name no connection and are logged nowhere.
+		s.h.FlushLog()
+		log, err := d.ListSCIMRequests(ctx, op, "alpha", 0, 10)
+		if err != nil || len(log) != 2 {
+			t.Fatalf("alpha's log after the refusals: %d entries (%+v), %v; want the revoked and the expired token's", len(log), log, err)
+		}
+		for i, want := range []string{"expired", "revoked"} {
+			if e := log[i]; e.Status != http.StatusUnauthorized || !strings.Contains(e.Detail, want) || e.Method != "GET" {
+				t.Errorf("log entry %d = %d %q, want 401 saying %s", i, e.Status, e.Detail, want)
+			}
+		}
 		if r := s.do(good, "GET", "/Users", nil); r.status != http.StatusOK {
 			t.Errorf("good token: %d", r.status)
 		}
