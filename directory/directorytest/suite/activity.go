@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/directory/directorytest"
 )
 
 // activityTests: the audit log of the console, newest first, by type and
@@ -43,6 +44,10 @@ func testActivityNewestFirstAndPaged(t *testing.T, newDirectory NewDirectory) {
 	if len(all.Events) < 10 || all.NextCursor != "" {
 		t.Fatalf("activity = %d events, next %q", len(all.Events), all.NextCursor)
 	}
+	// The feed shows an event once no older transaction of the cluster
+	// is still open (on PostgreSQL other tests' transactions count):
+	// wait for it to catch up before comparing.
+	directorytest.WaitFeed(t, d, ws.ID)
 	feed, err := d.Feed(ctx, owner, ws.Slug, "", 1000)
 	if err != nil {
 		t.Fatal(err)
