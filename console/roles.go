@@ -200,7 +200,7 @@ func (h *Handler) saveRole(w http.ResponseWriter, r *http.Request) {
 	}
 	if form.OK() {
 		if req.Key == "" {
-			req.Key = roleKeyFor(name, d.Roles)
+			req.Key, req.Create = roleKeyFor(name, d.Roles), true
 		}
 		req.Name = name
 		if n, err := strconv.Atoi(form.Value("rank")); err == nil {
@@ -218,6 +218,9 @@ func (h *Handler) saveRole(w http.ResponseWriter, r *http.Request) {
 			}
 			h.kit.Redirect(w, r, d.Base+"/roles", fmt.Sprintf("The role %s is %s.", saved.Name, verb))
 			return
+		case errors.Is(err, directory.ErrConflict):
+			// Someone created a role of this name since the page was read.
+			form.Fail("name", "A role named “"+name+"” was just created by someone else. Choose another name, or edit that role.")
 		case errors.Is(err, directory.ErrForbidden), errors.Is(err, directory.ErrInvalid) && strings.Contains(err.Error(), "permission"):
 			form.Fail("permission", sentence(err))
 		case errors.Is(err, directory.ErrInvalid) && strings.Contains(err.Error(), "rank"):

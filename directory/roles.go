@@ -114,6 +114,10 @@ type CustomRoleRequest struct {
 	// Rank orders the role among others (1–99); default 30, between
 	// collaborator and member.
 	Rank int
+	// Create refuses to replace a role that already has Key (ErrConflict),
+	// for doors that pick a new key: two admins creating a role of the
+	// same name at once must not overwrite each other's.
+	Create bool
 }
 
 // ListRoles returns the built-in and custom roles of a workspace.
@@ -189,16 +193,22 @@ func (d *Directory) SaveCustomRole(ctx context.Context, actor Actor, workspace s
 			}
 		}
 		permJSON, _ := json.Marshal(perms)
-		res, err := t.exec(`UPDATE custom_roles SET name = ?, permissions = ?, rank = ? WHERE workspace_id = ? AND key = ?`,
-			strings.TrimSpace(req.Name), string(permJSON), req.Rank, ws.ID, req.Key)
-		if err != nil {
-			return fmt.Errorf("save role: %w", err)
+		var updated int64
+		if !req.Create {
+			res, err := t.exec(`UPDATE custom_roles SET name = ?, permissions = ?, rank = ? WHERE workspace_id = ? AND key = ?`,
+				strings.TrimSpace(req.Name), string(permJSON), req.Rank, ws.ID, req.Key)
+			if err != nil {
+				return fmt.Errorf("save role: %w", err)
+			}
+			updated, _ = res.RowsAffected()
 		}
 		typ := "role.updated"
-		if n, _ := res.RowsAffected(); n == 0 {
+		if updated == 0 {
 			typ = "role.created"
 			if _, err := t.exec(`INSERT INTO custom_roles (workspace_id, key, name, permissions, rank, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-				ws.ID, req.Key, strings.TrimSpace(req.Name), string(permJSON), req.Rank, t.now); err != nil {
+				ws.ID, req.Key, strings.TrimSpace(req.Name), string(permJSON), req.Rank, t.now); isUniqueViolation(err) {
+				return fmt.Errorf("%w: a role with the key %q already exists", ErrConflict, req.Key)
+			} else if err != nil {
 				return fmt.Errorf("create role: %w", err)
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,6 +52,16 @@ func testRolesAndOwners(t *testing.T, newDirectory NewDirectory) {
 	r, err := d.SaveCustomRole(ctx, secondActor, ws.Slug, directory.CustomRoleRequest{Key: "auditor", Name: "Auditor", Permissions: []directory.Permission{directory.PermMembersRead}})
 	if err != nil || r.Rank != 30 {
 		t.Fatal(r, err)
+	}
+	// Creating (not saving) a role whose key exists is a conflict and
+	// leaves the existing role as it was.
+	if _, err := d.SaveCustomRole(ctx, secondActor, ws.Slug, directory.CustomRoleRequest{Key: "auditor", Name: "Other auditor", Create: true}); !errors.Is(err, directory.ErrConflict) {
+		t.Errorf("create over an existing role: %v, want a conflict", err)
+	}
+	if roles, _ := d.ListRoles(ctx, secondActor, ws.Slug); !slices.ContainsFunc(roles, func(x directory.Role) bool {
+		return x.Key == "auditor" && x.Name == "Auditor" && slices.Equal(x.Permissions, []directory.Permission{directory.PermMembersRead})
+	}) {
+		t.Errorf("a refused create changed the existing role: %+v", roles)
 	}
 	if _, err := d.SaveCustomRole(ctx, secondActor, ws.Slug, directory.CustomRoleRequest{Key: "admin", Name: "x"}); !errors.Is(err, directory.ErrInvalid) {
 		t.Errorf("reuse built-in key: %v", err)
