@@ -38,7 +38,7 @@ func TestBrowserSetupLinks(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.CSS(`form[action="/onboarding"]`)),
 			chromedp.Click(chromedp.CSS(`form[action="/onboarding"] button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/members"]`)))
+			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/"]`)))
 		step("open the setup links from the sidebar",
 			chromedp.Navigate(r.srv.URL+"/workspaces/acme/members"),
 			chromedp.Click(chromedp.CSS(`nav.sidebar a[href="/workspaces/acme/setup-links"]`)),
