@@ -91,6 +91,10 @@ func TestBrowserConnections(t *testing.T) {
 			}
 		}
 		step("only failures", chromedp.SetValue(chromedp.ID("outcome"), "failed"), chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)),
+			// The filtered page has loaded (not the old one still on
+			// screen): its address says so and its document is complete.
+			chromedp.Poll[chromedp.Void](`location.search.includes("outcome=failed") && document.readyState === "complete"`),
+			chromedp.WaitVisible(chromedp.CSS(`main table`)),
 			chromedp.WaitReady(chromedp.CSS(`option[value=failed][selected]`)))
 		if log := read("failures", chromedp.Text(chromedp.CSS("main table"))); strings.Contains(log, "Added ada") || !strings.Contains(log, "Refused") {
 			t.Errorf("the failures read %q", log)
