@@ -69,6 +69,9 @@ func TestBrowserConnections(t *testing.T) {
 			chromedp.SendKeys(chromedp.CSS(`input[name=group_name]`), "Engineering Leads"),
 			chromedp.SetValue(chromedp.CSS(`select[name=group_role]`), "manager"),
 			chromedp.Click(chromedp.CSS(`form[action="/workspaces/acme/connections/scim/settings"] button[type=submit]`)),
+			// The page after the save has loaded (not the token's page
+			// still on screen): the token's field is gone.
+			chromedp.WaitNotPresent(chromedp.ID("created-token")),
 			chromedp.WaitVisible(chromedp.CSS(".flash")))
 		if html := read("page", chromedp.OuterHTML(chromedp.CSS("main"))); strings.Contains(html, secret) {
 			t.Fatal("the token is shown again after another form")
@@ -92,8 +95,8 @@ func TestBrowserConnections(t *testing.T) {
 		}
 		step("only failures", chromedp.SetValue(chromedp.ID("outcome"), "failed"), chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)),
 			// The filtered page has loaded (not the old one still on
-			// screen): its address says so and its document is complete.
-			chromedp.Poll[chromedp.Void](`location.search.includes("outcome=failed") && document.readyState === "complete"`),
+			// screen): its filter shows "failed" as chosen.
+			chromedp.WaitNotPresent(chromedp.CSS(`#outcome option[value=failed]:not([selected])`)),
 			chromedp.WaitVisible(chromedp.CSS(`main table`)),
 			chromedp.WaitReady(chromedp.CSS(`option[value=failed][selected]`)))
 		if log := read("failures", chromedp.Text(chromedp.CSS("main table"))); strings.Contains(log, "Added ada") || !strings.Contains(log, "Refused") {
