@@ -22,7 +22,9 @@ cleanup() {
 trap cleanup EXIT
 
 export ROSTER_DATABASE_URL="sqlite:$dir/tour.db"
-unset ROSTER_SECRET_KEY ROSTER_OIDC_PROVIDERS ROSTER_OIDC_PROVIDERS_FILE
+# An earlier CI step exports ROSTER_BASE_URL for its own server; a stale
+# one would send the sign-in to a server that is gone.
+unset ROSTER_BASE_URL ROSTER_ADDR ROSTER_SECRET_KEY ROSTER_OIDC_PROVIDERS ROSTER_OIDC_PROVIDERS_FILE
 "$bin" serve --dev --dev-idp --addr 127.0.0.1:0 >"$dir/serve.log" 2>&1 &
 pid=$!
 base=""
