@@ -17,6 +17,7 @@ import (
 	"github.com/rosterhq/roster/delivery"
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
+	"github.com/rosterhq/roster/web/browsertest"
 )
 
 // receiver is a webhook endpoint for a test: it checks each delivery's
@@ -51,7 +52,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // add a webhook against a real receiver and see its deliveries (one
 // failing, then redelivered), and create and revoke an API key.
 func TestBrowserActivity(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := browsertest.Path(t)
 	dns := newResolver()
 	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
 		ctx := context.Background()
@@ -76,8 +77,8 @@ func TestBrowserActivity(t *testing.T) {
 			}
 		}
 
-		b := newChromium(t, chromium)
-		step, read, shoot := b.step, b.read, b.shoot
+		b := browsertest.New(t, chromium)
+		step, read, shoot := b.Step, b.Read, b.Shoot
 		r.queue("owner@acme.example")
 		step("sign in",
 			chromedp.Navigate(r.srv.URL+"/workspaces/acme/activity"),

@@ -2,8 +2,6 @@ package console_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,28 +11,8 @@ import (
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
+	"github.com/rosterhq/roster/web/browsertest"
 )
-
-// chromiumPath finds Debian's chromium (installed by .ci/install-chromium.sh).
-func chromiumPath(t *testing.T) string {
-	for _, p := range []string{os.Getenv("ROSTER_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p == "" {
-			continue
-		}
-		if _, err := exec.LookPath(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed; .ci/install-chromium.sh installs it")
-	}
-	t.Skip("chromium not installed (run .ci/install-chromium.sh)")
-	return ""
-}
-
-// envScreenshots names a folder to save the console's screenshots in
-// (the README's come from ROSTER_SCREENSHOTS=../docs/screenshots).
-const envScreenshots = "ROSTER_SCREENSHOTS"
 
 var seatsLeft = regexp.MustCompile(`(\d+) seats? left of (\d+)`)
 
@@ -43,7 +21,7 @@ var seatsLeft = regexp.MustCompile(`(\d+) seats? left of (\d+)`)
 // invite three people with one comma-separated line and watch the seats
 // left drop by three, then accept a join request behind its confirmation.
 func TestBrowserConsole(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := browsertest.Path(t)
 	dns := newResolver()
 	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
 		ctx := context.Background()
@@ -56,8 +34,8 @@ func TestBrowserConsole(t *testing.T) {
 		}
 		req := r.fileJoinRequest(owner, "acme", "rita.request@acme.example", "Rita Request")
 
-		b := newChromium(t, chromium)
-		step, read, shoot := b.step, b.read, b.shoot
+		b := browsertest.New(t, chromium)
+		step, read, shoot := b.Step, b.Read, b.Shoot
 		seats := func() int {
 			t.Helper()
 			m := seatsLeft.FindStringSubmatch(read("read the seats", chromedp.Text(chromedp.ID("seats"))))

@@ -9,6 +9,7 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 
 	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/web/browsertest"
 )
 
 // TestBrowserConnections walks an owner through the Connections pages in
@@ -18,15 +19,15 @@ import (
 // second, real identity provider, replace its secret and delete it
 // behind its confirmation.
 func TestBrowserConnections(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := browsertest.Path(t)
 	runWithSCIM(t, func(t *testing.T, d *directory.Directory, r *scimRoster) {
 		ctx := context.Background()
 		owner := r.workspace("acme", "acme.example", ptr(25))
 		if _, err := d.CreateTeam(ctx, owner, "acme", directory.TeamRequest{Name: "Engineering"}); err != nil {
 			t.Fatal(err)
 		}
-		b := newChromium(t, chromium)
-		step, read, shoot := b.step, b.read, b.shoot
+		b := browsertest.New(t, chromium)
+		step, read, shoot := b.Step, b.Read, b.Shoot
 
 		r.queue("owner@acme.example")
 		step("sign in",

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
+	"github.com/rosterhq/roster/web/browsertest"
 )
 
 // staffWorkbook writes an .xlsx with a good row, someone of another
@@ -47,7 +48,7 @@ func staffWorkbook(t *testing.T) string {
 // invite someone as main admin with an edited name and see the previous
 // main admin replaced once they accept; edit a join link.
 func TestBrowserPeopleJourneys(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := browsertest.Path(t)
 	dns := newResolver()
 	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
 		ctx := context.Background()
@@ -70,8 +71,8 @@ func TestBrowserPeopleJourneys(t *testing.T) {
 		}
 		workbook := staffWorkbook(t)
 
-		b := newChromium(t, chromium)
-		step, read, shoot := b.step, b.read, b.shoot
+		b := browsertest.New(t, chromium)
+		step, read, shoot := b.Step, b.Read, b.Shoot
 		seats := func() string { return read("seats", chromedp.Text(chromedp.ID("seats"))) }
 
 		r.queue("owner@acme.example")

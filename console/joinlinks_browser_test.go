@@ -9,13 +9,14 @@ import (
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
+	"github.com/rosterhq/roster/web/browsertest"
 )
 
 // TestBrowserJoinLinks makes two join links on the page in headless
 // Chromium: the empty state first, then the new link shown once with its
 // copy button above both links.
 func TestBrowserJoinLinks(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := browsertest.Path(t)
 	dns := newResolver()
 	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
 		ctx := context.Background()
@@ -25,8 +26,8 @@ func TestBrowserJoinLinks(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		b := newChromium(t, chromium)
-		step, read, shoot := b.step, b.read, b.shoot
+		b := browsertest.New(t, chromium)
+		step, read, shoot := b.Step, b.Read, b.Shoot
 
 		r.queue("owner@acme.example")
 		step("sign in",

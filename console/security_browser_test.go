@@ -9,6 +9,7 @@ import (
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
+	"github.com/rosterhq/roster/web/browsertest"
 )
 
 // TestBrowserSecurityRolesTeams walks the Security, Roles and Teams pages
@@ -16,7 +17,7 @@ import (
 // before and after the resolver publishes it, make it auto-join; create a
 // custom role; create a team that gives that role.
 func TestBrowserSecurityRolesTeams(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := browsertest.Path(t)
 	dns := newResolver()
 	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
 		ctx := context.Background()
@@ -32,8 +33,8 @@ func TestBrowserSecurityRolesTeams(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		b := newChromium(t, chromium)
-		step, read, shoot := b.step, b.read, b.shoot
+		b := browsertest.New(t, chromium)
+		step, read, shoot := b.Step, b.Read, b.Shoot
 
 		r.queue("owner@acme.example")
 		step("sign in",

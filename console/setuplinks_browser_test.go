@@ -9,12 +9,13 @@ import (
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
+	"github.com/rosterhq/roster/web/browsertest"
 )
 
 // TestBrowserSetupLinks makes a setup link on the console's page in
 // headless Chromium and sees it listed with the summary of a finished one.
 func TestBrowserSetupLinks(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := browsertest.Path(t)
 	dns := newResolver()
 	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
 		ctx := context.Background()
@@ -28,8 +29,8 @@ func TestBrowserSetupLinks(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		b := newChromium(t, chromium)
-		step, read, shoot := b.step, b.read, b.shoot
+		b := browsertest.New(t, chromium)
+		step, read, shoot := b.Step, b.Read, b.Shoot
 		r.queue("owner@acme.example")
 		step("sign in",
 			chromedp.Navigate(r.srv.URL+"/workspaces/acme/members"),

@@ -2,8 +2,6 @@ package oidc_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -13,31 +11,15 @@ import (
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
 	"github.com/rosterhq/roster/oidc"
+	"github.com/rosterhq/roster/web/browsertest"
 )
-
-// chromiumPath finds Debian's chromium (installed by .ci/install-chromium.sh).
-func chromiumPath(t *testing.T) string {
-	for _, p := range []string{os.Getenv("ROSTER_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p == "" {
-			continue
-		}
-		if _, err := exec.LookPath(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed; .ci/install-chromium.sh installs it")
-	}
-	t.Skip("chromium not installed (run .ci/install-chromium.sh)")
-	return ""
-}
 
 // TestBrowserInvitationToWorkspace drives headless Chromium through the
 // whole path a person takes: the invitation link, the identity provider's
 // login form (zitadel's example OP), onboarding with the workspace's
 // terms, and the "your workspaces" page.
 func TestBrowserInvitationToWorkspace(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := browsertest.Path(t)
 	dns := newResolver()
 	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
 		r := startRoster(t, d, dns, oidc.Config{Dev: true})

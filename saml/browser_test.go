@@ -3,7 +3,6 @@ package saml_test
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,35 +12,15 @@ import (
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
+	"github.com/rosterhq/roster/web/browsertest"
 )
-
-// envScreenshots names a folder to save this package's screenshots in
-// (docs/screenshots: ROSTER_SCREENSHOTS=../docs/screenshots).
-const envScreenshots = "ROSTER_SCREENSHOTS"
-
-// chromiumPath finds Debian's chromium (installed by .ci/install-chromium.sh).
-func chromiumPath(t *testing.T) string {
-	for _, p := range []string{os.Getenv("ROSTER_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
-		if p == "" {
-			continue
-		}
-		if _, err := exec.LookPath(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed; .ci/install-chromium.sh installs it")
-	}
-	t.Skip("chromium not installed (run .ci/install-chromium.sh)")
-	return ""
-}
 
 // TestBrowserInvitationThroughSAML drives headless Chromium from an
 // invitation link through samlidp's login form (its answer form submits
 // itself with JavaScript, as real IdPs' do) to an active membership; then
 // a replayed answer gets the refusal page.
 func TestBrowserInvitationThroughSAML(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := browsertest.Path(t)
 	dns := newResolver()
 	directorytest.RunWith(t, directory.Options{Resolver: dns}, func(t *testing.T, d *directory.Directory) {
 		r := startRoster(t, d, dns, newBox(t))
@@ -76,7 +55,7 @@ func TestBrowserInvitationThroughSAML(t *testing.T) {
 		}
 		shoot := func(name string) {
 			t.Helper()
-			dir := os.Getenv(envScreenshots)
+			dir := os.Getenv(browsertest.EnvScreenshots)
 			if dir == "" || !strings.HasSuffix(t.Name(), "sqlite") {
 				return
 			}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
+	"github.com/rosterhq/roster/web/browsertest"
 )
 
 // TestBrowserSetupLinks plays the customer's IT admin in Chromium: a SCIM
@@ -22,17 +23,17 @@ import (
 // OpenID Connect provider, test sign-in, see the claims, switch on), and
 // an expired and a revoked link refused with a page that says so.
 func TestBrowserSetupLinks(t *testing.T) {
-	chromium := chromiumPath(t)
+	chromium := browsertest.Path(t)
 	directorytest.Run(t, func(t *testing.T, d *directory.Directory) {
 		ctx := context.Background()
 		r := startRoster(t, d)
 		ws, owner := r.workspace("acme", "acme.example")
-		b := newChromium(t, chromium)
-		step, read, shoot := b.step, b.read, b.shoot
+		b := browsertest.New(t, chromium)
+		step, read, shoot := b.Step, b.Read, b.Shoot
 		waitText := func(what, sel, text string) {
 			t.Helper()
 			expr := fmt.Sprintf(`!!document.querySelector(%q) && document.querySelector(%q).textContent.includes(%q)`, sel, sel, text)
-			if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+			if _, err := chromedp.Run(b.Ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 				t.Fatalf("%s: %v; the page shows %q", what, err, read("page", chromedp.Text(chromedp.CSS(sel))))
 			}
 		}
