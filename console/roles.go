@@ -132,6 +132,21 @@ func (h *Handler) findCustomRole(w http.ResponseWriter, r *http.Request, v *view
 	return nil, false
 }
 
+// openRolesToChange opens the roles page for a change (roles.manage),
+// reading a POST's form first; nil when it already answered.
+func (h *Handler) openRolesToChange(w http.ResponseWriter, r *http.Request, post bool) (*view, *rolesData) {
+	v := h.rolesView(w, r, true)
+	if v == nil || post && !h.kit.ParseForm(w, r, v.s, 0) {
+		return nil, nil
+	}
+	d, err := h.rolesPage(r, v)
+	if err != nil {
+		h.fail(w, r, v.s, err)
+		return nil, nil
+	}
+	return v, d
+}
+
 // roleKeyFor derives the key of a new role from its name: people never
 // see or type it, and it must not be one already used (saving an
 // existing key would replace that role).
@@ -170,13 +185,8 @@ func roleKeyFor(name string, taken []roleRow) string {
 
 // saveRole creates a custom role (no key in the path) or changes one.
 func (h *Handler) saveRole(w http.ResponseWriter, r *http.Request) {
-	v := h.rolesView(w, r, true)
-	if v == nil || !h.kit.ParseForm(w, r, v.s, 0) {
-		return
-	}
-	d, err := h.rolesPage(r, v)
-	if err != nil {
-		h.fail(w, r, v.s, err)
+	v, d := h.openRolesToChange(w, r, true)
+	if v == nil {
 		return
 	}
 	req := directory.CustomRoleRequest{}
@@ -239,13 +249,8 @@ func (h *Handler) saveRole(w http.ResponseWriter, r *http.Request) {
 
 // editRole shows the form of a custom role.
 func (h *Handler) editRole(w http.ResponseWriter, r *http.Request) {
-	v := h.rolesView(w, r, true)
+	v, d := h.openRolesToChange(w, r, false)
 	if v == nil {
-		return
-	}
-	d, err := h.rolesPage(r, v)
-	if err != nil {
-		h.fail(w, r, v.s, err)
 		return
 	}
 	cur, ok := h.findCustomRole(w, r, v, d)
@@ -266,13 +271,8 @@ func (h *Handler) editRole(w http.ResponseWriter, r *http.Request) {
 
 // confirmDeleteRole says what deleting a role does before it is done.
 func (h *Handler) confirmDeleteRole(w http.ResponseWriter, r *http.Request) {
-	v := h.rolesView(w, r, true)
+	v, d := h.openRolesToChange(w, r, false)
 	if v == nil {
-		return
-	}
-	d, err := h.rolesPage(r, v)
-	if err != nil {
-		h.fail(w, r, v.s, err)
 		return
 	}
 	cur, ok := h.findCustomRole(w, r, v, d)
@@ -287,13 +287,8 @@ func (h *Handler) confirmDeleteRole(w http.ResponseWriter, r *http.Request) {
 
 // deleteRole deletes a custom role after its confirmation.
 func (h *Handler) deleteRole(w http.ResponseWriter, r *http.Request) {
-	v := h.rolesView(w, r, true)
-	if v == nil || !h.kit.ParseForm(w, r, v.s, 0) {
-		return
-	}
-	d, err := h.rolesPage(r, v)
-	if err != nil {
-		h.fail(w, r, v.s, err)
+	v, d := h.openRolesToChange(w, r, true)
+	if v == nil {
 		return
 	}
 	cur, ok := h.findCustomRole(w, r, v, d)
