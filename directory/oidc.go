@@ -274,21 +274,12 @@ func (t *tx) oidcConnection(id string) (*OIDCConnection, error) {
 func (d *Directory) ListOIDCConnections(ctx context.Context, actor Actor, workspace string) ([]OIDCConnection, error) {
 	out := []OIDCConnection{}
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		q, args := oidcConnectionSelect, []any{}
-		if workspace == "" {
-			if actor.Kind != ActorOperator {
-				return fmt.Errorf("%w: only the operator lists every workspace's connections", ErrForbidden)
-			}
-		} else {
-			ws, _, err := t.authorized(workspace, PermConnectionsManage)
-			if err != nil {
-				return err
-			}
-			q += ` WHERE c.workspace_id = ?`
-			args = append(args, ws.ID)
+		where, args, err := t.connectionsOf(workspace)
+		if err != nil {
+			return err
 		}
 		var rows []oidcConnectionRow
-		if err := t.selectRows(&rows, q+` ORDER BY w.slug, c.created_at, c.id`, args...); err != nil {
+		if err := t.selectRows(&rows, oidcConnectionSelect+where+` ORDER BY w.slug, c.created_at, c.id`, args...); err != nil {
 			return fmt.Errorf("list oidc connections: %w", err)
 		}
 		for i := range rows {

@@ -204,21 +204,12 @@ func (t *tx) samlConnection(id string) (*SAMLConnection, error) {
 func (d *Directory) ListSAMLConnections(ctx context.Context, actor Actor, workspace string) ([]SAMLConnection, error) {
 	out := []SAMLConnection{}
 	err := d.readTx(ctx, actor, func(t *tx) error {
-		q, args := samlConnectionSelect, []any{}
-		if workspace == "" {
-			if actor.Kind != ActorOperator {
-				return fmt.Errorf("%w: only the operator lists every workspace's connections", ErrForbidden)
-			}
-		} else {
-			ws, _, err := t.authorized(workspace, PermConnectionsManage)
-			if err != nil {
-				return err
-			}
-			q += ` WHERE c.workspace_id = ?`
-			args = append(args, ws.ID)
+		where, args, err := t.connectionsOf(workspace)
+		if err != nil {
+			return err
 		}
 		var rows []samlConnectionRow
-		if err := t.selectRows(&rows, q+` ORDER BY w.slug, c.created_at, c.id`, args...); err != nil {
+		if err := t.selectRows(&rows, samlConnectionSelect+where+` ORDER BY w.slug, c.created_at, c.id`, args...); err != nil {
 			return fmt.Errorf("list saml connections: %w", err)
 		}
 		for i := range rows {
