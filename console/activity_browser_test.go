@@ -80,14 +80,7 @@ func TestBrowserActivity(t *testing.T) {
 		b := browsertest.New(t, chromium)
 		step, read, shoot := b.Step, b.Read, b.Shoot
 		r.queue("owner@acme.example")
-		step("sign in",
-			chromedp.Navigate(r.srv.URL+"/workspaces/acme/activity"),
-			chromedp.WaitVisible(chromedp.ID("email")),
-			chromedp.SendKeys(chromedp.ID("email"), "owner@acme.example"),
-			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`form[action="/onboarding"]`)),
-			chromedp.Click(chromedp.CSS(`form[action="/onboarding"] button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/"]`)))
+		step("sign in", signInAt(r.srv.URL+"/workspaces/acme/activity", "owner@acme.example")...)
 		step("invite two people",
 			chromedp.Navigate(r.srv.URL+"/workspaces/acme/members/invite"),
 			chromedp.WaitVisible(chromedp.ID("addresses")),

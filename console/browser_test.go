@@ -14,6 +14,21 @@ import (
 	"github.com/rosterhq/roster/web/browsertest"
 )
 
+// signInAt signs email in from the console page at url, through the
+// test's identity provider (the caller queued email there) and a first
+// onboarding, until /home lists the acme workspace.
+func signInAt(url, email string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.ID("email")),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action="/onboarding"]`)),
+		chromedp.Click(chromedp.CSS(`form[action="/onboarding"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/"]`)),
+	}
+}
+
 var seatsLeft = regexp.MustCompile(`(\d+) seats? left of (\d+)`)
 
 // TestBrowserConsole walks an owner's first journeys in headless

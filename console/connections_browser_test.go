@@ -30,14 +30,7 @@ func TestBrowserConnections(t *testing.T) {
 		step, read, shoot := b.Step, b.Read, b.Shoot
 
 		r.queue("owner@acme.example")
-		step("sign in",
-			chromedp.Navigate(r.srv.URL+"/workspaces/acme/connections/scim"),
-			chromedp.WaitVisible(chromedp.ID("email")),
-			chromedp.SendKeys(chromedp.ID("email"), "owner@acme.example"),
-			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`form[action="/onboarding"]`)),
-			chromedp.Click(chromedp.CSS(`form[action="/onboarding"] button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/"]`)))
+		step("sign in", signInAt(r.srv.URL+"/workspaces/acme/connections/scim", "owner@acme.example")...)
 		step("open SCIM provisioning from the sidebar",
 			chromedp.Navigate(r.srv.URL+"/workspaces/acme/members"),
 			chromedp.Click(chromedp.CSS(`nav.sidebar a[href="/workspaces/acme/connections/scim"]`)),

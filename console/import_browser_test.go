@@ -76,14 +76,7 @@ func TestBrowserPeopleJourneys(t *testing.T) {
 		seats := func() string { return read("seats", chromedp.Text(chromedp.ID("seats"))) }
 
 		r.queue("owner@acme.example")
-		step("sign in",
-			chromedp.Navigate(r.srv.URL+"/workspaces/acme/members/import"),
-			chromedp.WaitVisible(chromedp.ID("email")),
-			chromedp.SendKeys(chromedp.ID("email"), "owner@acme.example"),
-			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`form[action="/onboarding"]`)),
-			chromedp.Click(chromedp.CSS(`form[action="/onboarding"] button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/"]`)))
+		step("sign in", signInAt(r.srv.URL+"/workspaces/acme/members/import", "owner@acme.example")...)
 
 		// Import.
 		step("open the import from the Invite page",

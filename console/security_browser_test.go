@@ -37,14 +37,7 @@ func TestBrowserSecurityRolesTeams(t *testing.T) {
 		step, read, shoot := b.Step, b.Read, b.Shoot
 
 		r.queue("owner@acme.example")
-		step("sign in",
-			chromedp.Navigate(r.srv.URL+"/workspaces/acme/members"),
-			chromedp.WaitVisible(chromedp.ID("email")),
-			chromedp.SendKeys(chromedp.ID("email"), "owner@acme.example"),
-			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`form[action="/onboarding"]`)),
-			chromedp.Click(chromedp.CSS(`form[action="/onboarding"] button[type=submit]`)),
-			chromedp.WaitVisible(chromedp.CSS(`a[href="/workspaces/acme/"]`)))
+		step("sign in", signInAt(r.srv.URL+"/workspaces/acme/members", "owner@acme.example")...)
 
 		// The empty state: the workspace's domain removed after sign-in.
 		doms, err := d.ListDomains(ctx, owner, "acme")
