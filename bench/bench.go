@@ -59,6 +59,12 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger receives progress of long setup phases (seeding); nil is silent.
 	Logger *slog.Logger
+	// Statistics, if set, is called just before and just after the
+	// measured phase (after any seeding) and says how fresh the server
+	// database's planner statistics are; its text goes to the report, so a
+	// figure says what it was measured on. `roster bench --database-url`
+	// sets it.
+	Statistics func(ctx context.Context) (string, error)
 }
 
 // Report is the outcome of one run. Durations marshal as nanoseconds.
@@ -92,6 +98,10 @@ type Report struct {
 	Seeded int `json:"seeded,omitempty"`
 	// Pages is the number of pages list fetched successfully.
 	Pages int `json:"pages,omitempty"`
+	// StatisticsBefore and StatisticsAfter are Config.Statistics's texts
+	// from before and after the measured phase.
+	StatisticsBefore string `json:"statistics_before,omitempty"`
+	StatisticsAfter  string `json:"statistics_after,omitempty"`
 	// Items is the number of users those pages held.
 	Items int `json:"items,omitempty"`
 	// PagesPerSec is the list scenario's throughput.
@@ -125,9 +135,22 @@ func (r Report) Print(w io.Writer) {
 	if r.MaxRSSBytes > 0 {
 		fmt.Fprintf(w, "max RSS      %.1f MiB (pid %d)\n", float64(r.MaxRSSBytes)/(1<<20), r.PID)
 	}
+	if r.StatisticsBefore != "" {
+		fmt.Fprintf(w, "statistics   before: %s\n", r.StatisticsBefore)
+		fmt.Fprintf(w, "             after:  %s\n", r.StatisticsAfter)
+	}
 	for _, e := range r.ErrorSamples {
 		fmt.Fprintf(w, "error        %s\n", e)
 	}
+}
+
+// statistics is cfg.Statistics's text, or why it could not be read.
+func statistics(ctx context.Context, cfg Config) string {
+	text, err := cfg.Statistics(ctx)
+	if err != nil {
+		return "not read: " + err.Error()
+	}
+	return text
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
@@ -244,9 +267,14 @@ func (m *measured) record(d time.Duration, err error) {
 // measure runs op n times (n <= 0: until the deadline) on conc workers and
 // fills the latency part of rep. Each worker gets its own index w so it can
 // keep per-worker state; i is the global operation number.
-func measure(ctx context.Context, conc, n int, limit time.Duration, rep *Report, op func(ctx context.Context, w, i int) error) {
-	ctx, cancel := context.WithTimeout(ctx, limit)
+func measure(ctx context.Context, cfg Config, n int, rep *Report, op func(ctx context.Context, w, i int) error) {
+	if cfg.Statistics != nil {
+		rep.StatisticsBefore = statistics(ctx, cfg)
+		defer func() { rep.StatisticsAfter = statistics(context.WithoutCancel(ctx), cfg) }()
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
+	conc := cfg.Concurrency
 	var next atomic.Int64
 	m := &measured{}
 	start := time.Now()

@@ -23,7 +23,7 @@ func runSync(ctx context.Context, c *client, cfg Config, rep *Report) error {
 		n = 1000
 	}
 	run := runID()
-	measure(ctx, cfg.Concurrency, n, cfg.Duration, rep, func(ctx context.Context, _, i int) error {
+	measure(ctx, cfg, n, rep, func(ctx context.Context, _, i int) error {
 		name := fmt.Sprintf("bench-%s-sync-%d@example.com", run, i)
 		var l listResponse
 		f := query("filter", `userName eq "`+name+`"`, "startIndex", "1", "count", "100")
@@ -80,7 +80,7 @@ func runLookup(ctx context.Context, c *client, cfg Config, rep *Report) error {
 	if n == 0 {
 		n = 10000
 	}
-	measure(ctx, cfg.Concurrency, n, cfg.Duration, rep, func(ctx context.Context, _, _ int) error {
+	measure(ctx, cfg, n, rep, func(ctx context.Context, _, _ int) error {
 		name := names[rand.IntN(len(names))]
 		var l listResponse
 		if err := c.do(ctx, http.MethodGet, "/Users?"+query("filter", `userName eq "`+name+`"`), nil, &l, http.StatusOK); err != nil {
@@ -176,7 +176,7 @@ func runGroupChurn(ctx context.Context, c *client, cfg Config, rep *Report) erro
 		n = 1000
 	}
 	in := make([]bool, cfg.Concurrency) // per worker: is its churn user a member now?
-	measure(ctx, cfg.Concurrency, n, cfg.Duration, rep, func(ctx context.Context, w, _ int) error {
+	measure(ctx, cfg, n, rep, func(ctx context.Context, w, _ int) error {
 		id := churners[w]
 		var body map[string]any
 		if in[w] {
@@ -207,7 +207,7 @@ func runList(ctx context.Context, c *client, cfg Config, rep *Report) error {
 	var items atomic.Int64
 	var mu sync.Mutex
 	distinct := map[string]struct{}{}
-	measure(ctx, cfg.Concurrency, max(pages, 1), cfg.Duration, rep, func(ctx context.Context, _, i int) error {
+	measure(ctx, cfg, max(pages, 1), rep, func(ctx context.Context, _, i int) error {
 		var l listResponse
 		q := query("startIndex", fmt.Sprint(i*pageSize+1), "count", fmt.Sprint(pageSize))
 		if err := c.do(ctx, http.MethodGet, "/Users?"+q, nil, &l, http.StatusOK); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,11 +13,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rosterhq/roster/bench"
+	"github.com/rosterhq/roster/directory"
 )
 
 func init() {
 	var cfg bench.Config
-	var output string
+	var output, dbURL string
+	var analyze bool
 	cmd := &cobra.Command{
 		Use:   "bench --url URL --token TOKEN --scenario NAME [--concurrency N] [--n N] [--members N]",
 		Short: "Load a SCIM 2.0 server with identity-provider traffic and report latency",
@@ -28,6 +31,12 @@ Scenarios:
   group-churn  grows a new group to --members members in PATCH batches of --batch, then
                measures one-member add/remove PATCHes; the group is deleted afterwards
   list         pages through all users with count=100 (--concurrency 1 is Okta's import)
+
+Statistics: on PostgreSQL, plans depend on the planner's statistics, which a cluster
+without autovacuum (or an initial sync autovacuum has not caught up with) leaves stale.
+With --database-url the report says, before and after the measured phase, which of
+Roster's tables changed by more than a fifth since their last ANALYZE; --analyze
+refreshes them all first. A figure without --analyze is the one a fresh database gives.
 
 Users created by sync and seeding are left in place (named bench-<run>-...@example.com).
 --pid samples VmRSS of a local process (e.g. the server) and reports the maximum.
@@ -44,6 +53,17 @@ The token may also come from ROSTER_SCIM_TOKEN.`,
 				return fmt.Errorf("-o %q: want text or json", output)
 			}
 			cfg.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
+			if analyze && dbURL == "" {
+				return usageErrorf("--analyze needs --database-url")
+			}
+			if dbURL != "" {
+				d, err := directory.Open(cmd.Context(), dbURL, directory.Options{Logger: cfg.Logger})
+				if err != nil {
+					return &exitError{code: 1, err: fmt.Errorf("--database-url: %w", err)}
+				}
+				defer d.Close()
+				cfg.Statistics = benchStatistics(d, analyze)
+			}
 			// Ctrl-C ends the run early; the partial report is still printed.
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
 			defer stop()
@@ -80,6 +100,39 @@ The token may also come from ROSTER_SCIM_TOKEN.`,
 	f.IntVar(&cfg.Batch, "batch", 1000, "group-churn: members added per PATCH while growing")
 	f.IntVar(&cfg.Population, "population", 100000, "lookup: seed the workspace up to this many users")
 	f.IntVar(&cfg.PID, "pid", 0, "sample this process's VmRSS (Linux) and report the maximum")
+	f.StringVar(&dbURL, "database-url", "", "the server's PostgreSQL database: report before and after measuring whether the planner's statistics of its tables were fresh")
+	f.BoolVar(&analyze, "analyze", false, "with --database-url: ANALYZE every table just before measuring (after seeding), as autovacuum would have by then; without it the run measures the statistics as they are")
 	f.StringVarP(&output, "output", "o", "text", "output format: text or json")
 	rootCmd.AddCommand(cmd)
+}
+
+// benchStatistics is bench.Config.Statistics over Roster's database: on its
+// first call (before measuring) it runs ANALYZE if asked, then each call
+// names the tables whose statistics are stale.
+func benchStatistics(d *directory.Directory, analyze bool) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		if analyze {
+			analyze = false
+			if err := d.AnalyzeAll(ctx); err != nil {
+				return "", err
+			}
+		}
+		stats, err := d.Statistics(ctx)
+		if err != nil {
+			return "", err
+		}
+		if stats == nil {
+			return "none kept (SQLite)", nil
+		}
+		var stale []string
+		for _, s := range stats {
+			if s.Stale() {
+				stale = append(stale, fmt.Sprintf("%s (%d rows changed, planner counts %d)", s.Table, s.Changed, max(s.Rows, 0)))
+			}
+		}
+		if len(stale) == 0 {
+			return "fresh (no table changed by more than a fifth since its last ANALYZE)", nil
+		}
+		return "stale: " + strings.Join(stale, ", "), nil
+	}
 }

@@ -255,6 +255,7 @@ func runServe(cmd *cobra.Command, _ []string) error {
 	workerCtx, stopWorker := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWorker()
 	wg.Go(func() { worker.Run(workerCtx) })
+	wg.Go(func() { d.KeepStatisticsFresh(workerCtx, ops.analyzeEvery) })
 
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

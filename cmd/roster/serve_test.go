@@ -256,6 +256,8 @@ func TestServeRefusesBadConfiguration(t *testing.T) {
 		{"bad SCIM burst", nil, []string{"--database-url", sqlite, "--scim-rate-burst", "-1"}, 2, `--scim-rate-burst: want a number`},
 		{"short metrics token", map[string]string{envMetricsToken: "short"}, []string{"--database-url", sqlite}, 2, "metrics token must be at least 16"},
 		{"development sign-in without --dev", nil, []string{"--database-url", sqlite, "--dev-idp"}, 2, "--dev-idp signs anyone in as any address, so it runs only with --dev"},
+		{"statistics checked too often", nil, []string{"--database-url", sqlite, "--analyze-every", "5ms"}, 2, "--analyze-every: want a duration of at least 1s, or 0"},
+		{"statistics interval unreadable", map[string]string{envAnalyzeEvery: "often"}, []string{"--database-url", sqlite}, 2, `--analyze-every: want a duration of at least 1s, or 0 for never (default 30s), got "often"`},
 		{"metrics address in use", nil, []string{"--database-url", sqlite, "--metrics-addr", busy.Addr().String()}, 1, "(metrics)"},
 	}
 	for _, tt := range tests {

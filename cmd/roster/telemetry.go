@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -24,13 +25,22 @@ const (
 	envMetricsToken  = "ROSTER_METRICS_TOKEN"
 	envSCIMRateLimit = "ROSTER_SCIM_RATE_LIMIT"
 	envSCIMRateBurst = "ROSTER_SCIM_RATE_BURST"
+	// envAnalyzeEvery is how often Roster checks PostgreSQL's planner
+	// statistics of its tables and analyzes the stale ones (0: never).
+	envAnalyzeEvery = "ROSTER_ANALYZE_EVERY"
 )
+
+// defaultAnalyzeEvery is short enough that an initial sync of 100,000
+// people runs on fresh plans after its first half-minute, and long enough
+// that the check (one catalog query) costs nothing.
+const defaultAnalyzeEvery = 30 * time.Second
 
 func addOpsFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.String("metrics-addr", "", flagUsage("serve /metrics on this address instead of the main listener", envMetricsAddr))
 	f.String("metrics-token", "", flagUsage("bearer token /metrics requires (empty: none); prefer the variable, the command line is visible to other users", envMetricsToken))
 	f.Float64("scim-rate-limit", 0, flagUsage(fmt.Sprintf("SCIM requests per second per connection and server process, unless the connection sets its own (default %d)", scim.DefaultRateLimit), envSCIMRateLimit))
+	f.Duration("analyze-every", defaultAnalyzeEvery, flagUsage("on PostgreSQL, how often to check the planner statistics of Roster's tables and ANALYZE those that changed by more than a fifth (0: never; for clusters where autovacuum is off or lags behind an initial sync)", envAnalyzeEvery))
 	f.Int("scim-rate-burst", 0, flagUsage(fmt.Sprintf("SCIM requests a connection may send at once above its rate (default %d)", scim.DefaultRateBurst), envSCIMRateBurst))
 }
 
@@ -39,6 +49,7 @@ type opsConfig struct {
 	metricsAddr, metricsToken string
 	scimRateLimit             float64
 	scimRateBurst             int
+	analyzeEvery              time.Duration
 }
 
 func readOpsConfig(cmd *cobra.Command) (opsConfig, error) {
@@ -59,6 +70,14 @@ func readOpsConfig(cmd *cobra.Command) (opsConfig, error) {
 			return c, fmt.Errorf("--scim-rate-burst: want a number of requests from 0 (the default, %d) to 100000, got %q", scim.DefaultRateBurst, s)
 		}
 		c.scimRateBurst = v
+	}
+	c.analyzeEvery = defaultAnalyzeEvery
+	if s := setting(cmd, "analyze-every", envAnalyzeEvery); s != "" {
+		v, err := time.ParseDuration(s)
+		if err != nil || (v != 0 && v < time.Second) {
+			return c, fmt.Errorf("--analyze-every: want a duration of at least 1s, or 0 for never (default %s), got %q", defaultAnalyzeEvery, s)
+		}
+		c.analyzeEvery = v
 	}
 	return c, nil
 }

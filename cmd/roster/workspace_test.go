@@ -16,7 +16,7 @@ import (
 // settings do not leak into a test.
 func cleanEnv(t *testing.T) {
 	t.Helper()
-	for _, v := range []string{envAddr, envDatabaseURL, envBaseURL, envSMTPURL, envSecretKey, envLogFormat, envLogLevel, envSCIMAuthCache} {
+	for _, v := range []string{envAddr, envDatabaseURL, envBaseURL, envSMTPURL, envSecretKey, envLogFormat, envLogLevel, envSCIMAuthCache, envAnalyzeEvery} {
 		t.Setenv(v, "")
 	}
 }
