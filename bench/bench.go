@@ -65,6 +65,10 @@ type Config struct {
 	// figure says what it was measured on. `roster bench --database-url`
 	// sets it.
 	Statistics func(ctx context.Context) (string, error)
+	// DatabasePIDs, if set, lists the database server's processes serving
+	// the server under test (PostgreSQL backends on this machine); their
+	// CPU time during the measured phase is reported per operation.
+	DatabasePIDs func(ctx context.Context) ([]int, error)
 }
 
 // Report is the outcome of one run. Durations marshal as nanoseconds.
@@ -98,6 +102,13 @@ type Report struct {
 	Seeded int `json:"seeded,omitempty"`
 	// Pages is the number of pages list fetched successfully.
 	Pages int `json:"pages,omitempty"`
+	// ServerCPUPerOp is the CPU time the process of Config.PID spent
+	// during the measured phase, per successful operation.
+	ServerCPUPerOp time.Duration `json:"server_cpu_per_op_ns,omitempty"`
+	// DatabaseCPUPerOp is the same for the processes of
+	// Config.DatabasePIDs: a floor, since a backend that ended during the
+	// phase is not counted.
+	DatabaseCPUPerOp time.Duration `json:"database_cpu_per_op_ns,omitempty"`
 	// StatisticsBefore and StatisticsAfter are Config.Statistics's texts
 	// from before and after the measured phase.
 	StatisticsBefore string `json:"statistics_before,omitempty"`
@@ -134,6 +145,9 @@ func (r Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "latency      p50 %s  p90 %s  p99 %s  max %s\n", ms(r.P50), ms(r.P90), ms(r.P99), ms(r.Max))
 	if r.MaxRSSBytes > 0 {
 		fmt.Fprintf(w, "max RSS      %.1f MiB (pid %d)\n", float64(r.MaxRSSBytes)/(1<<20), r.PID)
+	}
+	if r.ServerCPUPerOp > 0 || r.DatabaseCPUPerOp > 0 {
+		fmt.Fprintf(w, "CPU per op   server %s  database %s\n", ms(r.ServerCPUPerOp), ms(r.DatabaseCPUPerOp))
 	}
 	if r.StatisticsBefore != "" {
 		fmt.Fprintf(w, "statistics   before: %s\n", r.StatisticsBefore)
@@ -272,6 +286,8 @@ func measure(ctx context.Context, cfg Config, n int, rep *Report, op func(ctx co
 		rep.StatisticsBefore = statistics(ctx, cfg)
 		defer func() { rep.StatisticsAfter = statistics(context.WithoutCancel(ctx), cfg) }()
 	}
+	cpu := startCPU(ctx, cfg)
+	defer func() { cpu.stop(context.WithoutCancel(ctx), rep, rep.Count-rep.Errors) }()
 	ctx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 	conc := cfg.Concurrency

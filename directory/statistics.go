@@ -69,6 +69,13 @@ func (d *Directory) AnalyzeAll(ctx context.Context) error {
 	return nil
 }
 
+// DatabaseBackends lists the process ids of the PostgreSQL backends
+// connected to Roster's database (nil on SQLite): `roster bench` reads their
+// CPU time to report the database's work per operation.
+func (d *Directory) DatabaseBackends(ctx context.Context) ([]int, error) {
+	return d.db.BackendPIDs(ctx)
+}
+
 // KeepStatisticsFresh runs RefreshStatistics every interval until ctx
 // ends; on SQLite it returns at once. Replicas may each run it: a table
 // one of them just analyzed is no longer stale for the others. A refusal

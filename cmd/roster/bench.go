@@ -39,7 +39,10 @@ Roster's tables changed by more than a fifth since their last ANALYZE; --analyze
 refreshes them all first. A figure without --analyze is the one a fresh database gives.
 
 Users created by sync and seeding are left in place (named bench-<run>-...@example.com).
---pid samples VmRSS of a local process (e.g. the server) and reports the maximum.
+--pid samples VmRSS of a local process (e.g. the server) and reports the maximum, and
+its CPU time per operation; with --database-url on a PostgreSQL of this machine, the
+CPU time of that database's backends per operation too (what one synced person or one
+lookup costs the database, not only a rate).
 The token may also come from ROSTER_SCIM_TOKEN.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -63,6 +66,7 @@ The token may also come from ROSTER_SCIM_TOKEN.`,
 				}
 				defer d.Close()
 				cfg.Statistics = benchStatistics(d, analyze)
+				cfg.DatabasePIDs = d.DatabaseBackends
 			}
 			// Ctrl-C ends the run early; the partial report is still printed.
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt)
@@ -99,7 +103,7 @@ The token may also come from ROSTER_SCIM_TOKEN.`,
 	f.IntVar(&cfg.Members, "members", 1000, "group-churn: group size before measuring")
 	f.IntVar(&cfg.Batch, "batch", 1000, "group-churn: members added per PATCH while growing")
 	f.IntVar(&cfg.Population, "population", 100000, "lookup: seed the workspace up to this many users")
-	f.IntVar(&cfg.PID, "pid", 0, "sample this process's VmRSS (Linux) and report the maximum")
+	f.IntVar(&cfg.PID, "pid", 0, "sample this process's VmRSS (Linux) and report the maximum, and its CPU time per operation")
 	f.StringVar(&dbURL, "database-url", "", "the server's PostgreSQL database: report before and after measuring whether the planner's statistics of its tables were fresh")
 	f.BoolVar(&analyze, "analyze", false, "with --database-url: ANALYZE every table just before measuring (after seeding), as autovacuum would have by then; without it the run measures the statistics as they are")
 	f.StringVarP(&output, "output", "o", "text", "output format: text or json")

@@ -78,3 +78,19 @@ func (db *DB) Analyze(ctx context.Context, table string) error {
 	}
 	return nil
 }
+
+// BackendPIDs lists the PostgreSQL server processes connected to this
+// database (every client's, not only this pool's), for `roster bench` to
+// read their CPU time; nil on SQLite, which runs inside the process.
+func (db *DB) BackendPIDs(ctx context.Context) ([]int, error) {
+	if !db.Flavor.IsPostgres() {
+		return nil, nil
+	}
+	var pids []int
+	err := db.SelectContext(ctx, &pids, `SELECT pid FROM pg_stat_activity
+		WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()`)
+	if err != nil {
+		return nil, fmt.Errorf("list database backends: %w", err)
+	}
+	return pids, nil
+}
