@@ -57,6 +57,9 @@ type Directory struct {
 	scimAuthHits atomic.Uint64
 	// pages are the SCIM lists' paging hints (scim_paging.go).
 	pages *pageHints
+	// statsNudge counts write transactions for KeepStatisticsFresh
+	// (statistics.go).
+	statsNudge *statsNudge
 }
 
 // Open connects to the database named by databaseURL (see
@@ -81,6 +84,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Directory, er
 		d.log = slog.Default()
 	}
 	d.pages = newPageHints(4096, d.now)
+	d.statsNudge = newStatsNudge()
 	if opts.SCIMAuthCache {
 		if err := d.startSCIMAuthCache(ctx); err != nil {
 			db.Close()
@@ -174,6 +178,9 @@ func (d *Directory) runTxOnce(ctx context.Context, opts *sql.TxOptions, actor Ac
 			return fmt.Errorf("%w: %v", ErrConflict, err)
 		}
 		return fmt.Errorf("commit: %w", err)
+	}
+	if opts == nil || !opts.ReadOnly {
+		d.statsNudge.wrote()
 	}
 	return nil
 }

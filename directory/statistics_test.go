@@ -2,9 +2,11 @@ package directory_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rosterhq/roster/directory"
 	"github.com/rosterhq/roster/directory/directorytest"
@@ -69,13 +71,22 @@ func TestRefreshStatisticsAfterAnInitialSync(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	stats, err := d.Statistics(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := slices.IndexFunc(stats, func(s directory.TableStatistics) bool { return s.Table == "memberships" })
-	if i < 0 || stats[i].Changed < 5000 || !stats[i].Stale() {
-		t.Fatalf("memberships statistics %+v: want 5,000 rows changed since ANALYZE, stale", stats)
+	// PostgreSQL publishes a backend's counts of changed rows within
+	// seconds of its transaction (at most 10 s later, when it is idle).
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		stats, err := d.Statistics(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(stats, func(s directory.TableStatistics) bool { return s.Table == "memberships" })
+		if i >= 0 && stats[i].Changed >= 5000 && stats[i].Stale() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("memberships statistics %+v: want 5,000 rows changed since ANALYZE, stale", stats)
+		}
+		time.Sleep(100 * time.Millisecond) // polling PostgreSQL's published counts, which nothing signals
 	}
 	// The premise: on stale statistics the plan is the slow one.
 	if plan := lookupPlan(t, d, ws.ID); !strings.Contains(plan, `"Index Name": "memberships_scim_list"`) {
@@ -99,6 +110,52 @@ func TestRefreshStatisticsAfterAnInitialSync(t *testing.T) {
 	}
 	if again, err := d.RefreshStatistics(ctx); err != nil || len(again) != 0 {
 		t.Errorf("second refresh analyzed %v (err %v); want nothing", again, err)
+	}
+}
+
+// TestWritesWakeTheStatisticsKeeper: the keeper's tick is an hour away,
+// yet a burst of writes (as a first sync is) makes it check now and
+// analyze the table that grew.
+func TestWritesWakeTheStatisticsKeeper(t *testing.T) {
+	directorytest.RequirePostgres(t)
+	d := directorytest.Open(t, directory.Postgres, directory.Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ws, owner := newWorkspace(t, d, "burst")
+	if err := d.AnalyzeAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); d.KeepStatisticsFresh(ctx, time.Hour) }()
+	defer func() { cancel(); <-done }()
+
+	// 500 write transactions: the keeper is nudged after the 500th.
+	for i := range 500 {
+		if _, err := d.CreateTeam(ctx, owner, ws.Slug, directory.TeamRequest{Name: fmt.Sprintf("Team %03d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// PostgreSQL publishes a backend's counts of changed rows within a
+	// second or so of its transaction; poll until the keeper has analyzed.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		stats, err := d.Statistics(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(stats, func(s directory.TableStatistics) bool { return s.Table == "teams" })
+		if i >= 0 && !stats[i].Analyzed.IsZero() && stats[i].Rows >= 500 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("teams not analyzed 30 s after 500 writes: %+v", stats)
+		}
+		// Keep writing, as a sync does: the counts may not have been
+		// published when the keeper looked, and every 500 more writes
+		// wake it again.
+		if _, err := d.CreateTeam(ctx, owner, ws.Slug, directory.TeamRequest{Name: fmt.Sprintf("Late %d", time.Now().UnixNano())}); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
