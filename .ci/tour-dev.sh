@@ -2,8 +2,10 @@
 # The README's tour to a signed-in member, on a fresh SQLite database with
 # nothing else installed: roster serve --dev --dev-idp, a workspace, an
 # invitation, the owner's link followed with curl (a cookie jar, no
-# JavaScript) through the built-in development sign-in, onboarding, and
-# `roster members list` shows the owner active.
+# JavaScript) through the built-in development sign-in, onboarding,
+# `roster members list` shows the owner active, and the tour ends in the
+# console: with the same session, the workspace's address opens the Members
+# page listing the owner, and an invitation sent there is listed too.
 #
 # Usage: .ci/tour-dev.sh PATH-TO-ROSTER-BINARY
 # (.ci/run calls it after build_roster: tour_dev() { step "…"; .ci/tour-dev.sh "$BIN_DIR/roster"; })
@@ -94,4 +96,31 @@ if ! grep -Eq '^ada@tour\.example +Ada Lovelace +owner.* active ' "$dir/members"
 	echo "the owner is not an active member after signing in" >&2
 	exit 1
 fi
-echo "tour: ada@tour.example signed in through the development sign-in and is an active owner"
+
+# The console, with the signed-in session: the workspace's address leads
+# an owner to its Members page.
+at="$(get "$base/workspaces/dev-tour/")"
+case "$at" in
+"$base"/workspaces/dev-tour/members) ;;
+*) echo "the workspace's address did not open the Members page (at $at)" >&2; cat "$dir/page" >&2; exit 1 ;;
+esac
+expect "<h1>Members</h1>"
+expect "Ada Lovelace"
+expect "ada@tour.example"
+expect "bob@tour.example"
+# Invite someone there, as the README's tour does.
+get "$base/workspaces/dev-tour/members/invite" >/dev/null
+expect "Invite people"
+post "$base/workspaces/dev-tour/members/invite" --data-urlencode "addresses=carol@tour.example, dan@tour.example" -d role=member -d send_email=yes -d step=send >/dev/null
+expect "What happened to each address"
+if [ "$(grep -c 'class="badge outcome-invited">Invited<' "$dir/page")" -ne 2 ]; then
+	echo "the console did not say both were invited:" >&2
+	cat "$dir/page" >&2
+	exit 1
+fi
+"$bin" members list --workspace dev-tour | tee "$dir/members"
+if ! grep -Eq '^carol@tour\.example .* invited ' "$dir/members"; then
+	echo "the person invited in the console is not listed as invited" >&2
+	exit 1
+fi
+echo "tour: ada@tour.example signed in through the development sign-in, is an active owner, and invited two people in the console"

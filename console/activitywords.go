@@ -94,14 +94,18 @@ func (w *wording) actorWords(ev directory.FeedEvent, p eventPayload) (string, st
 		if who, ok := w.people[ev.ActorID]; ok {
 			return personName(who), who.MembershipID
 		}
-		// People acting for themselves before they have an account here
-		// (accepting an invitation, asking to join) are named by the
-		// address the event carries.
-		if who, ok := w.people[p.UserID]; ok && ev.ActorID == "" {
-			return personName(who), who.MembershipID
-		}
-		if p.Email != "" && ev.ActorID == "" {
-			return p.Email, ""
+		// People acting for themselves before they are members here
+		// (accepting an invitation, asking to join: no account yet, or an
+		// account but no membership, as for someone whose request was
+		// rejected) are named by what the event carries; they were never
+		// members, so "a former member" would be untrue.
+		if ev.ActorID == "" || ev.ActorID == p.UserID {
+			if who, ok := w.people[p.UserID]; ok {
+				return personName(who), who.MembershipID
+			}
+			if p.Email != "" {
+				return personName(directory.ActivityPerson{Name: p.Name, Email: p.Email}), ""
+			}
 		}
 		return "A former member", ""
 	case directory.ActorSCIM:

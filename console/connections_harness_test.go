@@ -3,13 +3,11 @@ package console_test
 import (
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/rosterhq/roster/directory"
-	"github.com/rosterhq/roster/directory/directorytest"
 	"github.com/rosterhq/roster/scim"
 )
 
@@ -25,27 +23,15 @@ type scimRoster struct {
 // runWithSCIM runs fn on each backend with a scimRoster.
 func runWithSCIM(t *testing.T, fn func(t *testing.T, d *directory.Directory, r *scimRoster)) {
 	t.Helper()
-	backends := directorytest.Backends()
-	for _, b := range backends {
-		t.Run(string(b), func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			base := "http://" + ln.Addr().String()
-			dns := newResolver()
-			d := directorytest.Open(t, b, directory.Options{Resolver: dns, BaseURL: base})
-			s := &scimRoster{scim: scim.NewHandler(d, scim.Options{BaseURL: base + "/scim/v2"})}
-			t.Cleanup(func() { s.scim.Close() })
-			s.roster = startRosterOn(t, d, dns, ln, func(mux *http.ServeMux) {
-				mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", s.scim))
-			})
-			fn(t, d, s)
-		})
-	}
-	if len(backends) == 1 {
-		t.Run(string(directory.Postgres), func(t *testing.T) { t.SkipNow() })
-	}
+	var s *scimRoster
+	runServed(t, func(t *testing.T, d *directory.Directory, base string, mux *http.ServeMux) {
+		s = &scimRoster{scim: scim.NewHandler(d, scim.Options{BaseURL: base + "/scim/v2"})}
+		t.Cleanup(func() { s.scim.Close() })
+		mux.Handle("/scim/v2/", http.StripPrefix("/scim/v2", s.scim))
+	}, func(t *testing.T, d *directory.Directory, r *roster) {
+		s.roster = r
+		fn(t, d, s)
+	})
 }
 
 // pushUser sends the SCIM request an IdP sends to create a user and

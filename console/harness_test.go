@@ -18,6 +18,7 @@ import (
 
 	"github.com/rosterhq/roster/console"
 	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/directory/directorytest"
 	"github.com/rosterhq/roster/oidc"
 	"github.com/rosterhq/roster/seal"
 )
@@ -105,6 +106,33 @@ func startRosterOn(t testing.TB, d *directory.Directory, dns *txtRecords, ln net
 	}
 	t.Cleanup(func() { r.idp.Shutdown() })
 	return r
+}
+
+// runServed runs fn on each backend with a roster whose directory's
+// public URL is the server's, so that the links the pages and emails
+// carry are the ones that work; mount (nil: none) adds more front doors.
+func runServed(t *testing.T, mount func(t *testing.T, d *directory.Directory, base string, mux *http.ServeMux), fn func(t *testing.T, d *directory.Directory, r *roster)) {
+	t.Helper()
+	backends := directorytest.Backends()
+	for _, b := range backends {
+		t.Run(string(b), func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			base := "http://" + ln.Addr().String()
+			dns := newResolver()
+			d := directorytest.Open(t, b, directory.Options{Resolver: dns, BaseURL: base})
+			fn(t, d, startRosterOn(t, d, dns, ln, func(mux *http.ServeMux) {
+				if mount != nil {
+					mount(t, d, base, mux)
+				}
+			}))
+		})
+	}
+	if len(backends) == 1 {
+		t.Run(string(directory.Postgres), func(t *testing.T) { t.SkipNow() })
+	}
 }
 
 // workspace creates a workspace whose owner (Olivia Owner, owner@domain)

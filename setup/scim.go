@@ -2,17 +2,12 @@ package setup
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/rosterhq/roster/directory"
 )
 
 // requestLogSize is how many requests the live log shows.
 const requestLogSize = 25
-
-func containsFold(s, sub string) bool {
-	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
-}
 
 // scimPage shows the provider's SCIM steps and the request log; token is
 // the SCIM token just generated (shown this once), "" otherwise.

@@ -1,10 +1,8 @@
 package setup
 
 import (
-	"fmt"
-	"strings"
-
 	"github.com/rosterhq/roster/directory"
+	"github.com/rosterhq/roster/web/scimwords"
 )
 
 // The steps each identity provider's admin console needs, in order, with
@@ -173,28 +171,8 @@ type requestRow struct {
 	OK                         bool
 }
 
-// explain says in words what a SCIM request did, or why it was refused.
+// explain is a SCIM request as the page shows it, in the words the
+// console's request log uses too (scimwords).
 func explain(r directory.SCIMRequest) requestRow {
-	row := requestRow{When: when(r.CreatedAt), Method: r.Method, Path: r.Path, Status: r.Status, OK: r.Status < 400}
-	switch {
-	case r.Status < 400:
-		row.Result = r.Action
-		if row.Result == "" {
-			row.Result = "Answered"
-		}
-		row.Result = strings.ToUpper(row.Result[:1]) + row.Result[1:]
-	case r.Status == 401:
-		row.Result = "Refused: the token was not accepted (" + r.Detail + "). Paste the SCIM token again, or generate a new one here."
-	case r.Status == 403 && containsFold(r.Detail, "seat"):
-		row.Result = "Refused: the workspace has no free seat for this person. Ask the workspace's admins to raise the seat limit. (" + r.Detail + ")"
-	case r.Status == 400 && containsFold(r.Detail, "filter"):
-		row.Result = "Refused: Roster could not read the filter of this request. " + r.Detail
-	case r.Status == 409:
-		row.Result = "Refused: it already exists in Roster. " + r.Detail
-	case r.Status == 429:
-		row.Result = "Refused: too many requests at once; your provider retries on its own."
-	default:
-		row.Result = fmt.Sprintf("Refused (%d): %s", r.Status, r.Detail)
-	}
-	return row
+	return requestRow{When: when(r.CreatedAt), Method: r.Method, Path: r.Path, Status: r.Status, OK: r.Succeeded(), Result: scimwords.Summary(r, nil)}
 }

@@ -106,3 +106,16 @@ func (b *Browser) Shoot(name string) {
 		b.t.Fatal(err)
 	}
 }
+
+// Other is another person at the same Chromium: a new browser context,
+// with cookies of its own (someone else signs in there without signing
+// the first person out), closed when the test ends.
+func (b *Browser) Other() *Browser {
+	b.t.Helper()
+	ctx, cancel := chromedp.NewContext(b.Ctx, chromedp.WithNewBrowserContext())
+	b.t.Cleanup(cancel)
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		b.t.Fatal(err)
+	}
+	return &Browser{t: b.t, Ctx: ctx}
+}
