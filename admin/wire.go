@@ -24,18 +24,10 @@ import (
 // seconds is d in whole seconds, the unit of durations on the wire.
 func seconds(d time.Duration) int64 { return int64(d / time.Second) }
 
-// domainPackage is directory's import path. Its types carry no json tags
-// and are never an answer: their fields would become the API by accident.
-var domainPackage = reflect.TypeFor[directory.Directory]().PkgPath()
-
 // checkWire refuses an answer (or a list or map of them) of one of
 // directory's types; every answer is a type of this file.
 func checkWire(body any) error {
-	t := reflect.TypeOf(body)
-	for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Map) {
-		t = t.Elem()
-	}
-	if t != nil && t.PkgPath() == domainPackage {
+	if t := reflect.TypeOf(body); directory.IsDomainType(t) {
 		return fmt.Errorf("answer of type %s: convert it to a wire type", t)
 	}
 	return nil

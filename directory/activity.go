@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/rosterhq/roster/directory/internal/store"
 )
 
 // ActivityFilter narrows the audit log of a workspace.
@@ -50,7 +52,7 @@ type ActivityPerson struct {
 // once than have a guarantee that a long transaction never commits an
 // event below a page they already turned. Reading it needs members.read,
 // as Feed does.
-func (d *Directory) Activity(ctx context.Context, actor Actor, workspace string, f ActivityFilter) (ActivityPage, error) {
+func (d *Directory) Activity(ctx context.Context, actor store.Actor, workspace string, f ActivityFilter) (ActivityPage, error) {
 	page := ActivityPage{Events: []FeedEvent{}, People: map[string]ActivityPerson{}}
 	if f.Limit <= 0 {
 		f.Limit = 50
@@ -66,16 +68,16 @@ func (d *Directory) Activity(ctx context.Context, actor Actor, workspace string,
 		}
 		before = &p
 	}
-	types, err := normalizeEventTypes(f.Types)
+	types, err := store.NormalizeEventTypes(f.Types)
 	if err != nil {
 		return page, err
 	}
-	err = d.readTx(ctx, actor, func(t *tx) error {
-		ws, _, err := t.authorized(workspace, PermMembersRead)
+	err = d.ReadTx(ctx, actor, func(t *store.Tx) error {
+		ws, _, err := t.Authorized(workspace, store.PermMembersRead)
 		if err != nil {
 			return err
 		}
-		pg := d.flavor.SnapshotFeed()
+		pg := d.Flavor.SnapshotFeed()
 		txCol := `'0'`
 		if pg {
 			txCol = `tx_id::text`
@@ -109,12 +111,12 @@ func (d *Directory) Activity(ctx context.Context, actor Actor, workspace string,
 		}
 		if f.Person != "" {
 			var who []ActivityPerson
-			if err := t.selectRows(&who, `SELECT m.user_id, m.id AS membership_id, u.name, COALESCE(u.email, '') AS email
+			if err := t.SelectRows(&who, `SELECT m.user_id, m.id AS membership_id, u.name, COALESCE(u.email, '') AS email
 				FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? AND m.id = ?`, ws.ID, f.Person); err != nil {
 				return fmt.Errorf("find the person of the activity filter: %w", err)
 			}
 			if len(who) == 0 {
-				return fmt.Errorf("%w: no member %s in this workspace", ErrNotFound, f.Person)
+				return fmt.Errorf("%w: no member %s in this workspace", store.ErrNotFound, f.Person)
 			}
 			page.Person = &who[0]
 			q += ` AND ((actor_kind IN ('member', 'user') AND actor_id = ?)
@@ -130,11 +132,11 @@ func (d *Directory) Activity(ctx context.Context, actor Actor, workspace string,
 		}
 		args = append(args, f.Limit+1)
 		var rows []struct {
-			Event
+			store.Event
 			TxID    string `db:"tx"`
 			Payload string `db:"payload"`
 		}
-		if err := t.selectRows(&rows, q, args...); err != nil {
+		if err := t.SelectRows(&rows, q, args...); err != nil {
 			return fmt.Errorf("read activity: %w", err)
 		}
 		more := len(rows) > f.Limit
@@ -164,7 +166,7 @@ func (d *Directory) Activity(ctx context.Context, actor Actor, workspace string,
 			ev := FeedEvent{Event: r.Event, Cursor: p.cursor()}
 			ev.Payload = json.RawMessage(r.Payload)
 			page.Events = append(page.Events, ev)
-			if r.ActorKind == string(ActorMember) || r.ActorKind == string(ActorUser) {
+			if r.ActorKind == string(store.ActorMember) || r.ActorKind == string(store.ActorUser) {
 				mention(r.ActorID)
 			}
 			var body struct {
@@ -182,10 +184,10 @@ func (d *Directory) Activity(ctx context.Context, actor Actor, workspace string,
 		if more {
 			page.NextCursor = page.Events[len(page.Events)-1].Cursor
 		}
-		if err := t.activityPeople(ws.ID, "m.user_id", userIDs, page.People); err != nil {
+		if err := activityPeople(t, ws.ID, "m.user_id", userIDs, page.People); err != nil {
 			return err
 		}
-		return t.activityPeople(ws.ID, "m.id", memberIDs, page.People)
+		return activityPeople(t, ws.ID, "m.id", memberIDs, page.People)
 	})
 	return page, err
 }
@@ -194,16 +196,16 @@ func (d *Directory) Activity(ctx context.Context, actor Actor, workspace string,
 // one of ids as the workspace knows them: their membership here (any
 // status, removed ones too) and their current name. Users who were never
 // members here (the operator has no user) are left out.
-func (t *tx) activityPeople(workspaceID, column string, ids []string, out map[string]ActivityPerson) error {
+func activityPeople(t *store.Tx, workspaceID, column string, ids []string, out map[string]ActivityPerson) error {
 	for start := 0; start < len(ids); start += 500 {
 		chunk := ids[start:min(start+500, len(ids))]
-		q, args, err := inQuery(`SELECT m.user_id, m.id AS membership_id, u.name, COALESCE(u.email, '') AS email
+		q, args, err := store.InQuery(`SELECT m.user_id, m.id AS membership_id, u.name, COALESCE(u.email, '') AS email
 			FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.workspace_id = ? AND `+column+` IN (?)`, workspaceID, chunk)
 		if err != nil {
 			return err
 		}
 		var people []ActivityPerson
-		if err := t.selectRows(&people, q, args...); err != nil {
+		if err := t.SelectRows(&people, q, args...); err != nil {
 			return fmt.Errorf("name the people of the activity: %w", err)
 		}
 		for _, p := range people {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/rosterhq/roster/directory/internal/store"
 )
 
 // APIKeyPrefix starts every API key token, so secret scanners and people
@@ -51,42 +53,42 @@ type APIKeyRequest struct {
 // connections.manage, and a key's role is one the creator could grant, so
 // a key never holds more than its creator. The operator (the CLI's
 // `roster apikey create`) may create any key.
-func (d *Directory) CreateAPIKey(ctx context.Context, actor Actor, workspace string, req APIKeyRequest) (APIKey, string, error) {
+func (d *Directory) CreateAPIKey(ctx context.Context, actor store.Actor, workspace string, req APIKeyRequest) (APIKey, string, error) {
 	var out APIKey
 	var token string
 	req.Name = strings.TrimSpace(req.Name)
 	req.Role = strings.TrimSpace(req.Role)
-	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, p, err := t.authorized(workspace, PermConnectionsManage)
+	err := d.InTx(ctx, actor, func(t *store.Tx) error {
+		ws, p, err := t.Authorized(workspace, store.PermConnectionsManage)
 		if err != nil {
 			return err
 		}
 		if req.Name == "" {
-			return invalidf("an API key needs a name that says what it is for")
+			return store.Invalidf("an API key needs a name that says what it is for")
 		}
 		if len(req.Name) > 100 {
-			return invalidf("API key name is longer than 100 characters")
+			return store.Invalidf("API key name is longer than 100 characters")
 		}
-		role, err := t.requireGrantable(ws, p, req.Role)
+		role, err := t.RequireGrantable(ws, p, req.Role)
 		if err != nil {
 			return err
 		}
 		if req.ExpiresAt != nil {
 			e := req.ExpiresAt.UTC().Truncate(time.Microsecond)
-			if !e.After(t.now) {
-				return invalidf("expires_at must be in the future")
+			if !e.After(t.Now) {
+				return store.Invalidf("expires_at must be in the future")
 			}
 			req.ExpiresAt = &e
 		}
-		secret, _ := NewToken()
+		secret, _ := store.NewToken()
 		token = APIKeyPrefix + secret
-		out = APIKey{ID: newID(), WorkspaceID: ws.ID, WorkspaceSlug: ws.Slug, Name: req.Name, Role: role.Key,
-			TokenPrefix: token[:len(APIKeyPrefix)+6], CreatedBy: actorLabel(t.actor), CreatedAt: t.now, ExpiresAt: req.ExpiresAt}
-		if _, err := t.exec(`INSERT INTO api_keys (id, workspace_id, name, role, token_hash, token_prefix, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			out.ID, out.WorkspaceID, out.Name, out.Role, HashToken(token), out.TokenPrefix, out.CreatedBy, out.CreatedAt, out.ExpiresAt); err != nil {
+		out = APIKey{ID: store.NewID(), WorkspaceID: ws.ID, WorkspaceSlug: ws.Slug, Name: req.Name, Role: role.Key,
+			TokenPrefix: token[:len(APIKeyPrefix)+6], CreatedBy: actorLabel(t.Actor), CreatedAt: t.Now, ExpiresAt: req.ExpiresAt}
+		if _, err := t.Execute(`INSERT INTO api_keys (id, workspace_id, name, role, token_hash, token_prefix, created_by, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			out.ID, out.WorkspaceID, out.Name, out.Role, store.HashToken(token), out.TokenPrefix, out.CreatedBy, out.CreatedAt, out.ExpiresAt); err != nil {
 			return fmt.Errorf("create API key: %w", err)
 		}
-		return t.emit(ws.ID, "api_key.created", "api_key", out.ID, map[string]any{"name": out.Name, "role": out.Role, "expires_at": out.ExpiresAt})
+		return t.Emit(ws.ID, "api_key.created", "api_key", out.ID, map[string]any{"name": out.Name, "role": out.Role, "expires_at": out.ExpiresAt})
 	})
 	if err != nil {
 		return APIKey{}, "", err
@@ -95,7 +97,7 @@ func (d *Directory) CreateAPIKey(ctx context.Context, actor Actor, workspace str
 }
 
 // actorLabel names an actor in records people read ("member 0193…").
-func actorLabel(a Actor) string {
+func actorLabel(a store.Actor) string {
 	if a.ID == "" {
 		return string(a.Kind)
 	}
@@ -104,14 +106,14 @@ func actorLabel(a Actor) string {
 
 // ListAPIKeys lists a workspace's API keys, revoked ones included, newest
 // first. Tokens are never listed.
-func (d *Directory) ListAPIKeys(ctx context.Context, actor Actor, workspace string) ([]APIKey, error) {
+func (d *Directory) ListAPIKeys(ctx context.Context, actor store.Actor, workspace string) ([]APIKey, error) {
 	out := []APIKey{}
-	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, _, err := t.authorized(workspace, PermConnectionsManage)
+	err := d.ReadTx(ctx, actor, func(t *store.Tx) error {
+		ws, _, err := t.Authorized(workspace, store.PermConnectionsManage)
 		if err != nil {
 			return err
 		}
-		if err := t.selectRows(&out, apiKeySelect+` WHERE k.workspace_id = ? ORDER BY k.created_at DESC, k.id DESC`, ws.ID); err != nil {
+		if err := t.SelectRows(&out, apiKeySelect+` WHERE k.workspace_id = ? ORDER BY k.created_at DESC, k.id DESC`, ws.ID); err != nil {
 			return fmt.Errorf("list API keys: %w", err)
 		}
 		return nil
@@ -121,31 +123,31 @@ func (d *Directory) ListAPIKeys(ctx context.Context, actor Actor, workspace stri
 
 // RevokeAPIKey revokes a key at once: the next request with it is refused.
 // A key may revoke itself.
-func (d *Directory) RevokeAPIKey(ctx context.Context, actor Actor, workspace, keyID string) error {
-	return d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+func (d *Directory) RevokeAPIKey(ctx context.Context, actor store.Actor, workspace, keyID string) error {
+	return d.InTx(ctx, actor, func(t *store.Tx) error {
+		ws, err := t.Workspace(workspace)
 		if err != nil {
 			return err
 		}
-		p, err := t.principal(ws)
+		p, err := t.Principal(ws)
 		if err != nil {
 			return err
 		}
-		self := actor.Kind == ActorAPIKey && actor.ID == keyID
-		if !self && !p.can(PermConnectionsManage) {
-			return fmt.Errorf("%w: role %q lacks %s", ErrForbidden, p.role.Key, PermConnectionsManage)
+		self := actor.Kind == store.ActorAPIKey && actor.ID == keyID
+		if !self && !p.Can(store.PermConnectionsManage) {
+			return fmt.Errorf("%w: role %q lacks %s", store.ErrForbidden, p.Role.Key, store.PermConnectionsManage)
 		}
 		var k APIKey
-		if err := t.get(&k, apiKeySelect+` WHERE k.workspace_id = ? AND k.id = ?`, ws.ID, keyID); err != nil {
-			return notFound(err, "API key "+keyID)
+		if err := t.GetOne(&k, apiKeySelect+` WHERE k.workspace_id = ? AND k.id = ?`, ws.ID, keyID); err != nil {
+			return store.NotFound(err, "API key "+keyID)
 		}
 		if k.RevokedAt != nil {
-			return fmt.Errorf("%w: API key %s is already revoked", ErrConflict, keyID)
+			return fmt.Errorf("%w: API key %s is already revoked", store.ErrConflict, keyID)
 		}
-		if _, err := t.exec(`UPDATE api_keys SET revoked_at = ? WHERE id = ?`, t.now, k.ID); err != nil {
+		if _, err := t.Execute(`UPDATE api_keys SET revoked_at = ? WHERE id = ?`, t.Now, k.ID); err != nil {
 			return fmt.Errorf("revoke API key: %w", err)
 		}
-		return t.emit(ws.ID, "api_key.revoked", "api_key", k.ID, map[string]string{"name": k.Name})
+		return t.Emit(ws.ID, "api_key.revoked", "api_key", k.ID, map[string]string{"name": k.Name})
 	})
 }
 
@@ -157,34 +159,34 @@ const lastUsedResolution = time.Minute
 // unknown, revoked or expired token is ErrNotFound, ErrRevoked or
 // ErrExpired; front doors answer all of them with the same 401 so a
 // caller learns nothing about other people's keys.
-func (d *Directory) AuthenticateAPIKey(ctx context.Context, token string) (Actor, APIKey, error) {
+func (d *Directory) AuthenticateAPIKey(ctx context.Context, token string) (store.Actor, APIKey, error) {
 	if !strings.HasPrefix(token, APIKeyPrefix) || len(token) > 200 {
-		return Actor{}, APIKey{}, fmt.Errorf("API key: %w", ErrNotFound)
+		return store.Actor{}, APIKey{}, fmt.Errorf("API key: %w", store.ErrNotFound)
 	}
 	var k APIKey
-	err := d.db.GetContext(ctx, &k, d.db.Rebind(apiKeySelect+` WHERE k.token_hash = ?`), HashToken(token))
+	err := d.Db.GetContext(ctx, &k, d.Db.Rebind(apiKeySelect+` WHERE k.token_hash = ?`), store.HashToken(token))
 	if errors.Is(err, sql.ErrNoRows) {
-		return Actor{}, APIKey{}, fmt.Errorf("API key: %w", ErrNotFound)
+		return store.Actor{}, APIKey{}, fmt.Errorf("API key: %w", store.ErrNotFound)
 	} else if err != nil {
-		return Actor{}, APIKey{}, fmt.Errorf("look up API key: %w", unavailable(err))
+		return store.Actor{}, APIKey{}, fmt.Errorf("look up API key: %w", store.Unavailable(err))
 	}
-	now := d.now().UTC()
+	now := d.Now().UTC()
 	switch {
 	case k.RevokedAt != nil:
-		return Actor{}, APIKey{}, fmt.Errorf("API key %s: %w", k.ID, ErrRevoked)
+		return store.Actor{}, APIKey{}, fmt.Errorf("API key %s: %w", k.ID, store.ErrRevoked)
 	case k.ExpiresAt != nil && !now.Before(*k.ExpiresAt):
-		return Actor{}, APIKey{}, fmt.Errorf("API key %s: %w", k.ID, ErrExpired)
+		return store.Actor{}, APIKey{}, fmt.Errorf("API key %s: %w", k.ID, store.ErrExpired)
 	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= lastUsedResolution {
 		// Best effort: a failed bookkeeping write must not refuse a valid key.
-		err := d.inTx(ctx, System(), func(t *tx) error {
-			_, err := t.exec(`UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
-				t.now, k.ID, t.now.Add(-lastUsedResolution))
+		err := d.InTx(ctx, store.System(), func(t *store.Tx) error {
+			_, err := t.Execute(`UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`,
+				t.Now, k.ID, t.Now.Add(-lastUsedResolution))
 			return err
 		})
 		if err != nil {
-			d.log.Warn("record API key use", "key_id", k.ID, "err", err)
+			d.Log.Warn("record API key use", "key_id", k.ID, "err", err)
 		}
 	}
-	return Actor{Kind: ActorAPIKey, ID: k.ID, Name: k.Name, WorkspaceID: k.WorkspaceID, Role: k.Role, Source: "api"}, k, nil
+	return store.Actor{Kind: store.ActorAPIKey, ID: k.ID, Name: k.Name, WorkspaceID: k.WorkspaceID, Role: k.Role, Source: "api"}, k, nil
 }

@@ -1,8 +1,6 @@
 package directory
 
 import (
-	"context"
-
 	"github.com/rosterhq/roster/directory/internal/sqldb"
 )
 
@@ -27,52 +25,4 @@ func ParseDatabaseURL(raw string) (Dialect, string, error) {
 		return "", "", err
 	}
 	return Dialect(f.String()), dsn, nil
-}
-
-// isUniqueViolation reports whether err is a unique-index violation on
-// either database; uniqueness lives in the schema, and operations turn this
-// into ErrConflict.
-func isUniqueViolation(err error) bool { return sqldb.IsUniqueViolation(err) }
-
-// violates reports whether err is the unique index named constraint (as
-// the migrations name it) refusing a row.
-func (d *Directory) violates(err error, constraint string) bool {
-	name, ok := d.db.UniqueViolation(err)
-	return ok && name == constraint
-}
-
-// dbGet runs a one-row query outside a transaction (a single statement is
-// atomic), prepared when the statement cache has it (sqldb.DB.Prepared).
-func (d *Directory) dbGet(ctx context.Context, dest any, query string, args ...any) error {
-	q := d.db.Rebind(query)
-	if s := d.db.Prepared(ctx, q); s != nil {
-		return unavailable(s.GetContext(ctx, dest, args...))
-	}
-	return unavailable(d.db.GetContext(ctx, dest, q, args...))
-}
-
-// dbExec is dbGet for a statement without rows.
-func (d *Directory) dbExec(ctx context.Context, query string, args ...any) error {
-	q := d.db.Rebind(query)
-	var err error
-	if s := d.db.Prepared(ctx, q); s != nil {
-		_, err = s.ExecContext(ctx, args...)
-	} else {
-		_, err = d.db.ExecContext(ctx, q, args...)
-	}
-	return unavailable(err)
-}
-
-// dbSelect is dbGet for many rows.
-func (d *Directory) dbSelect(ctx context.Context, dest any, query string, args ...any) error {
-	q := d.db.Rebind(query)
-	if s := d.db.Prepared(ctx, q); s != nil {
-		return unavailable(s.SelectContext(ctx, dest, args...))
-	}
-	return unavailable(d.db.SelectContext(ctx, dest, q, args...))
-}
-
-// selectFn is dbSelect bound to ctx.
-func (d *Directory) selectFn(ctx context.Context) func(dest any, query string, args ...any) error {
-	return func(dest any, query string, args ...any) error { return d.dbSelect(ctx, dest, query, args...) }
 }

@@ -2,270 +2,46 @@ package directory
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net"
-	"slices"
-	"strings"
-	"time"
 
-	"golang.org/x/net/idna"
+	"github.com/rosterhq/roster/directory/internal/store"
 )
-
-// Domain policies: what a verified domain does for people whose verified
-// email is at it.
-const (
-	// DomainAutoJoin makes them active members with the default role.
-	DomainAutoJoin = "auto_join"
-	// DomainRequest files a join request for an admin to decide.
-	DomainRequest = "request"
-)
-
-// TXTPrefix is the label under which a workspace publishes its domain
-// verification record: _roster-challenge.<domain>.
-const TXTPrefix = "_roster-challenge."
-
-// TXTValuePrefix starts the value of the verification record.
-const TXTValuePrefix = "roster-verification="
-
-// Domain is an email domain a workspace claims. Only verified domains grant
-// anything (auto-join, join requests, home-realm discovery), and a domain
-// is verified by at most one workspace.
-type Domain struct {
-	ID          string
-	WorkspaceID string
-	Domain      string
-	Verified    bool
-	VerifiedAt  *time.Time
-	Policy      string
-	DefaultRole string
-	// TXTName and TXTValue are the DNS TXT record to publish to verify the
-	// domain. The value is not a secret: anyone can read it from DNS.
-	TXTName   string
-	TXTValue  string
-	CreatedAt time.Time
-	UpdatedAt time.Time
-}
-
-type domainRow struct {
-	ID          string     `db:"id"`
-	WorkspaceID string     `db:"workspace_id"`
-	Domain      string     `db:"domain"`
-	Token       string     `db:"verification_token"`
-	VerifiedAt  *time.Time `db:"verified_at"`
-	Policy      string     `db:"policy"`
-	DefaultRole string     `db:"default_role"`
-	CreatedAt   time.Time  `db:"created_at"`
-	UpdatedAt   time.Time  `db:"updated_at"`
-}
-
-const domainColumns = `id, workspace_id, domain, verification_token, verified_at, policy, default_role, created_at, updated_at`
-
-func (r *domainRow) public() Domain {
-	return Domain{ID: r.ID, WorkspaceID: r.WorkspaceID, Domain: r.Domain, Verified: r.VerifiedAt != nil, VerifiedAt: r.VerifiedAt,
-		Policy: r.Policy, DefaultRole: r.DefaultRole, TXTName: TXTPrefix + r.Domain, TXTValue: TXTValuePrefix + r.Token,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-}
-
-// domainProfile maps a name the way lookups do (UTS 46 non-transitional,
-// STD3 rules, Bidi rule, DNS lengths), so a Unicode name and its punycode
-// form normalise to the same ASCII string.
-var domainProfile = idna.New(idna.MapForLookup(), idna.BidiRule(), idna.VerifyDNSLength(true), idna.Transitional(false))
-
-// NormalizeDomain turns what a person typed (or the domain of an email
-// address) into the form Roster stores and compares: trimmed, without a
-// leading @ or a trailing dot, lower-case, IDNA-mapped to ASCII
-// (punycode). It rejects anything that is not a registrable host name: IP
-// addresses, single labels, URLs, wildcards.
-func NormalizeDomain(raw string) (string, error) {
-	s := strings.TrimSpace(raw)
-	s = strings.TrimPrefix(s, "@")
-	s = strings.TrimSuffix(s, ".")
-	if s == "" {
-		return "", invalidf("a domain is required")
-	}
-	ascii, err := domainProfile.ToASCII(strings.ToLower(s))
-	if err != nil {
-		return "", invalidf("%q is not a valid domain name", truncate(raw, 60))
-	}
-	ascii = strings.ToLower(ascii)
-	labels := strings.Split(ascii, ".")
-	if len(labels) < 2 || net.ParseIP(ascii) != nil || strings.Trim(labels[len(labels)-1], "0123456789") == "" {
-		return "", invalidf("%q is not a valid domain name", truncate(raw, 60))
-	}
-	return ascii, nil
-}
-
-// domain loads one domain of a workspace.
-func (t *tx) domain(workspaceID, domainID string, lock bool) (*domainRow, error) {
-	q := `SELECT ` + domainColumns + ` FROM domains WHERE workspace_id = ? AND id = ?`
-	if lock {
-		q += t.forUpdate()
-	}
-	var r domainRow
-	if err := t.get(&r, q, workspaceID, domainID); err != nil {
-		return nil, notFound(err, "domain "+domainID)
-	}
-	return &r, nil
-}
-
-// verifiedDomainOf returns the domain of ws that emailDomain is, if ws has
-// verified it; nil otherwise (also for a malformed domain). Join rules call
-// it: only verified domains grant anything.
-func (t *tx) verifiedDomainOf(workspaceID, emailDomain string) (*Domain, error) {
-	name, err := NormalizeDomain(emailDomain)
-	if err != nil {
-		return nil, nil
-	}
-	var r domainRow
-	err = t.get(&r, `SELECT `+domainColumns+` FROM domains WHERE workspace_id = ? AND domain = ? AND verified_at IS NOT NULL`, workspaceID, name)
-	if err != nil {
-		if isNotFound(notFound(err, "")) {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("find verified domain: %w", err)
-	}
-	d := r.public()
-	return &d, nil
-}
-
-// AddDomain claims an email domain for a workspace, unverified. The answer
-// holds the TXT record to publish; VerifyDomain then checks it. Several
-// workspaces may claim a domain, but only one can verify it. It needs
-// domains.manage.
-func (d *Directory) AddDomain(ctx context.Context, actor Actor, workspace, domain string) (Domain, error) {
-	name, err := NormalizeDomain(domain)
-	if err != nil {
-		return Domain{}, err
-	}
-	var out Domain
-	err = d.inTx(ctx, actor, func(t *tx) error {
-		ws, _, err := t.authorized(workspace, PermDomainsManage)
-		if err != nil {
-			return err
-		}
-		token, _ := NewToken()
-		r := domainRow{ID: newID(), WorkspaceID: ws.ID, Domain: name, Token: token, Policy: DomainRequest, DefaultRole: RoleMember, CreatedAt: t.now, UpdatedAt: t.now}
-		_, err = t.exec(`INSERT INTO domains (`+domainColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, r.WorkspaceID, r.Domain, r.Token, r.VerifiedAt, r.Policy, r.DefaultRole, r.CreatedAt, r.UpdatedAt)
-		if isUniqueViolation(err) {
-			return fmt.Errorf("%w: %s is already a domain of this workspace", ErrConflict, name)
-		} else if err != nil {
-			return fmt.Errorf("add domain: %w", err)
-		}
-		out = r.public()
-		return t.emit(ws.ID, "domain.added", "domain", r.ID, map[string]string{"domain": name})
-	})
-	return out, err
-}
-
-// VerifyDomain looks up the domain's TXT record through the Directory's
-// resolver and marks the domain verified when the record is there. A
-// missing record is ErrInvalid (with the record to publish in the
-// message); a domain another workspace has verified is ErrConflict.
-// Verifying a verified domain returns it unchanged. The DNS lookup runs
-// outside any transaction.
-func (d *Directory) VerifyDomain(ctx context.Context, actor Actor, workspace, domainID string) (Domain, error) {
-	var cur Domain
-	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, _, err := t.authorized(workspace, PermDomainsManage)
-		if err != nil {
-			return err
-		}
-		r, err := t.domain(ws.ID, domainID, false)
-		if err != nil {
-			return err
-		}
-		cur = r.public()
-		return nil
-	})
-	if err != nil || cur.Verified {
-		return cur, err
-	}
-	if err := d.checkTXT(ctx, cur); err != nil {
-		return cur, err
-	}
-	var out Domain
-	err = d.inTx(ctx, actor, func(t *tx) error {
-		ws, _, err := t.authorized(workspace, PermDomainsManage)
-		if err != nil {
-			return err
-		}
-		r, err := t.domain(ws.ID, domainID, true)
-		if err != nil {
-			return err
-		}
-		if r.VerifiedAt != nil {
-			out = r.public()
-			return nil
-		}
-		if TXTValuePrefix+r.Token != cur.TXTValue {
-			return fmt.Errorf("%w: the domain changed while it was being verified; try again", ErrConflict)
-		}
-		_, err = t.exec(`UPDATE domains SET verified_at = ?, updated_at = ? WHERE id = ?`, t.now, t.now, r.ID)
-		if isUniqueViolation(err) {
-			return fmt.Errorf("%w: %s is verified by another workspace", ErrConflict, r.Domain)
-		} else if err != nil {
-			return fmt.Errorf("verify domain: %w", err)
-		}
-		now := t.now
-		r.VerifiedAt, r.UpdatedAt = &now, now
-		out = r.public()
-		return t.emit(ws.ID, "domain.verified", "domain", r.ID, map[string]string{"domain": r.Domain})
-	})
-	return out, err
-}
-
-// checkTXT looks for the domain's verification record.
-func (d *Directory) checkTXT(ctx context.Context, dom Domain) error {
-	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	records, err := d.resolver.LookupTXT(ctx, dom.TXTName)
-	var dnsErr *net.DNSError
-	if err != nil && !(errors.As(err, &dnsErr) && dnsErr.IsNotFound) {
-		return fmt.Errorf("%w: could not look up the TXT records of %s: %v", ErrInvalid, dom.TXTName, err)
-	}
-	if slices.ContainsFunc(records, func(r string) bool { return strings.TrimSpace(r) == dom.TXTValue }) {
-		return nil
-	}
-	return invalidf("no TXT record %q with value %q was found; publish it and try again (DNS changes can take a while to appear)", dom.TXTName, dom.TXTValue)
-}
 
 // SetDomainPolicy sets what a domain does: policy auto_join or request
 // (empty keeps the current one), and the role people get through it
 // (empty keeps the current one). The default role may be any role but
 // owner that the actor can grant.
-func (d *Directory) SetDomainPolicy(ctx context.Context, actor Actor, workspace, domainID, policy, defaultRole string) (Domain, error) {
-	var out Domain
-	err := d.inTx(ctx, actor, func(t *tx) error {
-		ws, p, err := t.authorized(workspace, PermDomainsManage)
+func (d *Directory) SetDomainPolicy(ctx context.Context, actor store.Actor, workspace, domainID, policy, defaultRole string) (store.Domain, error) {
+	var out store.Domain
+	err := d.InTx(ctx, actor, func(t *store.Tx) error {
+		ws, p, err := t.Authorized(workspace, store.PermDomainsManage)
 		if err != nil {
 			return err
 		}
-		r, err := t.domain(ws.ID, domainID, true)
+		r, err := t.Domain(ws.ID, domainID, true)
 		if err != nil {
 			return err
 		}
 		switch policy {
 		case "":
-		case DomainAutoJoin, DomainRequest:
+		case store.DomainAutoJoin, store.DomainRequest:
 			r.Policy = policy
 		default:
-			return invalidf("unknown domain policy %q (auto_join or request)", policy)
+			return store.Invalidf("unknown domain policy %q (auto_join or request)", policy)
 		}
 		if defaultRole != "" {
-			role, err := t.requireJoinRole(ws, p, defaultRole)
+			role, err := requireJoinRole(t, ws, p, defaultRole)
 			if err != nil {
 				return err
 			}
 			r.DefaultRole = role.Key
 		}
-		r.UpdatedAt = t.now
-		if _, err := t.exec(`UPDATE domains SET policy = ?, default_role = ?, updated_at = ? WHERE id = ?`, r.Policy, r.DefaultRole, r.UpdatedAt, r.ID); err != nil {
+		r.UpdatedAt = t.Now
+		if _, err := t.Execute(`UPDATE domains SET policy = ?, default_role = ?, updated_at = ? WHERE id = ?`, r.Policy, r.DefaultRole, r.UpdatedAt, r.ID); err != nil {
 			return fmt.Errorf("set domain policy: %w", err)
 		}
-		out = r.public()
-		return t.emit(ws.ID, "domain.updated", "domain", r.ID, map[string]string{"domain": r.Domain, "policy": r.Policy, "default_role": r.DefaultRole})
+		out = r.Public()
+		return t.Emit(ws.ID, "domain.updated", "domain", r.ID, map[string]string{"domain": r.Domain, "policy": r.Policy, "default_role": r.DefaultRole})
 	})
 	return out, err
 }
@@ -273,51 +49,30 @@ func (d *Directory) SetDomainPolicy(ctx context.Context, actor Actor, workspace,
 // requireJoinRole checks a role that people will get without anyone
 // choosing them one by one (a domain's default role, a join link's role):
 // the actor must be able to grant it, and it is never owner.
-func (t *tx) requireJoinRole(ws *workspaceRow, p principal, key string) (Role, error) {
-	if key == RoleOwner {
-		return Role{}, invalidf("the owner role cannot be granted through a domain or a join link")
+func requireJoinRole(t *store.Tx, ws *store.WorkspaceRow, p store.Principal, key string) (store.Role, error) {
+	if key == store.RoleOwner {
+		return store.Role{}, store.Invalidf("the owner role cannot be granted through a domain or a join link")
 	}
-	return t.requireGrantable(ws, p, key)
+	return t.RequireGrantable(ws, p, key)
 }
 
 // RemoveDomain removes a domain from a workspace. Members who joined
 // through it stay; pending join requests stay for admins to decide.
-func (d *Directory) RemoveDomain(ctx context.Context, actor Actor, workspace, domainID string) error {
-	return d.inTx(ctx, actor, func(t *tx) error {
-		ws, _, err := t.authorized(workspace, PermDomainsManage)
+func (d *Directory) RemoveDomain(ctx context.Context, actor store.Actor, workspace, domainID string) error {
+	return d.InTx(ctx, actor, func(t *store.Tx) error {
+		ws, _, err := t.Authorized(workspace, store.PermDomainsManage)
 		if err != nil {
 			return err
 		}
-		r, err := t.domain(ws.ID, domainID, true)
+		r, err := t.Domain(ws.ID, domainID, true)
 		if err != nil {
 			return err
 		}
-		if _, err := t.exec(`DELETE FROM domains WHERE id = ?`, r.ID); err != nil {
+		if _, err := t.Execute(`DELETE FROM domains WHERE id = ?`, r.ID); err != nil {
 			return fmt.Errorf("remove domain: %w", err)
 		}
-		return t.emit(ws.ID, "domain.removed", "domain", r.ID, map[string]any{"domain": r.Domain, "was_verified": r.VerifiedAt != nil})
+		return t.Emit(ws.ID, "domain.removed", "domain", r.ID, map[string]any{"domain": r.Domain, "was_verified": r.VerifiedAt != nil})
 	})
-}
-
-// ListDomains lists a workspace's domains by name; it needs
-// domains.manage.
-func (d *Directory) ListDomains(ctx context.Context, actor Actor, workspace string) ([]Domain, error) {
-	out := []Domain{}
-	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, _, err := t.authorized(workspace, PermDomainsManage)
-		if err != nil {
-			return err
-		}
-		var rows []domainRow
-		if err := t.selectRows(&rows, `SELECT `+domainColumns+` FROM domains WHERE workspace_id = ? ORDER BY domain`, ws.ID); err != nil {
-			return fmt.Errorf("list domains: %w", err)
-		}
-		for i := range rows {
-			out = append(out, rows[i].public())
-		}
-		return nil
-	})
-	return out, err
 }
 
 // VerifiedDomain says which workspace has verified a domain (the domain of
@@ -325,23 +80,23 @@ func (d *Directory) ListDomains(ctx context.Context, actor Actor, workspace stri
 // home-realm discovery and SCIM. It takes no actor: callers answer the same
 // way whatever it returns, and unverified claims are never reported. A
 // malformed domain is ErrInvalid.
-func (d *Directory) VerifiedDomain(ctx context.Context, domain string) (Domain, bool, error) {
-	name, err := NormalizeDomain(domain)
+func (d *Directory) VerifiedDomain(ctx context.Context, domain string) (store.Domain, bool, error) {
+	name, err := store.NormalizeDomain(domain)
 	if err != nil {
-		return Domain{}, false, err
+		return store.Domain{}, false, err
 	}
-	var out Domain
+	var out store.Domain
 	found := false
-	err = d.readTx(ctx, System(), func(t *tx) error {
-		var r domainRow
-		err := t.get(&r, `SELECT `+domainColumns+` FROM domains WHERE domain = ? AND verified_at IS NOT NULL`, name)
+	err = d.ReadTx(ctx, store.System(), func(t *store.Tx) error {
+		var r store.DomainRow
+		err := t.GetOne(&r, `SELECT `+store.DomainColumns+` FROM domains WHERE domain = ? AND verified_at IS NOT NULL`, name)
 		if err != nil {
-			if isNotFound(notFound(err, "")) {
+			if store.IsNotFound(store.NotFound(err, "")) {
 				return nil
 			}
 			return fmt.Errorf("find verified domain: %w", err)
 		}
-		out, found = r.public(), true
+		out, found = r.Public(), true
 		return nil
 	})
 	return out, found, err

@@ -3,6 +3,8 @@ package directory
 import (
 	"context"
 	"fmt"
+
+	"github.com/rosterhq/roster/directory/internal/store"
 )
 
 // TrustDomain marks domain verified for a workspace without looking for
@@ -14,50 +16,50 @@ import (
 // for the workspace first if it is not yet; trusting a verified domain
 // returns it unchanged. The event feed records domain.verified with
 // "method": "operator", under the operator's name.
-func (d *Directory) TrustDomain(ctx context.Context, actor Actor, workspace, domain string) (Domain, error) {
-	if actor.Kind != ActorOperator {
-		return Domain{}, fmt.Errorf("%w: only the server's operator can mark a domain verified without DNS; verify it with its TXT record instead", ErrForbidden)
+func (d *Directory) TrustDomain(ctx context.Context, actor store.Actor, workspace, domain string) (store.Domain, error) {
+	if actor.Kind != store.ActorOperator {
+		return store.Domain{}, fmt.Errorf("%w: only the server's operator can mark a domain verified without DNS; verify it with its TXT record instead", store.ErrForbidden)
 	}
-	name, err := NormalizeDomain(domain)
+	name, err := store.NormalizeDomain(domain)
 	if err != nil {
-		return Domain{}, err
+		return store.Domain{}, err
 	}
-	var out Domain
-	err = d.inTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+	var out store.Domain
+	err = d.InTx(ctx, actor, func(t *store.Tx) error {
+		ws, err := t.Workspace(workspace)
 		if err != nil {
 			return err
 		}
-		var r domainRow
-		err = t.get(&r, `SELECT `+domainColumns+` FROM domains WHERE workspace_id = ? AND domain = ?`+t.forUpdate(), ws.ID, name)
-		if isNotFound(notFound(err, "")) {
-			token, _ := NewToken()
-			r = domainRow{ID: newID(), WorkspaceID: ws.ID, Domain: name, Token: token, Policy: DomainRequest, DefaultRole: RoleMember, CreatedAt: t.now, UpdatedAt: t.now}
-			_, err = t.exec(`INSERT INTO domains (`+domainColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		var r store.DomainRow
+		err = t.GetOne(&r, `SELECT `+store.DomainColumns+` FROM domains WHERE workspace_id = ? AND domain = ?`+t.ForUpdate(), ws.ID, name)
+		if store.IsNotFound(store.NotFound(err, "")) {
+			token, _ := store.NewToken()
+			r = store.DomainRow{ID: store.NewID(), WorkspaceID: ws.ID, Domain: name, Token: token, Policy: store.DomainRequest, DefaultRole: store.RoleMember, CreatedAt: t.Now, UpdatedAt: t.Now}
+			_, err = t.Execute(`INSERT INTO domains (`+store.DomainColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 				r.ID, r.WorkspaceID, r.Domain, r.Token, r.VerifiedAt, r.Policy, r.DefaultRole, r.CreatedAt, r.UpdatedAt)
 			if err != nil {
 				return fmt.Errorf("trust domain: %w", err)
 			}
-			if err := t.emit(ws.ID, "domain.added", "domain", r.ID, map[string]string{"domain": name}); err != nil {
+			if err := t.Emit(ws.ID, "domain.added", "domain", r.ID, map[string]string{"domain": name}); err != nil {
 				return err
 			}
 		} else if err != nil {
 			return fmt.Errorf("trust domain: %w", err)
 		}
 		if r.VerifiedAt != nil {
-			out = r.public()
+			out = r.Public()
 			return nil
 		}
-		_, err = t.exec(`UPDATE domains SET verified_at = ?, updated_at = ? WHERE id = ?`, t.now, t.now, r.ID)
-		if isUniqueViolation(err) {
-			return fmt.Errorf("%w: %s is verified by another workspace", ErrConflict, name)
+		_, err = t.Execute(`UPDATE domains SET verified_at = ?, updated_at = ? WHERE id = ?`, t.Now, t.Now, r.ID)
+		if store.IsUniqueViolation(err) {
+			return fmt.Errorf("%w: %s is verified by another workspace", store.ErrConflict, name)
 		} else if err != nil {
 			return fmt.Errorf("trust domain: %w", err)
 		}
-		now := t.now
+		now := t.Now
 		r.VerifiedAt, r.UpdatedAt = &now, now
-		out = r.public()
-		return t.emit(ws.ID, "domain.verified", "domain", r.ID, map[string]string{"domain": name, "method": "operator"})
+		out = r.Public()
+		return t.Emit(ws.ID, "domain.verified", "domain", r.ID, map[string]string{"domain": name, "method": "operator"})
 	})
 	return out, err
 }

@@ -9,25 +9,17 @@ import (
 // DB is the directory's pool, for tests that arrange or check rows no
 // operation reaches. It exists only in this package's tests; tests of
 // other packages use directorytest.DB.
-func (d *Directory) DB() *sqlx.DB { return d.db.DB }
+func (d *Directory) DB() *sqlx.DB { return d.Db.DB }
 
 // SCIMConnectionWorkspace is the workspace as AuthenticateSCIM read it for
 // the connection (what the request's operations use).
 func SCIMConnectionWorkspace(c SCIMConnection) Workspace {
-	if c.ws == nil {
+	if c.Ws == nil {
 		return Workspace{}
 	}
-	return c.ws.public()
+	return c.Ws.Public()
 }
 
 // SCIMAuthCacheOn reports whether d's SCIM authentication cache is in use:
 // PostgreSQL, with the listener connected and LISTENing.
-func SCIMAuthCacheOn(d *Directory) bool {
-	c := d.scimAuth
-	if c == nil {
-		return false
-	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.live
-}
+func SCIMAuthCacheOn(d *Directory) bool { return d.ScimAuth.On() }

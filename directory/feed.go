@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/rosterhq/roster/directory/internal/store"
 )
 
 // FeedLatest is the cursor that means "from now on": Feed answers it with
@@ -16,7 +18,7 @@ const FeedLatest = "latest"
 
 // FeedEvent is an event in the feed with the cursor that resumes after it.
 type FeedEvent struct {
-	Event
+	store.Event
 	Cursor string
 }
 
@@ -44,7 +46,7 @@ func parseFeedCursor(c string) (feedPosition, error) {
 	if c == "" {
 		return feedPosition{}, nil
 	}
-	bad := invalidf("malformed event cursor %q: pass back a next_cursor or cursor from the feed, %q, or nothing to start from the beginning", truncate(c, 40), FeedLatest)
+	bad := store.Invalidf("malformed event cursor %q: pass back a next_cursor or cursor from the feed, %q, or nothing to start from the beginning", store.Truncate(c, 40), FeedLatest)
 	raw, ok := strings.CutPrefix(c, "e1")
 	if !ok || len(raw) > 64 {
 		return feedPosition{}, bad
@@ -81,10 +83,10 @@ func parseFeedCursor(c string) (feedPosition, error) {
 //
 // SQLite has a single writer at a time, and ids are assigned inside the
 // write lock, so id order is commit order.
-func (d *Directory) Feed(ctx context.Context, actor Actor, workspace, cursor string, limit int) (EventPage, error) {
+func (d *Directory) Feed(ctx context.Context, actor store.Actor, workspace, cursor string, limit int) (EventPage, error) {
 	page := EventPage{Events: []FeedEvent{}}
 	if limit < 0 || limit > 1000 {
-		return page, invalidf("limit must be between 1 and 1000")
+		return page, store.Invalidf("limit must be between 1 and 1000")
 	}
 	if limit == 0 {
 		limit = 100
@@ -97,28 +99,28 @@ func (d *Directory) Feed(ctx context.Context, actor Actor, workspace, cursor str
 			return page, err
 		}
 	}
-	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, _, err := t.authorized(workspace, PermMembersRead)
+	err := d.ReadTx(ctx, actor, func(t *store.Tx) error {
+		ws, _, err := t.Authorized(workspace, store.PermMembersRead)
 		if err != nil {
 			return err
 		}
 		if latest {
-			pos, err = t.feedHead(ws.ID)
+			pos, err = feedHead(t, ws.ID)
 			page.NextCursor = pos.cursor()
 			return err
 		}
 		var rows []struct {
-			Event
+			store.Event
 			TxID    string `db:"tx"`
 			Payload string `db:"payload"`
 		}
 		const cols = `id, workspace_id, type, actor_kind, actor_id, source, subject_kind, subject_id, payload, created_at`
-		if d.flavor.SnapshotFeed() {
-			err = t.selectRows(&rows, `SELECT tx_id::text AS tx, `+cols+` FROM events
+		if d.Flavor.SnapshotFeed() {
+			err = t.SelectRows(&rows, `SELECT tx_id::text AS tx, `+cols+` FROM events
 				WHERE workspace_id = ? AND tx_id < pg_snapshot_xmin(pg_current_snapshot()) AND (tx_id, id) > (CAST(? AS xid8), ?)
 				ORDER BY tx_id, id LIMIT ?`, ws.ID, strconv.FormatUint(pos.TxID, 10), pos.ID, limit+1)
 		} else {
-			err = t.selectRows(&rows, `SELECT '0' AS tx, `+cols+` FROM events WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT ?`, ws.ID, pos.ID, limit+1)
+			err = t.SelectRows(&rows, `SELECT '0' AS tx, `+cols+` FROM events WHERE workspace_id = ? AND id > ? ORDER BY id LIMIT ?`, ws.ID, pos.ID, limit+1)
 		}
 		if err != nil {
 			return fmt.Errorf("read event feed: %w", err)
@@ -143,17 +145,17 @@ func (d *Directory) Feed(ctx context.Context, actor Actor, workspace, cursor str
 }
 
 // feedHead is the position after the newest event a reader may see now.
-func (t *tx) feedHead(workspaceID string) (feedPosition, error) {
+func feedHead(t *store.Tx, workspaceID string) (feedPosition, error) {
 	var rows []struct {
 		TxID string `db:"tx"`
 		ID   int64  `db:"id"`
 	}
 	var err error
-	if t.d.flavor.SnapshotFeed() {
-		err = t.selectRows(&rows, `SELECT tx_id::text AS tx, id FROM events WHERE workspace_id = ? AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
+	if t.D.Flavor.SnapshotFeed() {
+		err = t.SelectRows(&rows, `SELECT tx_id::text AS tx, id FROM events WHERE workspace_id = ? AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
 			ORDER BY tx_id DESC, id DESC LIMIT 1`, workspaceID)
 	} else {
-		err = t.selectRows(&rows, `SELECT '0' AS tx, id FROM events WHERE workspace_id = ? ORDER BY id DESC LIMIT 1`, workspaceID)
+		err = t.SelectRows(&rows, `SELECT '0' AS tx, id FROM events WHERE workspace_id = ? ORDER BY id DESC LIMIT 1`, workspaceID)
 	}
 	if err != nil {
 		return feedPosition{}, fmt.Errorf("find the end of the event feed: %w", err)

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/rosterhq/roster/directory/internal/store"
 )
 
 // MaxImportRows is how many people one import may invite.
@@ -14,7 +16,7 @@ const MaxImportRows = 10000
 
 // OutcomeInvalid is the outcome of an import row that cannot be invited as
 // written (no role, an unknown role or team, an over-long value).
-const OutcomeInvalid OutcomeStatus = "invalid"
+const OutcomeInvalid store.OutcomeStatus = "invalid"
 
 // ImportRequest invites the people of a table (a CSV file or a
 // spreadsheet, read by a front door). Rows are the table as the file holds
@@ -41,7 +43,7 @@ const importHeaderSearch = 10
 // header is row 1) and what happened to it.
 type ImportOutcome struct {
 	Row int
-	InviteOutcome
+	store.InviteOutcome
 }
 
 // importColumns maps folded header spellings to the columns understood.
@@ -80,9 +82,9 @@ func readImportTable(req ImportRequest) ([]importRow, error) {
 		}
 	}
 	if first == "" {
-		return nil, invalidf("the file is empty; its first row must name the columns (email, name, role, teams…)")
+		return nil, store.Invalidf("the file is empty; its first row must name the columns (email, name, role, teams…)")
 	}
-	return nil, invalidf("no header row with an email column among the first %d rows (the first row reads %q)", importHeaderSearch, truncate(first, 80))
+	return nil, store.Invalidf("no header row with an email column among the first %d rows (the first row reads %q)", importHeaderSearch, store.Truncate(first, 80))
 }
 
 // importHeader reads a candidate header row: which cell holds each column
@@ -99,23 +101,23 @@ func importHeader(header []string) (map[string]int, map[int]string, error) {
 		if h == "" {
 			continue
 		}
-		key := strings.Join(strings.Fields(strings.ReplaceAll(foldCase(h), "_", " ")), " ")
+		key := strings.Join(strings.Fields(strings.ReplaceAll(store.FoldCase(h), "_", " ")), " ")
 		if c, ok := importColumns[key]; ok {
 			if _, dup := col[c]; dup {
-				return col, nil, invalidf("the header has two %s columns (columns %d and %d)", c, col[c]+1, i+1)
+				return col, nil, store.Invalidf("the header has two %s columns (columns %d and %d)", c, col[c]+1, i+1)
 			}
 			col[c] = i
 			continue
 		}
-		if utf8.RuneCountInString(h) > MaxProfileKeyLength {
-			err = invalidf("column %d's name is longer than %d characters", i+1, MaxProfileKeyLength)
+		if utf8.RuneCountInString(h) > store.MaxProfileKeyLength {
+			err = store.Invalidf("column %d's name is longer than %d characters", i+1, store.MaxProfileKeyLength)
 			continue
 		}
-		if seenProfile[foldCase(h)] {
-			err = invalidf("the header has two columns named %q", h)
+		if seenProfile[store.FoldCase(h)] {
+			err = store.Invalidf("the header has two columns named %q", h)
 			continue
 		}
-		seenProfile[foldCase(h)] = true
+		seenProfile[store.FoldCase(h)] = true
 		profileCols[i] = h
 	}
 	return col, profileCols, err
@@ -137,7 +139,7 @@ func importRecords(records [][]string, first int, col map[string]int, profileCol
 			continue
 		}
 		if len(rows) == MaxImportRows {
-			return nil, invalidf("at most %d people per import; split the file", MaxImportRows)
+			return nil, store.Invalidf("at most %d people per import; split the file", MaxImportRows)
 		}
 		r := importRow{row: first + n, role: strings.ToLower(cell(rec, "role"))}
 		r.invitee = Invitee{Email: cell(rec, "email"), Name: cell(rec, "name"), Phone: cell(rec, "phone")}
@@ -164,7 +166,7 @@ func importRecords(records [][]string, first int, col map[string]int, profileCol
 		rows = append(rows, r)
 	}
 	if len(rows) == 0 {
-		return nil, invalidf("the file has no rows below its header")
+		return nil, store.Invalidf("the file has no rows below its header")
 	}
 	return rows, nil
 }
@@ -184,28 +186,28 @@ func isBlank(rec []string) bool {
 // row with no role uses req.Role. The returned error is for the import as
 // a whole: no permission to invite, an unreadable table, an unusable
 // default role.
-func (d *Directory) ImportInvitations(ctx context.Context, actor Actor, workspace string, req ImportRequest) ([]ImportOutcome, error) {
+func (d *Directory) ImportInvitations(ctx context.Context, actor store.Actor, workspace string, req ImportRequest) ([]ImportOutcome, error) {
 	rows, err := readImportTable(req)
 	if err != nil {
 		return nil, err
 	}
 	req.Role = strings.ToLower(strings.TrimSpace(req.Role))
 	var wsID string
-	err = d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+	err = d.ReadTx(ctx, actor, func(t *store.Tx) error {
+		ws, err := t.Workspace(workspace)
 		if err != nil {
 			return err
 		}
 		wsID = ws.ID
 		if req.Role != "" {
-			_, _, err = t.authorizeInvite(ws, req.Role)
+			_, _, err = authorizeInvite(t, ws, req.Role)
 		} else {
-			_, err = t.authorize(ws, PermMembersInvite)
+			_, err = t.Authorize(ws, store.PermMembersInvite)
 		}
 		if err != nil {
 			return err
 		}
-		_, err = t.resolveTeams(ws.ID, req.Teams)
+		_, err = resolveTeams(t, ws.ID, req.Teams)
 		return err
 	})
 	if err != nil {
@@ -222,14 +224,14 @@ func (d *Directory) ImportInvitations(ctx context.Context, actor Actor, workspac
 	byKey := map[string]*group{}
 	seen := map[string]int{}
 	for i, r := range rows {
-		out[i] = ImportOutcome{Row: r.row, InviteOutcome: InviteOutcome{Email: r.invitee.Email}}
-		email, err := NormalizeEmail(r.invitee.Email)
+		out[i] = ImportOutcome{Row: r.row, InviteOutcome: store.InviteOutcome{Email: r.invitee.Email}}
+		email, err := store.NormalizeEmail(r.invitee.Email)
 		switch {
 		case err != nil:
-			out[i].Status, out[i].Error = OutcomeInvalidAddress, errorText(err)
+			out[i].Status, out[i].Error = store.OutcomeInvalidAddress, errorText(err)
 			continue
 		case seen[email] != 0:
-			out[i].Email, out[i].Status, out[i].Error = email, OutcomeDuplicate, fmt.Sprintf("already listed on row %d", seen[email])
+			out[i].Email, out[i].Status, out[i].Error = email, store.OutcomeDuplicate, fmt.Sprintf("already listed on row %d", seen[email])
 			continue
 		case r.err != "":
 			out[i].Email, out[i].Status, out[i].Error = email, OutcomeInvalid, r.err
@@ -265,10 +267,10 @@ func (d *Directory) ImportInvitations(ctx context.Context, actor Actor, workspac
 		}
 		res, err := d.Invite(ctx, actor, wsID, InviteRequest{Invitees: invitees, Role: g.role, Teams: g.teams, SendEmail: req.SendEmail})
 		switch {
-		case errors.Is(err, ErrInvalid) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrNotFound):
+		case errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrForbidden) || errors.Is(err, store.ErrNotFound):
 			status := OutcomeInvalid
-			if errors.Is(err, ErrForbidden) {
-				status = OutcomeNotPermitted
+			if errors.Is(err, store.ErrForbidden) {
+				status = store.OutcomeNotPermitted
 			}
 			for _, i := range g.rows {
 				out[i].Email, out[i].Status, out[i].Error = rows[i].invitee.Email, status, errorText(err)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/rosterhq/roster/directory/internal/store"
 )
 
 // findImportHeader finds the header among the first rows of a table: the
@@ -58,7 +60,7 @@ type ImportPlanRow struct {
 	// Status is the outcome the import would have: invited, resent,
 	// already_member, invalid_address, invalid, duplicate, seat_limit or
 	// not_permitted.
-	Status OutcomeStatus
+	Status store.OutcomeStatus
 	// Kind is internal or external for a person invited.
 	Kind string
 	// Reason says why, for a row that would not be invited.
@@ -83,7 +85,7 @@ type ImportPlan struct {
 }
 
 // Count is how many rows of the plan have status s.
-func (p ImportPlan) Count(s OutcomeStatus) int {
+func (p ImportPlan) Count(s store.OutcomeStatus) int {
 	n := 0
 	for _, r := range p.Rows {
 		if r.Status == s {
@@ -99,7 +101,7 @@ func (p ImportPlan) Count(s OutcomeStatus) int {
 // that order), the same permission (members.invite, for the roles the
 // actor may hand out). What happens later may differ if the workspace
 // changes in between; ImportInvitations answers for what it did.
-func (d *Directory) PlanImport(ctx context.Context, actor Actor, workspace string, req ImportRequest) (ImportPlan, error) {
+func (d *Directory) PlanImport(ctx context.Context, actor store.Actor, workspace string, req ImportRequest) (ImportPlan, error) {
 	var plan ImportPlan
 	rows, err := readImportTable(req)
 	if err != nil {
@@ -109,29 +111,29 @@ func (d *Directory) PlanImport(ctx context.Context, actor Actor, workspace strin
 	plan.HeaderRow = hi + 1
 	plan.Columns = importColumnsOf(req.Rows, hi, col, profileCols)
 	req.Role = strings.ToLower(strings.TrimSpace(req.Role))
-	err = d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+	err = d.ReadTx(ctx, actor, func(t *store.Tx) error {
+		ws, err := t.Workspace(workspace)
 		if err != nil {
 			return err
 		}
 		if req.Role != "" {
-			_, _, err = t.authorizeInvite(ws, req.Role)
+			_, _, err = authorizeInvite(t, ws, req.Role)
 		} else {
-			_, err = t.authorize(ws, PermMembersInvite)
+			_, err = t.Authorize(ws, store.PermMembersInvite)
 		}
 		if err != nil {
 			return err
 		}
-		if _, err = t.resolveTeams(ws.ID, req.Teams); err != nil {
+		if _, err = resolveTeams(t, ws.ID, req.Teams); err != nil {
 			return err
 		}
-		if ws.SeatLimit != nil && (ws.TrialEndsAt == nil || !t.now.Before(*ws.TrialEndsAt)) {
+		if ws.SeatLimit != nil && (ws.TrialEndsAt == nil || !t.Now.Before(*ws.TrialEndsAt)) {
 			plan.SeatLimit = ws.SeatLimit
 		}
-		if err := t.get(&plan.SeatsUsed, `SELECT COUNT(*) FROM memberships WHERE workspace_id = ? AND status IN ('active', 'invited')`, ws.ID); err != nil {
+		if err := t.GetOne(&plan.SeatsUsed, `SELECT COUNT(*) FROM memberships WHERE workspace_id = ? AND status IN ('active', 'invited')`, ws.ID); err != nil {
 			return fmt.Errorf("count seats: %w", err)
 		}
-		plan.Rows, err = t.planRows(ws, &plan, req, rows)
+		plan.Rows, err = planRows(t, ws, &plan, req, rows)
 		return err
 	})
 	if err != nil {
@@ -183,7 +185,7 @@ func importColumnsOf(rows [][]string, hi int, col map[string]int, profileCols ma
 
 // planRows is ImportInvitations' loop with every write replaced by the
 // answer it would give.
-func (t *tx) planRows(ws *workspaceRow, plan *ImportPlan, req ImportRequest, rows []importRow) ([]ImportPlanRow, error) {
+func planRows(t *store.Tx, ws *store.WorkspaceRow, plan *ImportPlan, req ImportRequest, rows []importRow) ([]ImportPlanRow, error) {
 	out := make([]ImportPlanRow, len(rows))
 	type group struct {
 		role  string
@@ -195,13 +197,13 @@ func (t *tx) planRows(ws *workspaceRow, plan *ImportPlan, req ImportRequest, row
 	seen := map[string]int{}
 	for i, r := range rows {
 		out[i] = ImportPlanRow{Row: r.row, Email: strings.TrimSpace(r.invitee.Email), Profile: r.invitee.Profile}
-		email, err := NormalizeEmail(r.invitee.Email)
+		email, err := store.NormalizeEmail(r.invitee.Email)
 		switch {
 		case err != nil:
-			out[i].Status, out[i].Reason = OutcomeInvalidAddress, errorText(err)
+			out[i].Status, out[i].Reason = store.OutcomeInvalidAddress, errorText(err)
 			continue
 		case seen[email] != 0:
-			out[i].Email, out[i].Status, out[i].Reason = email, OutcomeDuplicate, fmt.Sprintf("already listed on row %d", seen[email])
+			out[i].Email, out[i].Status, out[i].Reason = email, store.OutcomeDuplicate, fmt.Sprintf("already listed on row %d", seen[email])
 			continue
 		case r.err != "":
 			out[i].Email, out[i].Status, out[i].Reason = email, OutcomeInvalid, r.err
@@ -229,15 +231,15 @@ func (t *tx) planRows(ws *workspaceRow, plan *ImportPlan, req ImportRequest, row
 		g.rows = append(g.rows, i)
 	}
 	for _, g := range groups {
-		_, _, err := t.authorizeInvite(ws, g.role)
+		_, _, err := authorizeInvite(t, ws, g.role)
 		if err == nil {
-			_, err = t.resolveTeams(ws.ID, g.teams)
+			_, err = resolveTeams(t, ws.ID, g.teams)
 		}
 		switch {
-		case errors.Is(err, ErrInvalid) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrNotFound):
+		case errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrForbidden) || errors.Is(err, store.ErrNotFound):
 			status := OutcomeInvalid
-			if errors.Is(err, ErrForbidden) {
-				status = OutcomeNotPermitted
+			if errors.Is(err, store.ErrForbidden) {
+				status = store.OutcomeNotPermitted
 			}
 			for _, i := range g.rows {
 				out[i].Status, out[i].Reason = status, errorText(err)
@@ -247,7 +249,7 @@ func (t *tx) planRows(ws *workspaceRow, plan *ImportPlan, req ImportRequest, row
 			return nil, err
 		}
 		for _, i := range g.rows {
-			if err := t.planOne(ws, plan, &out[i], rows[i].invitee); err != nil {
+			if err := planOne(t, ws, plan, &out[i], rows[i].invitee); err != nil {
 				return nil, err
 			}
 		}
@@ -256,53 +258,53 @@ func (t *tx) planRows(ws *workspaceRow, plan *ImportPlan, req ImportRequest, row
 }
 
 // planOne is inviteOne's decision for one address, without its writes.
-func (t *tx) planOne(ws *workspaceRow, plan *ImportPlan, r *ImportPlanRow, inv Invitee) error {
-	u, err := t.userByEmail(r.Email)
+func planOne(t *store.Tx, ws *store.WorkspaceRow, plan *ImportPlan, r *ImportPlanRow, inv Invitee) error {
+	u, err := t.UserByEmail(r.Email)
 	if err != nil {
 		return err
 	}
-	var m *membershipRow
+	var m *store.MembershipRow
 	if u == nil {
-		r.Kind, r.Name = KindInternal, strings.TrimSpace(inv.Name)
+		r.Kind, r.Name = store.KindInternal, strings.TrimSpace(inv.Name)
 		if r.Name == "" {
-			r.Name = GuessName(r.Email)
+			r.Name = store.GuessName(r.Email)
 		}
 	} else {
-		r.Kind = KindInternal
+		r.Kind = store.KindInternal
 		if u.HomeWorkspaceID != nil && *u.HomeWorkspaceID != ws.ID {
-			r.Kind = KindExternal
+			r.Kind = store.KindExternal
 		}
-		if m, err = t.membershipOf(ws.ID, u.ID); err != nil {
+		if m, err = t.MembershipOf(ws.ID, u.ID); err != nil {
 			return err
 		}
 	}
 	if m != nil {
 		switch m.Status {
-		case StatusActive:
-			r.Status, r.Kind = OutcomeAlreadyMember, m.Kind
+		case store.StatusActive:
+			r.Status, r.Kind = store.OutcomeAlreadyMember, m.Kind
 			return nil
-		case StatusSuspended:
-			r.Status, r.Reason = OutcomeNotPermitted, "this person is suspended; reactivate them instead"
+		case store.StatusSuspended:
+			r.Status, r.Reason = store.OutcomeNotPermitted, "this person is suspended; reactivate them instead"
 			return nil
-		case StatusInvited:
+		case store.StatusInvited:
 			r.Kind = m.Kind
 			var n int
-			if err := t.get(&n, `SELECT COUNT(*) FROM invitations WHERE membership_id = ? AND status = 'pending'`, m.ID); err != nil {
+			if err := t.GetOne(&n, `SELECT COUNT(*) FROM invitations WHERE membership_id = ? AND status = 'pending'`, m.ID); err != nil {
 				return fmt.Errorf("find open invitation: %w", err)
 			}
-			r.Status = OutcomeInvited
+			r.Status = store.OutcomeInvited
 			if n > 0 {
-				r.Status = OutcomeResent
+				r.Status = store.OutcomeResent
 			}
 			return nil
 		}
 	}
 	// Nobody here yet (or a removed member coming back): a new seat.
 	if plan.SeatLimit != nil && plan.SeatsUsed+plan.SeatsTaken >= *plan.SeatLimit {
-		r.Status, r.Reason = OutcomeSeatLimit, fmt.Sprintf("all %d seats would be in use", *plan.SeatLimit)
+		r.Status, r.Reason = store.OutcomeSeatLimit, fmt.Sprintf("all %d seats would be in use", *plan.SeatLimit)
 		return nil
 	}
 	plan.SeatsTaken++
-	r.Status = OutcomeInvited
+	r.Status = store.OutcomeInvited
 	return nil
 }

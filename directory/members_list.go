@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+
+	"github.com/rosterhq/roster/directory/internal/store"
 )
 
 // MemberFilter narrows ListMembers. Empty fields match everything.
@@ -23,37 +25,32 @@ type MemberFilter struct {
 
 // MemberPage is one page of members; NextCursor is empty on the last page.
 type MemberPage struct {
-	Members    []Member
+	Members    []store.Member
 	NextCursor string
 }
 
-// StatusAll is the status filter of every list by status (members,
-// invitations, join requests, webhook deliveries) that lists every status:
-// the same as no filter, spelled so that a CLI flag can say it.
-const StatusAll = "all"
-
 // ListMembers lists a workspace's members (never removed ones), oldest
 // first, with cursor pagination.
-func (d *Directory) ListMembers(ctx context.Context, actor Actor, workspace string, f MemberFilter) (MemberPage, error) {
-	page := MemberPage{Members: []Member{}}
+func (d *Directory) ListMembers(ctx context.Context, actor store.Actor, workspace string, f MemberFilter) (MemberPage, error) {
+	page := MemberPage{Members: []store.Member{}}
 	if f.Limit <= 0 {
 		f.Limit = 50
 	}
 	if f.Limit > 500 {
 		f.Limit = 500
 	}
-	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, _, err := t.authorized(workspace, PermMembersRead)
+	err := d.ReadTx(ctx, actor, func(t *store.Tx) error {
+		ws, _, err := t.Authorized(workspace, store.PermMembersRead)
 		if err != nil {
 			return err
 		}
-		q := memberSelect + ` WHERE m.workspace_id = ? AND m.status <> 'removed'`
+		q := store.MemberSelect + ` WHERE m.workspace_id = ? AND m.status <> 'removed'`
 		args := []any{ws.ID}
-		if f.Status != "" && f.Status != StatusAll {
+		if f.Status != "" && f.Status != store.StatusAll {
 			switch f.Status {
-			case StatusInvited, StatusActive, StatusSuspended:
+			case store.StatusInvited, store.StatusActive, store.StatusSuspended:
 			default:
-				return invalidf("unknown status %q (invited, active or suspended)", f.Status)
+				return store.Invalidf("unknown status %q (invited, active or suspended)", f.Status)
 			}
 			q += ` AND m.status = ?`
 			args = append(args, f.Status)
@@ -63,8 +60,8 @@ func (d *Directory) ListMembers(ctx context.Context, actor Actor, workspace stri
 			args = append(args, f.Role)
 		}
 		if f.Kind != "" {
-			if f.Kind != KindInternal && f.Kind != KindExternal {
-				return invalidf("unknown kind %q (internal or external)", f.Kind)
+			if f.Kind != store.KindInternal && f.Kind != store.KindExternal {
+				return store.Invalidf("unknown kind %q (internal or external)", f.Kind)
 			}
 			q += ` AND m.kind = ?`
 			args = append(args, f.Kind)
@@ -77,7 +74,7 @@ func (d *Directory) ListMembers(ctx context.Context, actor Actor, workspace stri
 			// Emails are stored folded; names are folded on both sides by
 			// lower(), which is ASCII-only on SQLite, so the query is
 			// folded in Go too.
-			like := "%" + escapeLike(foldCase(s)) + "%"
+			like := "%" + store.EscapeLike(store.FoldCase(s)) + "%"
 			q += ` AND (u.email_norm LIKE ? ESCAPE '\' OR lower(u.name) LIKE ? ESCAPE '\')`
 			args = append(args, like, like)
 		}
@@ -91,7 +88,7 @@ func (d *Directory) ListMembers(ctx context.Context, actor Actor, workspace stri
 		}
 		q += ` ORDER BY m.id LIMIT ?`
 		args = append(args, f.Limit+1)
-		if err := t.selectRows(&page.Members, q, args...); err != nil {
+		if err := t.SelectRows(&page.Members, q, args...); err != nil {
 			return fmt.Errorf("list members: %w", err)
 		}
 		if len(page.Members) > f.Limit {
@@ -103,16 +100,12 @@ func (d *Directory) ListMembers(ctx context.Context, actor Actor, workspace stri
 	return page, err
 }
 
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
 func encodeCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
 
 func decodeCursor(c string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil || len(b) == 0 || len(b) > 64 {
-		return "", invalidf("malformed cursor")
+		return "", store.Invalidf("malformed cursor")
 	}
 	return string(b), nil
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/rosterhq/roster/directory/internal/store"
 )
 
 // ConsoleAccess is what one actor may see and do in one workspace, for a
@@ -16,7 +18,7 @@ type ConsoleAccess struct {
 	WorkspaceID   string
 	WorkspaceSlug string
 	WorkspaceName string
-	Role          Role
+	Role          store.Role
 	// Administers is true for a role with any permission beyond reading
 	// the member list: the console is for people who manage a workspace,
 	// so members and collaborators get no admin page.
@@ -29,39 +31,41 @@ type ConsoleAccess struct {
 	Owner bool
 	// GrantableRoles are the roles the actor may hand out (invite with,
 	// change a member to), highest first.
-	GrantableRoles []Role
+	GrantableRoles []store.Role
 }
 
 // Can reports whether the role holds perm.
-func (a ConsoleAccess) Can(perm Permission) bool { return slices.Contains(a.Role.Permissions, perm) }
+func (a ConsoleAccess) Can(perm store.Permission) bool {
+	return slices.Contains(a.Role.Permissions, perm)
+}
 
-func (t *tx) consoleAccess(ws *workspaceRow) (ConsoleAccess, error) {
-	p, err := t.principal(ws)
+func consoleAccess(t *store.Tx, ws *store.WorkspaceRow) (ConsoleAccess, error) {
+	p, err := t.Principal(ws)
 	if err != nil {
 		return ConsoleAccess{}, err
 	}
-	a := ConsoleAccess{WorkspaceID: ws.ID, WorkspaceSlug: ws.Slug, WorkspaceName: ws.Name, Role: p.role, Owner: p.isOwner()}
-	for _, perm := range p.role.Permissions {
-		if perm != PermMembersRead {
+	a := ConsoleAccess{WorkspaceID: ws.ID, WorkspaceSlug: ws.Slug, WorkspaceName: ws.Name, Role: p.Role, Owner: p.IsOwner()}
+	for _, perm := range p.Role.Permissions {
+		if perm != store.PermMembersRead {
 			a.Administers = true
 		}
 	}
-	if _, _, err := t.authorizeInvite(ws, RoleCollaborator); err == nil {
+	if _, _, err := authorizeInvite(t, ws, store.RoleCollaborator); err == nil {
 		a.Invite = true
 	}
-	if _, err := t.authorizeJoinRequests(ws, true); err == nil {
+	if _, err := authorizeJoinRequests(t, ws, true); err == nil {
 		a.JoinRequests = true
 	}
-	roles := []Role{}
-	for _, r := range builtinRoles {
+	roles := []store.Role{}
+	for _, r := range store.BuiltinRoles {
 		roles = append(roles, r)
 	}
 	var custom []string
-	if err := t.selectRows(&custom, `SELECT key FROM custom_roles WHERE workspace_id = ?`, ws.ID); err != nil {
+	if err := t.SelectRows(&custom, `SELECT key FROM custom_roles WHERE workspace_id = ?`, ws.ID); err != nil {
 		return a, fmt.Errorf("list roles: %w", err)
 	}
 	for _, key := range custom {
-		r, err := t.role(ws.ID, key)
+		r, err := t.Role(ws.ID, key)
 		if err != nil {
 			return a, err
 		}
@@ -71,7 +75,7 @@ func (t *tx) consoleAccess(ws *workspaceRow) (ConsoleAccess, error) {
 		return roles[i].Rank > roles[j].Rank || roles[i].Rank == roles[j].Rank && roles[i].Key < roles[j].Key
 	})
 	for _, r := range roles {
-		if _, err := t.requireGrantable(ws, p, r.Key); err == nil {
+		if _, err := t.RequireGrantable(ws, p, r.Key); err == nil {
 			a.GrantableRoles = append(a.GrantableRoles, r)
 		}
 	}
@@ -81,14 +85,14 @@ func (t *tx) consoleAccess(ws *workspaceRow) (ConsoleAccess, error) {
 // ConsoleAccess says what actor may do in workspace; ErrForbidden when
 // the actor is not an active member (or credential) of it, ErrNotFound
 // when the workspace does not exist.
-func (d *Directory) ConsoleAccess(ctx context.Context, actor Actor, workspace string) (ConsoleAccess, error) {
+func (d *Directory) ConsoleAccess(ctx context.Context, actor store.Actor, workspace string) (ConsoleAccess, error) {
 	var out ConsoleAccess
-	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, err := t.workspace(workspace)
+	err := d.ReadTx(ctx, actor, func(t *store.Tx) error {
+		ws, err := t.Workspace(workspace)
 		if err != nil {
 			return err
 		}
-		out, err = t.consoleAccess(ws)
+		out, err = consoleAccess(t, ws)
 		return err
 	})
 	return out, err
@@ -100,14 +104,14 @@ func (d *Directory) ConsoleAccess(ctx context.Context, actor Actor, workspace st
 // workspaces".
 func (d *Directory) AdministeredWorkspaces(ctx context.Context, userID string) ([]ConsoleAccess, error) {
 	out := []ConsoleAccess{}
-	err := d.readTx(ctx, Actor{Kind: ActorMember, ID: userID, Source: "console"}, func(t *tx) error {
-		var rows []workspaceRow
-		if err := t.selectRows(&rows, `SELECT `+prefixed("w.", workspaceColumns)+` FROM workspaces w JOIN memberships m ON m.workspace_id = w.id
+	err := d.ReadTx(ctx, store.Actor{Kind: store.ActorMember, ID: userID, Source: "console"}, func(t *store.Tx) error {
+		var rows []store.WorkspaceRow
+		if err := t.SelectRows(&rows, `SELECT `+prefixed("w.", store.WorkspaceColumns)+` FROM workspaces w JOIN memberships m ON m.workspace_id = w.id
 			WHERE m.user_id = ? AND m.status = 'active' ORDER BY w.name, w.id`, userID); err != nil {
 			return fmt.Errorf("list administered workspaces: %w", err)
 		}
 		for i := range rows {
-			a, err := t.consoleAccess(&rows[i])
+			a, err := consoleAccess(t, &rows[i])
 			if err != nil {
 				return err
 			}
@@ -133,7 +137,7 @@ func prefixed(prefix, columns string) string {
 // its role's name, its teams' names, how the person came in said for
 // people, and the pending invitation of an invited member.
 type MemberRow struct {
-	Member
+	store.Member
 	RoleName string
 	Teams    []string
 	// Source is how the person came in, written for people: "Invited by
@@ -143,7 +147,7 @@ type MemberRow struct {
 	// Invitation is the open (pending or expired) invitation of an
 	// invited member, nil otherwise; InvitedTeams are the names of the
 	// teams it joins on acceptance.
-	Invitation   *Invitation
+	Invitation   *store.Invitation
 	InvitedTeams []string
 }
 
@@ -157,7 +161,7 @@ type MemberRowsPage struct {
 // MembersPage is ListMembers (the same filters, keyset paging on the
 // membership id, never a count over the workspace) with what the Members
 // page shows of each row, loaded for that page's rows only.
-func (d *Directory) MembersPage(ctx context.Context, actor Actor, workspace string, f MemberFilter) (MemberRowsPage, error) {
+func (d *Directory) MembersPage(ctx context.Context, actor store.Actor, workspace string, f MemberFilter) (MemberRowsPage, error) {
 	page, err := d.ListMembers(ctx, actor, workspace, f)
 	if err != nil {
 		return MemberRowsPage{}, err
@@ -167,12 +171,12 @@ func (d *Directory) MembersPage(ctx context.Context, actor Actor, workspace stri
 }
 
 // MemberDetail is one member as the member's page shows it.
-func (d *Directory) MemberDetail(ctx context.Context, actor Actor, workspace, membershipID string) (MemberRow, error) {
+func (d *Directory) MemberDetail(ctx context.Context, actor store.Actor, workspace, membershipID string) (MemberRow, error) {
 	m, err := d.GetMember(ctx, actor, workspace, membershipID)
 	if err != nil {
 		return MemberRow{}, err
 	}
-	rows, err := d.memberRows(ctx, actor, workspace, []Member{m})
+	rows, err := d.memberRows(ctx, actor, workspace, []store.Member{m})
 	if err != nil {
 		return MemberRow{}, err
 	}
@@ -181,7 +185,7 @@ func (d *Directory) MemberDetail(ctx context.Context, actor Actor, workspace, me
 
 // memberRows adds to members what the console shows of them: role
 // names, teams, invitations and sources, in one read for all of them.
-func (d *Directory) memberRows(ctx context.Context, actor Actor, workspace string, members []Member) ([]MemberRow, error) {
+func (d *Directory) memberRows(ctx context.Context, actor store.Actor, workspace string, members []store.Member) ([]MemberRow, error) {
 	rows := make([]MemberRow, len(members))
 	if len(members) == 0 {
 		return rows, nil
@@ -192,8 +196,8 @@ func (d *Directory) memberRows(ctx context.Context, actor Actor, workspace strin
 		rows[i].Member = m
 	}
 	out := struct{ Rows []MemberRow }{rows}
-	err := d.readTx(ctx, actor, func(t *tx) error {
-		ws, _, err := t.authorized(workspace, PermMembersRead)
+	err := d.ReadTx(ctx, actor, func(t *store.Tx) error {
+		ws, _, err := t.Authorized(workspace, store.PermMembersRead)
 		if err != nil {
 			return err
 		}
@@ -201,12 +205,12 @@ func (d *Directory) memberRows(ctx context.Context, actor Actor, workspace strin
 			MembershipID string `db:"membership_id"`
 			Name         string `db:"name"`
 		}
-		q, args, err := inQuery(`SELECT tm.membership_id, t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id
+		q, args, err := store.InQuery(`SELECT tm.membership_id, t.name FROM team_members tm JOIN teams t ON t.id = tm.team_id
 			WHERE t.workspace_id = ? AND tm.membership_id IN (?) ORDER BY t.name_norm, t.id`, ws.ID, ids)
 		if err != nil {
 			return err
 		}
-		if err := t.selectRows(&teams, q, args...); err != nil {
+		if err := t.SelectRows(&teams, q, args...); err != nil {
 			return fmt.Errorf("teams of members: %w", err)
 		}
 		// The invitations of each membership, oldest first so the latest
@@ -215,12 +219,12 @@ func (d *Directory) memberRows(ctx context.Context, actor Actor, workspace strin
 		// every invitation of a large workspace; the ids come from this
 		// workspace's own listing, and the loop below checks the
 		// workspace again.
-		var invs []invitationRow
-		q, args, err = inQuery(`SELECT `+invitationColumns+` FROM invitations WHERE membership_id IN (?) ORDER BY created_at, id`, ids)
+		var invs []store.InvitationRow
+		q, args, err = store.InQuery(`SELECT `+store.InvitationColumns+` FROM invitations WHERE membership_id IN (?) ORDER BY created_at, id`, ids)
 		if err != nil {
 			return err
 		}
-		if err := t.selectRows(&invs, q, args...); err != nil {
+		if err := t.SelectRows(&invs, q, args...); err != nil {
 			return fmt.Errorf("invitations of members: %w", err)
 		}
 		// The inviters' current names, by id: a join would let the
@@ -228,7 +232,7 @@ func (d *Directory) memberRows(ctx context.Context, actor Actor, workspace strin
 		inviterName := map[string]string{}
 		var inviterIDs []string
 		for _, inv := range invs {
-			if ActorKind(inv.InviterKind) == ActorMember && inv.InviterID != "" && !slices.Contains(inviterIDs, inv.InviterID) {
+			if store.ActorKind(inv.InviterKind) == store.ActorMember && inv.InviterID != "" && !slices.Contains(inviterIDs, inv.InviterID) {
 				inviterIDs = append(inviterIDs, inv.InviterID)
 			}
 		}
@@ -237,11 +241,11 @@ func (d *Directory) memberRows(ctx context.Context, actor Actor, workspace strin
 				ID   string `db:"id"`
 				Name string `db:"name"`
 			}
-			q, args, err = inQuery(`SELECT id, name FROM users WHERE id IN (?)`, inviterIDs)
+			q, args, err = store.InQuery(`SELECT id, name FROM users WHERE id IN (?)`, inviterIDs)
 			if err != nil {
 				return err
 			}
-			if err := t.selectRows(&people, q, args...); err != nil {
+			if err := t.SelectRows(&people, q, args...); err != nil {
 				return fmt.Errorf("inviters of members: %w", err)
 			}
 			for _, p := range people {
@@ -252,14 +256,14 @@ func (d *Directory) memberRows(ctx context.Context, actor Actor, workspace strin
 			ID          string `db:"id"`
 			Description string `db:"description"`
 		}
-		if err := t.selectRows(&links, `SELECT id, description FROM join_links WHERE workspace_id = ?`, ws.ID); err != nil {
+		if err := t.SelectRows(&links, `SELECT id, description FROM join_links WHERE workspace_id = ?`, ws.ID); err != nil {
 			return fmt.Errorf("join links of members: %w", err)
 		}
 		var names []struct {
 			ID   string `db:"id"`
 			Name string `db:"name"`
 		}
-		if err := t.selectRows(&names, `SELECT id, name FROM teams WHERE workspace_id = ?`, ws.ID); err != nil {
+		if err := t.SelectRows(&names, `SELECT id, name FROM teams WHERE workspace_id = ?`, ws.ID); err != nil {
 			return fmt.Errorf("team names: %w", err)
 		}
 		teamName := map[string]string{}
@@ -284,7 +288,7 @@ func (d *Directory) memberRows(ctx context.Context, actor Actor, workspace strin
 				continue
 			}
 			inviters[r.ID] = inviterForPeople(inv.InviterKind, inv.InviterName, inviterName[inv.InviterID], ws.Name)
-			if pub := inv.public(t.now); r.Status == StatusInvited && (pub.Status == InvitationPending || pub.Status == InvitationExpired) {
+			if pub := inv.Public(t.Now); r.Status == store.StatusInvited && (pub.Status == store.InvitationPending || pub.Status == store.InvitationExpired) {
 				r.Invitation = &pub
 				r.InvitedTeams = nil
 				for _, id := range pub.Teams {
@@ -298,7 +302,7 @@ func (d *Directory) memberRows(ctx context.Context, actor Actor, workspace strin
 			r := &out.Rows[i]
 			name, ok := roleNames[r.EffectiveRole]
 			if !ok {
-				role, err := t.role(ws.ID, r.EffectiveRole)
+				role, err := t.Role(ws.ID, r.EffectiveRole)
 				name = r.EffectiveRole
 				if err == nil {
 					name = role.Name
@@ -316,8 +320,8 @@ func (d *Directory) memberRows(ctx context.Context, actor Actor, workspace strin
 // inviterForPeople names who sent an invitation: a member by their
 // current name, anything else by what it is, never by a credential's name.
 func inviterForPeople(kind, storedName, currentName, workspaceName string) string {
-	switch ActorKind(kind) {
-	case ActorMember:
+	switch store.ActorKind(kind) {
+	case store.ActorMember:
 		if currentName != "" {
 			return "Invited by " + currentName
 		}
@@ -325,31 +329,31 @@ func inviterForPeople(kind, storedName, currentName, workspaceName string) strin
 			return "Invited by " + storedName
 		}
 		return "Invited by an administrator"
-	case ActorSCIM:
+	case store.ActorSCIM:
 		return "Added by " + workspaceName + "'s identity provider"
-	case ActorAPIKey:
+	case store.ActorAPIKey:
 		return "Invited by " + workspaceName + "'s application"
-	case ActorOperator:
+	case store.ActorOperator:
 		return "Invited by the server operator"
 	}
 	return "Invited"
 }
 
 // sourceForPeople says how a member came in.
-func sourceForPeople(m Member, inviter, workspaceName string, links []struct {
+func sourceForPeople(m store.Member, inviter, workspaceName string, links []struct {
 	ID          string `db:"id"`
 	Description string `db:"description"`
 }) string {
 	switch m.Source {
-	case SourceSCIM:
+	case store.SourceSCIM:
 		return "Added by " + workspaceName + "'s identity provider"
-	case SourceDomain:
-		return "Joined with an approved domain (" + EmailDomain(m.Email) + ")"
-	case SourceOwner:
+	case store.SourceDomain:
+		return "Joined with an approved domain (" + store.EmailDomain(m.Email) + ")"
+	case store.SourceOwner:
 		return "Created the workspace"
-	case SourceJoinLink, SourceJoinRequest:
+	case store.SourceJoinLink, store.SourceJoinRequest:
 		what := "Joined through a join link"
-		if m.Source == SourceJoinRequest {
+		if m.Source == store.SourceJoinRequest {
 			what = "Asked to join; request accepted"
 		}
 		if m.JoinLinkID != nil {
@@ -360,7 +364,7 @@ func sourceForPeople(m Member, inviter, workspaceName string, links []struct {
 			}
 		}
 		return what
-	case SourceInvitation:
+	case store.SourceInvitation:
 		if inviter != "" {
 			return inviter
 		}

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync/atomic"
 	"time"
 
 	"github.com/rosterhq/roster/directory/internal/sqldb"
+	"github.com/rosterhq/roster/directory/internal/store"
 )
 
 // TableStatistics is how fresh PostgreSQL's planner statistics of one of
@@ -19,7 +19,7 @@ type TableStatistics = sqldb.TableStatistics
 // ANALYZE; nil on SQLite. `roster bench` prints it so that a figure says
 // whether it was measured on fresh statistics.
 func (d *Directory) Statistics(ctx context.Context) ([]TableStatistics, error) {
-	return d.db.Statistics(ctx)
+	return d.Db.Statistics(ctx)
 }
 
 // RefreshStatistics analyzes every table of Roster's whose statistics are
@@ -37,7 +37,7 @@ func (d *Directory) Statistics(ctx context.Context) ([]TableStatistics, error) {
 // workspace ties. ANALYZE gives the planner the real sizes and throws the
 // stale plans away; its cost is a sample, not the table.
 func (d *Directory) RefreshStatistics(ctx context.Context) ([]string, error) {
-	stats, err := d.db.Statistics(ctx)
+	stats, err := d.Db.Statistics(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (d *Directory) RefreshStatistics(ctx context.Context) ([]string, error) {
 		if !s.Stale() {
 			continue
 		}
-		if err := d.db.Analyze(ctx, s.Table); err != nil {
+		if err := d.Db.Analyze(ctx, s.Table); err != nil {
 			return analyzed, err
 		}
 		analyzed = append(analyzed, s.Table)
@@ -58,12 +58,12 @@ func (d *Directory) RefreshStatistics(ctx context.Context) ([]string, error) {
 // autovacuum would have done by now on a cluster where it runs. `roster
 // bench --analyze` uses it to measure on fresh statistics.
 func (d *Directory) AnalyzeAll(ctx context.Context) error {
-	stats, err := d.db.Statistics(ctx)
+	stats, err := d.Db.Statistics(ctx)
 	if err != nil {
 		return err
 	}
 	for _, s := range stats {
-		if err := d.db.Analyze(ctx, s.Table); err != nil {
+		if err := d.Db.Analyze(ctx, s.Table); err != nil {
 			return err
 		}
 	}
@@ -74,33 +74,10 @@ func (d *Directory) AnalyzeAll(ctx context.Context) error {
 // connected to Roster's database (nil on SQLite): `roster bench` reads their
 // CPU time to report the database's work per operation.
 func (d *Directory) DatabaseBackends(ctx context.Context) ([]int, error) {
-	return d.db.BackendPIDs(ctx)
+	return d.Db.BackendPIDs(ctx)
 }
 
-// statsNudge wakes KeepStatisticsFresh early: every nudgeEvery committed
-// write transactions of this process. A first sync writes thousands of
-// people in the half-minute before the next tick, and every statement it
-// prepares meanwhile is planned on the empty tables' statistics; checking
-// after every few hundred writes analyzes the tables as they grow (about
-// every 20% of growth, so some 25 times on the way to 100,000 rows).
-type statsNudge struct {
-	writes atomic.Int64
-	c      chan struct{}
-}
-
-const nudgeEvery = 500
-
-func newStatsNudge() *statsNudge { return &statsNudge{c: make(chan struct{}, 1)} }
-
-// wrote counts one committed write transaction.
-func (s *statsNudge) wrote() {
-	if s.writes.Add(1)%nudgeEvery == 0 {
-		select {
-		case s.c <- struct{}{}:
-		default: // a check is already due
-		}
-	}
-}
+func newStatsNudge() *store.StatsNudge { return &store.StatsNudge{C: make(chan struct{}, 1)} }
 
 // KeepStatisticsFresh runs RefreshStatistics every interval, and after
 // every nudgeEvery write transactions of this process, until ctx ends; on SQLite it returns at once. Replicas may each run it: a table
@@ -108,7 +85,7 @@ func (s *statsNudge) wrote() {
 // (a database user that does not own the tables may not ANALYZE them) is
 // logged once and ends the loop, since it will not change by itself.
 func (d *Directory) KeepStatisticsFresh(ctx context.Context, interval time.Duration) {
-	if !d.flavor.IsPostgres() || interval <= 0 {
+	if !d.Flavor.IsPostgres() || interval <= 0 {
 		return
 	}
 	t := time.NewTicker(interval)
@@ -118,19 +95,19 @@ func (d *Directory) KeepStatisticsFresh(ctx context.Context, interval time.Durat
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		case <-d.statsNudge.c:
+		case <-d.StatsNudge.C:
 		}
 		tables, err := d.RefreshStatistics(ctx)
 		switch {
 		case errors.Is(err, context.Canceled):
 			return
 		case err != nil && sqldb.IsUnreachable(err):
-			d.log.Warn("planner statistics not refreshed: database unreachable", "err", err)
+			d.Log.Warn("planner statistics not refreshed: database unreachable", "err", err)
 		case err != nil:
-			d.log.Warn("planner statistics are no longer refreshed by Roster (run ANALYZE or autovacuum)", "err", fmt.Errorf("refresh statistics: %w", err))
+			d.Log.Warn("planner statistics are no longer refreshed by Roster (run ANALYZE or autovacuum)", "err", fmt.Errorf("refresh statistics: %w", err))
 			return
 		case len(tables) > 0:
-			d.log.Info("planner statistics refreshed", "tables", tables)
+			d.Log.Info("planner statistics refreshed", "tables", tables)
 		}
 	}
 }

@@ -72,17 +72,9 @@ func wireList[T, W any](xs []T, f func(T) W) []W {
 	return out
 }
 
-// directoryPackage is directory's import path; -o json never prints its
-// types, which carry no json tags, but the admin API's (wireList).
-var directoryPackage = reflect.TypeFor[directory.Directory]().PkgPath()
-
 // writeJSON writes v as indented JSON and a newline.
 func writeJSON(w io.Writer, v any) error {
-	t := reflect.TypeOf(v)
-	for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice) {
-		t = t.Elem()
-	}
-	if t != nil && t.PkgPath() == directoryPackage {
+	if t := reflect.TypeOf(v); directory.IsDomainType(t) {
 		// directory's types have no json tags: print admin's wire types.
 		return fmt.Errorf("write JSON: %s is not a wire type", t)
 	}
