@@ -41,7 +41,7 @@ type Domain = store.Domain
 // leading @ or a trailing dot, lower-case, IDNA-mapped to ASCII
 // (punycode). It rejects anything that is not a registrable host name: IP
 // addresses, single labels, URLs, wildcards.
-func NormalizeDomain(a0 string) (string, error) { return store.NormalizeDomain(a0) }
+func NormalizeDomain(raw string) (string, error) { return store.NormalizeDomain(raw) }
 
 var ErrWrongTenant = store.ErrWrongTenant
 var ErrNotFound = store.ErrNotFound
@@ -81,13 +81,15 @@ const MaxIdentifierLength = store.MaxIdentifierLength
 // refusal is a *FieldError naming field; doors also apply it to input
 // that only queries (a filter's value, an id in a path), so that none of
 // it reaches SQL.
-func CheckText(a0 string, a1 string, a2 int) error { return store.CheckText(a0, a1, a2) }
+func CheckText(field string, value string, limit int) error {
+	return store.CheckText(field, value, limit)
+}
 
 // FitText makes s storable rather than refusing it, for values a person
 // cannot correct at their source (an identity provider's name claim at
 // sign-in): invalid UTF-8 and NUL are dropped, surrounding space trimmed,
 // and the rest cut to limit characters.
-func FitText(a0 string, a1 int) string { return store.FitText(a0, a1) }
+func FitText(s string, limit int) string { return store.FitText(s, limit) }
 
 type FieldError = store.FieldError
 
@@ -154,7 +156,7 @@ const OIDCEntra = store.OIDCEntra
 // ValidOIDCKind reports whether kind is one of the OIDC connection kinds
 // above. It is the one list: workspace connections are checked with it
 // here, server-wide providers from configuration by the oidc package.
-func ValidOIDCKind(a0 string) bool { return store.ValidOIDCKind(a0) }
+func ValidOIDCKind(kind string) bool { return store.ValidOIDCKind(kind) }
 
 const ServerProviderPrefix = signin.ServerProviderPrefix
 
@@ -162,7 +164,7 @@ type OIDCConnection = store.OIDCConnection
 type OIDCConnectionRequest = store.OIDCConnectionRequest
 
 // EntraIssuer is the issuer of an Entra ID tenant.
-func EntraIssuer(a0 string) string { return store.EntraIssuer(a0) }
+func EntraIssuer(tenantID string) string { return store.EntraIssuer(tenantID) }
 
 type OIDCConnectionUpdate = store.OIDCConnectionUpdate
 
@@ -293,7 +295,7 @@ const SetupProviderGeneric = setuplinks.SetupProviderGeneric
 var SetupProviders = setuplinks.SetupProviders
 
 // ValidSetupProvider reports whether p is one of SetupProviders.
-func ValidSetupProvider(a0 string) bool { return setuplinks.ValidSetupProvider(a0) }
+func ValidSetupProvider(p string) bool { return setuplinks.ValidSetupProvider(p) }
 
 type SetupLink = store.SetupLink
 type SetupSignInTest = store.SetupSignInTest
@@ -302,7 +304,7 @@ type SetupLinkRequest = setuplinks.SetupLinkRequest
 const ActorSetupLink = store.ActorSetupLink
 
 // SetupProviderName is a provider in words.
-func SetupProviderName(a0 string) string { return setuplinks.SetupProviderName(a0) }
+func SetupProviderName(p string) string { return setuplinks.SetupProviderName(p) }
 
 var ErrUnverifiedEmail = signin.ErrUnverifiedEmail
 var ErrNoAccount = signin.ErrNoAccount
@@ -337,7 +339,7 @@ func NewToken() (token string, hash string) { return store.NewToken() }
 // entropy, so a plain SHA-256 is enough (no salt or stretching needed), and
 // lookups by hash are exact-match index scans rather than comparisons of
 // secrets.
-func HashToken(a0 string) string { return store.HashToken(a0) }
+func HashToken(token string) string { return store.HashToken(token) }
 
 var ErrUnavailable = store.ErrUnavailable
 
@@ -346,17 +348,17 @@ var ErrUnavailable = store.ErrUnavailable
 // domain with a dot). The normalised form is the user's key across all
 // workspaces; case folding happens here, in Go, because SQLite's lower() is
 // ASCII only.
-func NormalizeEmail(a0 string) (string, error) { return store.NormalizeEmail(a0) }
+func NormalizeEmail(raw string) (string, error) { return store.NormalizeEmail(raw) }
 
 // EmailDomain returns the normalised domain of a normalised address.
-func EmailDomain(a0 string) string { return store.EmailDomain(a0) }
+func EmailDomain(email string) string { return store.EmailDomain(email) }
 
 // NormalizePhone keeps a leading + and the digits, for lookups.
-func NormalizePhone(a0 string) string { return store.NormalizePhone(a0) }
+func NormalizePhone(raw string) string { return store.NormalizePhone(raw) }
 
 // GuessName turns the local part of an address into a name:
 // jane.doe@x → Jane Doe, j_smith@x → J Smith.
-func GuessName(a0 string) string { return store.GuessName(a0) }
+func GuessName(email string) string { return store.GuessName(email) }
 
 const MaxWebhooks = outbox.MaxWebhooks
 const PingEvent = store.PingEvent
