@@ -56,26 +56,6 @@ func (d *Signin) SAMLConnectionForEmail(ctx context.Context, email string) (conn
 	return conn, ok, err
 }
 
-// samlRoutes reports whether a SAML connection of a workspace that
-// verified domain signs it in (domainRouted's SAML half).
-func samlRoutes(t *store.Tx, domain string) (bool, error) {
-	var rows []struct {
-		Domains string `db:"domains"`
-	}
-	err := t.SelectRows(&rows, `SELECT c.domains FROM domains d JOIN saml_connections c ON c.workspace_id = d.workspace_id
-		WHERE d.domain = ? AND d.verified_at IS NOT NULL`, domain)
-	if err != nil {
-		return false, fmt.Errorf("route %s: %w", domain, err)
-	}
-	for _, r := range rows {
-		ds := store.DecodeStrings(r.Domains)
-		if len(ds) == 0 || slices.Contains(ds, domain) {
-			return true, nil
-		}
-	}
-	return false, nil
-}
-
 // signInConnection is the workspace connection a sign-in came through, as
 // SignIn's rules see it (workspace, kind, issuer): an OIDC connection, or a
 // SAML one whose issuer is the IdP's entity ID.

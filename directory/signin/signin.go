@@ -296,13 +296,23 @@ func storedEmail(t *store.Tx, userID string) string {
 }
 
 // domainRouted reports whether a workspace has verified domain and has an
-// OIDC connection that signs it in (home-realm discovery would send the
-// address there).
+// OIDC or SAML connection that signs it in (home-realm discovery would send
+// the address there).
 func domainRouted(t *store.Tx, domain string) (bool, error) {
+	if ok, err := connectionRoutes(t, "oidc_connections", domain); ok || err != nil {
+		return ok, err
+	}
+	return connectionRoutes(t, "saml_connections", domain)
+}
+
+// connectionRoutes reports whether a connection in table (oidc_connections
+// or saml_connections, never input) of a workspace that verified domain
+// signs it in: one that names no domains signs in all of them.
+func connectionRoutes(t *store.Tx, table, domain string) (bool, error) {
 	var rows []struct {
 		Domains string `db:"domains"`
 	}
-	err := t.SelectRows(&rows, `SELECT c.domains FROM domains d JOIN oidc_connections c ON c.workspace_id = d.workspace_id
+	err := t.SelectRows(&rows, `SELECT c.domains FROM domains d JOIN `+table+` c ON c.workspace_id = d.workspace_id
 		WHERE d.domain = ? AND d.verified_at IS NOT NULL`, domain)
 	if err != nil {
 		return false, fmt.Errorf("route %s: %w", domain, err)
@@ -313,7 +323,7 @@ func domainRouted(t *store.Tx, domain string) (bool, error) {
 			return true, nil
 		}
 	}
-	return samlRoutes(t, domain)
+	return false, nil
 }
 
 // signInLogin is a sign-in without a link: the connection's workspace (or,
