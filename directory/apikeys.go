@@ -164,7 +164,7 @@ func (d *Directory) AuthenticateAPIKey(ctx context.Context, token string) (store
 		return store.Actor{}, APIKey{}, fmt.Errorf("API key: %w", store.ErrNotFound)
 	}
 	var k APIKey
-	err := d.Db.GetContext(ctx, &k, d.Db.Rebind(apiKeySelect+` WHERE k.token_hash = ?`), store.HashToken(token))
+	err := d.SQL.GetContext(ctx, &k, d.SQL.Rebind(apiKeySelect+` WHERE k.token_hash = ?`), store.HashToken(token))
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Actor{}, APIKey{}, fmt.Errorf("API key: %w", store.ErrNotFound)
 	} else if err != nil {

@@ -64,7 +64,7 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Directory, er
 	if err != nil {
 		return nil, err
 	}
-	d := newDirectory(&store.Store{Db: db, Flavor: db.Flavor, PublicURL: strings.TrimRight(opts.BaseURL, "/"), Now: opts.Now, Resolver: opts.Resolver, Log: opts.Logger})
+	d := newDirectory(&store.Store{SQL: db, Flavor: db.Flavor, PublicURL: strings.TrimRight(opts.BaseURL, "/"), Now: opts.Now, Resolver: opts.Resolver, Log: opts.Logger})
 	if d.PublicURL == "" {
 		d.PublicURL = "http://127.0.0.1:8080"
 	}
@@ -77,8 +77,8 @@ func Open(ctx context.Context, databaseURL string, opts Options) (*Directory, er
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	d.Pages = newPageHints(4096, d.Now)
-	d.StatsNudge = newStatsNudge()
+	d.Pages = store.NewPageHints(4096, d.Now)
+	d.StatsNudge = store.NewStatsNudge()
 	if opts.SCIMAuthCache {
 		if err := d.startSCIMAuthCache(ctx); err != nil {
 			db.Close()
@@ -98,7 +98,7 @@ func Migrate(ctx context.Context, databaseURL string) error {
 // database pool.
 func (d *Directory) Close() error {
 	d.ScimAuth.Close()
-	return d.Db.Close()
+	return d.SQL.Close()
 }
 
 // Dialect reports which database the Directory runs on.
@@ -108,4 +108,4 @@ func (d *Directory) Dialect() Dialect { return Dialect(d.Flavor.String()) }
 func (d *Directory) BaseURL() string { return d.PublicURL }
 
 // Ping checks the database connection, for readiness probes.
-func (d *Directory) Ping(ctx context.Context) error { return d.Db.PingContext(ctx) }
+func (d *Directory) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }

@@ -9,15 +9,15 @@ import (
 // DB is the directory's pool, for tests that arrange or check rows no
 // operation reaches. It exists only in this package's tests; tests of
 // other packages use directorytest.DB.
-func (d *Directory) DB() *sqlx.DB { return d.Db.DB }
+func (d *Directory) DB() *sqlx.DB { return d.SQL.DB }
 
 // SCIMConnectionWorkspace is the workspace as AuthenticateSCIM read it for
 // the connection (what the request's operations use).
 func SCIMConnectionWorkspace(c SCIMConnection) Workspace {
-	if c.Ws == nil {
+	if c.Workspace == nil {
 		return Workspace{}
 	}
-	return c.Ws.Public()
+	return c.Workspace.Public()
 }
 
 // SCIMAuthCacheOn reports whether d's SCIM authentication cache is in use:

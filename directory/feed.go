@@ -151,7 +151,7 @@ func feedHead(t *store.Tx, workspaceID string) (feedPosition, error) {
 		ID   int64  `db:"id"`
 	}
 	var err error
-	if t.D.Flavor.SnapshotFeed() {
+	if t.Store.Flavor.SnapshotFeed() {
 		err = t.SelectRows(&rows, `SELECT tx_id::text AS tx, id FROM events WHERE workspace_id = ? AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
 			ORDER BY tx_id DESC, id DESC LIMIT 1`, workspaceID)
 	} else {

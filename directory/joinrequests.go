@@ -12,7 +12,7 @@ import (
 func joinRequest(t *store.Tx, workspaceID, requestID string, lock bool) (*store.JoinRequestRow, error) {
 	q := store.JoinRequestSelect + ` WHERE r.workspace_id = ? AND r.id = ?`
 	if lock {
-		q += t.D.Flavor.ForUpdateOf("r")
+		q += t.Store.Flavor.ForUpdateOf("r")
 	}
 	var r store.JoinRequestRow
 	if err := t.GetOne(&r, q, workspaceID, requestID); err != nil {
@@ -159,7 +159,7 @@ func (d *Directory) AcceptJoinRequest(ctx context.Context, actor store.Actor, wo
 			return err
 		}
 		if err := t.EnqueueEmail(ws.ID, store.EmailRequest{Template: "join_request_accepted", To: []string{r.Email}, Data: map[string]string{
-			"workspace": ws.Name, "role": role.Name, "link": t.D.PublicURL + "/login"}}); err != nil {
+			"workspace": ws.Name, "role": role.Name, "link": t.Store.PublicURL + "/login"}}); err != nil {
 			return err
 		}
 		out = *m

@@ -139,7 +139,7 @@ func (d *Directory) AuthenticateSCIM(ctx context.Context, token string) (store.S
 		return store.SCIMConnection{ID: row.ID, WorkspaceID: row.WorkspaceID, TokenID: row.TokenID}, fmt.Errorf("SCIM token: %w", store.ErrExpired)
 	}
 	if row.LastUsedAt == nil || now.Sub(*row.LastUsedAt) > tokenUseGranularity {
-		if _, err := d.Db.ExecContext(ctx, d.Db.Rebind(`UPDATE scim_tokens SET last_used_at = ? WHERE id = ?`), now, row.TokenID); err != nil {
+		if _, err := d.SQL.ExecContext(ctx, d.SQL.Rebind(`UPDATE scim_tokens SET last_used_at = ? WHERE id = ?`), now, row.TokenID); err != nil {
 			d.Log.Warn("record SCIM token use", "token", row.TokenID, "err", err)
 		} else {
 			row.LastUsedAt = &now
@@ -152,7 +152,7 @@ func (d *Directory) AuthenticateSCIM(ctx context.Context, token string) (store.S
 		d.ScimAuth.Fill(hash, gen, row)
 	}
 	c := row.ScimConnectionRow.Public()
-	c.TokenID, c.Ws = row.TokenID, &row.W
+	c.TokenID, c.Workspace = row.TokenID, &row.Workspace
 	return c, nil
 }
 
@@ -164,7 +164,7 @@ func (d *Directory) PruneSCIMRequests(ctx context.Context) (int64, error) {
 		ID        string `db:"id"`
 		Retention int64  `db:"log_retention_seconds"`
 	}
-	if err := d.Db.SelectContext(ctx, &conns, `SELECT id, log_retention_seconds FROM scim_connections`); err != nil {
+	if err := d.SQL.SelectContext(ctx, &conns, `SELECT id, log_retention_seconds FROM scim_connections`); err != nil {
 		return 0, fmt.Errorf("prune SCIM requests: %w", err)
 	}
 	now := d.Now().UTC()
@@ -172,7 +172,7 @@ func (d *Directory) PruneSCIMRequests(ctx context.Context) (int64, error) {
 	for _, c := range conns {
 		cutoff := now.Add(-time.Duration(c.Retention) * time.Second)
 		for {
-			res, err := d.Db.ExecContext(ctx, d.Db.Rebind(`DELETE FROM scim_requests WHERE id IN
+			res, err := d.SQL.ExecContext(ctx, d.SQL.Rebind(`DELETE FROM scim_requests WHERE id IN
 				(SELECT id FROM scim_requests WHERE connection_id = ? AND created_at < ? ORDER BY id LIMIT 5000)`), c.ID, cutoff)
 			if err != nil {
 				return total, fmt.Errorf("prune SCIM requests of %s: %w", c.ID, err)

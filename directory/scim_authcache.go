@@ -39,14 +39,12 @@ func (d *Directory) startSCIMAuthCache(ctx context.Context) error {
 	if !d.Flavor.IsPostgres() {
 		return nil
 	}
-	c := &store.ScimAuthCache{Entries: map[string]store.ScimAuthEntry{}, Now: d.Now}
+	c := store.NewScimAuthCache(d.Now)
 	d.ScimAuth = c
-	l, err := d.Db.Listen(ctx, scimAuthChannel, d.Log, c.Changed)
+	l, err := d.SQL.Listen(ctx, scimAuthChannel, d.Log, c.Changed)
 	if err != nil {
 		return err
 	}
-	c.Mu.Lock()
-	c.Listener = l
-	c.Mu.Unlock()
+	c.SetListener(l)
 	return nil
 }

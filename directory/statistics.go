@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/rosterhq/roster/directory/internal/sqldb"
-	"github.com/rosterhq/roster/directory/internal/store"
 )
 
 // TableStatistics is how fresh PostgreSQL's planner statistics of one of
@@ -19,7 +18,7 @@ type TableStatistics = sqldb.TableStatistics
 // ANALYZE; nil on SQLite. `roster bench` prints it so that a figure says
 // whether it was measured on fresh statistics.
 func (d *Directory) Statistics(ctx context.Context) ([]TableStatistics, error) {
-	return d.Db.Statistics(ctx)
+	return d.SQL.Statistics(ctx)
 }
 
 // RefreshStatistics analyzes every table of Roster's whose statistics are
@@ -37,7 +36,7 @@ func (d *Directory) Statistics(ctx context.Context) ([]TableStatistics, error) {
 // workspace ties. ANALYZE gives the planner the real sizes and throws the
 // stale plans away; its cost is a sample, not the table.
 func (d *Directory) RefreshStatistics(ctx context.Context) ([]string, error) {
-	stats, err := d.Db.Statistics(ctx)
+	stats, err := d.SQL.Statistics(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +45,7 @@ func (d *Directory) RefreshStatistics(ctx context.Context) ([]string, error) {
 		if !s.Stale() {
 			continue
 		}
-		if err := d.Db.Analyze(ctx, s.Table); err != nil {
+		if err := d.SQL.Analyze(ctx, s.Table); err != nil {
 			return analyzed, err
 		}
 		analyzed = append(analyzed, s.Table)
@@ -58,12 +57,12 @@ func (d *Directory) RefreshStatistics(ctx context.Context) ([]string, error) {
 // autovacuum would have done by now on a cluster where it runs. `roster
 // bench --analyze` uses it to measure on fresh statistics.
 func (d *Directory) AnalyzeAll(ctx context.Context) error {
-	stats, err := d.Db.Statistics(ctx)
+	stats, err := d.SQL.Statistics(ctx)
 	if err != nil {
 		return err
 	}
 	for _, s := range stats {
-		if err := d.Db.Analyze(ctx, s.Table); err != nil {
+		if err := d.SQL.Analyze(ctx, s.Table); err != nil {
 			return err
 		}
 	}
@@ -74,10 +73,8 @@ func (d *Directory) AnalyzeAll(ctx context.Context) error {
 // connected to Roster's database (nil on SQLite): `roster bench` reads their
 // CPU time to report the database's work per operation.
 func (d *Directory) DatabaseBackends(ctx context.Context) ([]int, error) {
-	return d.Db.BackendPIDs(ctx)
+	return d.SQL.BackendPIDs(ctx)
 }
-
-func newStatsNudge() *store.StatsNudge { return &store.StatsNudge{C: make(chan struct{}, 1)} }
 
 // KeepStatisticsFresh runs RefreshStatistics every interval, and after
 // every nudgeEvery write transactions of this process, until ctx ends; on SQLite it returns at once. Replicas may each run it: a table
@@ -95,7 +92,7 @@ func (d *Directory) KeepStatisticsFresh(ctx context.Context, interval time.Durat
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		case <-d.StatsNudge.C:
+		case <-d.StatsNudge.Pulled():
 		}
 		tables, err := d.RefreshStatistics(ctx)
 		switch {

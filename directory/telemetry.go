@@ -24,13 +24,13 @@ type OutboxBacklog struct {
 // size of the outbox's history.
 func (d *Directory) OutboxBacklogs(ctx context.Context) ([]OutboxBacklog, error) {
 	var out []OutboxBacklog
-	if err := d.Db.SelectContext(ctx, &out, `SELECT kind, COUNT(*) AS pending FROM outbox WHERE status = 'pending' GROUP BY kind ORDER BY kind`); err != nil {
+	if err := d.SQL.SelectContext(ctx, &out, `SELECT kind, COUNT(*) AS pending FROM outbox WHERE status = 'pending' GROUP BY kind ORDER BY kind`); err != nil {
 		return nil, fmt.Errorf("count pending outbox messages: %w", err)
 	}
 	for i := range out {
 		// MIN(created_at) would lose the column's type on SQLite; the
 		// first row in order keeps it.
-		if err := d.Db.GetContext(ctx, &out[i].Oldest, d.Db.Rebind(`SELECT created_at FROM outbox WHERE kind = ? AND status = 'pending' ORDER BY created_at LIMIT 1`), out[i].Kind); err != nil && err != sql.ErrNoRows {
+		if err := d.SQL.GetContext(ctx, &out[i].Oldest, d.SQL.Rebind(`SELECT created_at FROM outbox WHERE kind = ? AND status = 'pending' ORDER BY created_at LIMIT 1`), out[i].Kind); err != nil && err != sql.ErrNoRows {
 			return nil, fmt.Errorf("oldest pending %s message: %w", out[i].Kind, err)
 		}
 	}
@@ -38,7 +38,7 @@ func (d *Directory) OutboxBacklogs(ctx context.Context) ([]OutboxBacklog, error)
 }
 
 // DBStats are the connection pool's statistics.
-func (d *Directory) DBStats() sql.DBStats { return d.Db.Stats() }
+func (d *Directory) DBStats() sql.DBStats { return d.SQL.Stats() }
 
 // SCIMAuthCacheStats counts the SCIM authentications answered from the
 // cache and the times the cache was cleared, since Open. Both are zero
@@ -46,9 +46,7 @@ func (d *Directory) DBStats() sql.DBStats { return d.Db.Stats() }
 func (d *Directory) SCIMAuthCacheStats() (hits, clears uint64) {
 	hits = d.ScimAuthHits.Load()
 	if c := d.ScimAuth; c != nil {
-		c.Mu.RLock()
-		clears = c.Gen // gen counts clears (scim_authcache.go)
-		c.Mu.RUnlock()
+		clears = c.Clears()
 	}
 	return hits, clears
 }

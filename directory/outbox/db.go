@@ -8,12 +8,12 @@ import (
 
 // dbExec is dbGet for a statement without rows.
 func (d *Outbox) dbExec(ctx context.Context, query string, args ...any) error {
-	q := d.Db.Rebind(query)
+	q := d.SQL.Rebind(query)
 	var err error
-	if s := d.Db.Prepared(ctx, q); s != nil {
+	if s := d.SQL.Prepared(ctx, q); s != nil {
 		_, err = s.ExecContext(ctx, args...)
 	} else {
-		_, err = d.Db.ExecContext(ctx, q, args...)
+		_, err = d.SQL.ExecContext(ctx, q, args...)
 	}
 	return store.Unavailable(err)
 }

@@ -156,7 +156,7 @@ type OutboxStatus struct {
 // callers have already authorised the workspace.
 func (d *Outbox) OutboxOf(ctx context.Context, workspaceID, kind string, limit int) ([]OutboxStatus, error) {
 	var out []OutboxStatus
-	err := d.Db.SelectContext(ctx, &out, d.Db.Rebind(`SELECT id, kind, target_id, status, attempts, last_error, payload, created_at, sent_at FROM outbox
+	err := d.SQL.SelectContext(ctx, &out, d.SQL.Rebind(`SELECT id, kind, target_id, status, attempts, last_error, payload, created_at, sent_at FROM outbox
 		WHERE workspace_id = ? AND kind = ? ORDER BY id DESC LIMIT ?`), workspaceID, kind, limit)
 	if err != nil {
 		return nil, fmt.Errorf("outbox of %s: %w", workspaceID, err)

@@ -286,7 +286,7 @@ type WebhookTarget struct {
 // outbox worker acts for Roster itself. A deleted webhook is ErrNotFound.
 func (d *Outbox) WebhookTarget(ctx context.Context, id string) (WebhookTarget, error) {
 	var out WebhookTarget
-	err := d.Db.GetContext(ctx, &out, d.Db.Rebind(`SELECT id, workspace_id, url, secret_sealed, active FROM webhooks WHERE id = ?`), id)
+	err := d.SQL.GetContext(ctx, &out, d.SQL.Rebind(`SELECT id, workspace_id, url, secret_sealed, active FROM webhooks WHERE id = ?`), id)
 	if err != nil {
 		return out, store.NotFound(err, "webhook "+id)
 	}

@@ -5,8 +5,8 @@ import "github.com/rosterhq/roster/directory/internal/store"
 // scimWorkspace is the connection's workspace: the row authentication
 // read, else a fresh read.
 func scimWorkspace(t *store.Tx, conn store.SCIMConnection) (*store.WorkspaceRow, error) {
-	if conn.Ws != nil {
-		return conn.Ws, nil
+	if conn.Workspace != nil {
+		return conn.Workspace, nil
 	}
 	return t.Workspace(conn.WorkspaceID)
 }

@@ -232,7 +232,7 @@ func scimPersonAt(t *store.Tx, workspaceID, email, emailDomain string) (scimPers
 	// the membership is a LATERAL subquery that locks its row; SQLite has
 	// no LATERAL and needs no lock (its writers are serialised).
 	members := `LEFT JOIN memberships m ON m.user_id = u.id AND m.workspace_id = ?`
-	if t.D.Flavor.RowLocks() {
+	if t.Store.Flavor.RowLocks() {
 		members = `LEFT JOIN LATERAL (SELECT id, status, kind, scim_user_name_norm, external_id FROM memberships
 			WHERE user_id = u.id AND workspace_id = ? FOR UPDATE) m ON TRUE`
 	}

@@ -86,7 +86,7 @@ func (d *Provisioner) insertSCIMRequests(ctx context.Context, chunk []store.SCIM
 			logText(e.Path, logPathLen), e.Status, logText(e.Action, logTextLen), logText(e.Detail, logTextLen),
 			logText(e.UserAgent, logAgentLen), e.Duration.Microseconds(), e.CreatedAt.UTC())
 	}
-	if _, err := d.Db.ExecContext(ctx, d.Db.Rebind(b.String()), args...); err != nil {
+	if _, err := d.SQL.ExecContext(ctx, d.SQL.Rebind(b.String()), args...); err != nil {
 		return fmt.Errorf("record SCIM requests: %w", store.Unavailable(err))
 	}
 	return nil

@@ -14,25 +14,25 @@ func IsUniqueViolation(err error) bool { return sqldb.IsUniqueViolation(err) }
 // violates reports whether err is the unique index named constraint (as
 // the migrations name it) refusing a row.
 func (d *Store) violates(err error, constraint string) bool {
-	name, ok := d.Db.UniqueViolation(err)
+	name, ok := d.SQL.UniqueViolation(err)
 	return ok && name == constraint
 }
 
 // DbGet runs a one-row query outside a transaction (a single statement is
 // atomic), prepared when the statement cache has it (sqldb.DB.Prepared).
 func (d *Store) DbGet(ctx context.Context, dest any, query string, args ...any) error {
-	q := d.Db.Rebind(query)
-	if s := d.Db.Prepared(ctx, q); s != nil {
+	q := d.SQL.Rebind(query)
+	if s := d.SQL.Prepared(ctx, q); s != nil {
 		return Unavailable(s.GetContext(ctx, dest, args...))
 	}
-	return Unavailable(d.Db.GetContext(ctx, dest, q, args...))
+	return Unavailable(d.SQL.GetContext(ctx, dest, q, args...))
 }
 
 // DbSelect is dbGet for many rows.
 func (d *Store) DbSelect(ctx context.Context, dest any, query string, args ...any) error {
-	q := d.Db.Rebind(query)
-	if s := d.Db.Prepared(ctx, q); s != nil {
+	q := d.SQL.Rebind(query)
+	if s := d.SQL.Prepared(ctx, q); s != nil {
 		return Unavailable(s.SelectContext(ctx, dest, args...))
 	}
-	return Unavailable(d.Db.SelectContext(ctx, dest, q, args...))
+	return Unavailable(d.SQL.SelectContext(ctx, dest, q, args...))
 }

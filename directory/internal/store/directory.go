@@ -24,7 +24,7 @@ type TXTResolver interface {
 // state another replica would need, and is the only code that writes to
 // the database.
 type Store struct {
-	Db *sqldb.DB
+	SQL *sqldb.DB
 	// Flavor is db.Flavor: what differs between the databases.
 	Flavor    *sqldb.Flavor
 	PublicURL string
@@ -48,7 +48,7 @@ type Store struct {
 // actor its events are attributed to.
 type Tx struct {
 	*sqlx.Tx
-	D     *Store
+	Store *Store
 	ctx   context.Context
 	Now   time.Time
 	Actor Actor
@@ -77,11 +77,11 @@ func (d *Store) runTx(ctx context.Context, opts *sql.TxOptions, actor Actor, fn 
 }
 
 func (d *Store) runTxOnce(ctx context.Context, opts *sql.TxOptions, actor Actor, fn func(t *Tx) error) error {
-	sqlTx, err := d.Db.BeginTxx(ctx, opts)
+	sqlTx, err := d.SQL.BeginTxx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	t := &Tx{Tx: sqlTx, D: d, ctx: ctx, Now: d.Now().UTC().Truncate(time.Microsecond), Actor: actor}
+	t := &Tx{Tx: sqlTx, Store: d, ctx: ctx, Now: d.Now().UTC().Truncate(time.Microsecond), Actor: actor}
 	if err := fn(t); err != nil {
 		sqlTx.Rollback()
 		return err
@@ -115,24 +115,24 @@ func (d *Store) runTxOnce(ctx context.Context, opts *sql.TxOptions, actor Actor,
 // exec, get and selectRows run a query in the transaction, as a cached
 // prepared statement when there is one (sqldb.DB.Prepared).
 func (t *Tx) Execute(query string, args ...any) (sql.Result, error) {
-	q := t.D.Db.Rebind(query)
-	if s := t.D.Db.Prepared(t.ctx, q); s != nil {
+	q := t.Store.SQL.Rebind(query)
+	if s := t.Store.SQL.Prepared(t.ctx, q); s != nil {
 		return t.StmtxContext(t.ctx, s).ExecContext(t.ctx, args...)
 	}
 	return t.ExecContext(t.ctx, q, args...)
 }
 
 func (t *Tx) GetOne(dest any, query string, args ...any) error {
-	q := t.D.Db.Rebind(query)
-	if s := t.D.Db.Prepared(t.ctx, q); s != nil {
+	q := t.Store.SQL.Rebind(query)
+	if s := t.Store.SQL.Prepared(t.ctx, q); s != nil {
 		return t.StmtxContext(t.ctx, s).GetContext(t.ctx, dest, args...)
 	}
 	return t.GetContext(t.ctx, dest, q, args...)
 }
 
 func (t *Tx) SelectRows(dest any, query string, args ...any) error {
-	q := t.D.Db.Rebind(query)
-	if s := t.D.Db.Prepared(t.ctx, q); s != nil {
+	q := t.Store.SQL.Rebind(query)
+	if s := t.Store.SQL.Prepared(t.ctx, q); s != nil {
 		return t.StmtxContext(t.ctx, s).SelectContext(t.ctx, dest, args...)
 	}
 	return t.SelectContext(t.ctx, dest, q, args...)
@@ -140,16 +140,16 @@ func (t *Tx) SelectRows(dest any, query string, args ...any) error {
 
 // ForUpdate is the row-lock suffix (sqldb.Flavor: SQLite's immediate
 // transactions already hold the write lock).
-func (t *Tx) ForUpdate() string { return t.D.Flavor.ForUpdate() }
+func (t *Tx) ForUpdate() string { return t.Store.Flavor.ForUpdate() }
 
 // ForNoKeyUpdate locks a row against other writers without blocking
 // inserts of rows that reference it.
-func (t *Tx) ForNoKeyUpdate() string { return t.D.Flavor.ForNoKeyUpdate() }
+func (t *Tx) ForNoKeyUpdate() string { return t.Store.Flavor.ForNoKeyUpdate() }
 
 // LockKey holds a lock on key until the transaction ends, for a decision
 // about rows that may not exist yet (sqldb.Flavor.KeyLock).
 func (t *Tx) LockKey(key string) error {
-	q := t.D.Flavor.KeyLock()
+	q := t.Store.Flavor.KeyLock()
 	if q == "" {
 		return nil
 	}

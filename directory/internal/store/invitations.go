@@ -191,7 +191,7 @@ func (t *Tx) InviteOne(ws *WorkspaceRow, p Principal, s InviteSpec) (InviteOutco
 			_, err = t.Execute(`INSERT INTO memberships (id, workspace_id, user_id, role, effective_role, status, kind, source, scim_user_name, scim_user_name_norm, external_id, scim_attrs, created_at, updated_at)
 				VALUES (?, ?, ?, ?, ?, 'invited', ?, ?, ?, ?, ?, ?, ?, ?)`,
 				m.ID, ws.ID, u.ID, s.Role.Key, s.Role.Key, kind, s.Source, s.Scim.UserName, FoldCase(s.Scim.UserName), s.Scim.ExternalID, s.Scim.Attrs, t.Now, t.Now)
-			if t.D.violates(err, "memberships_scim_user_name") {
+			if t.Store.violates(err, "memberships_scim_user_name") {
 				return out, fmt.Errorf("%w: userName %q is already taken in this workspace", ErrConflict, userName)
 			}
 			out.ScimWritten = err == nil
@@ -222,14 +222,14 @@ func (t *Tx) InviteOne(ws *WorkspaceRow, p Principal, s InviteSpec) (InviteOutco
 	_, err = t.Execute(`INSERT INTO invitations (id, workspace_id, membership_id, email_norm, role, teams, grants, inviter_kind, inviter_id, inviter_name, token_hash, expires_at, status, send_email, main_admin, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
 		inv, ws.ID, m.ID, s.Email, s.Role.Key, string(teams), grants, string(p.Actor.Kind), p.Actor.ID, inviterName(p), hash, expires, s.SendEmail, s.MainAdmin, t.Now, t.Now)
-	if t.D.violates(err, "invitations_open") {
+	if t.Store.violates(err, "invitations_open") {
 		return out, fmt.Errorf("%w: %s already has an open invitation", ErrConflict, s.Email)
 	}
 	if err != nil {
 		return out, fmt.Errorf("create invitation: %w", err)
 	}
 	out.Status, out.Kind, out.MembershipID, out.InvitationID = OutcomeInvited, m.Kind, m.ID, inv
-	out.Token, out.Link = token, t.D.InvitationLink(token)
+	out.Token, out.Link = token, t.Store.InvitationLink(token)
 	if err := t.Emit(ws.ID, "invitation.created", "invitation", inv, map[string]any{"email": s.Email, "role": s.Role.Key, "membership_id": m.ID, "kind": m.Kind, "send_email": s.SendEmail, "teams": s.Teams}); err != nil {
 		return out, err
 	}

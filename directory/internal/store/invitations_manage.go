@@ -76,7 +76,7 @@ func (t *Tx) Resend(ws *WorkspaceRow, invitationID string, p Principal) (InviteO
 		return InviteOutcome{}, fmt.Errorf("resend invitation: %w", err)
 	}
 	t.GetOne(&name, `SELECT u.name FROM users u JOIN memberships m ON m.user_id = u.id WHERE m.id = ?`, r.MembershipID)
-	out := InviteOutcome{Email: r.Email, Status: OutcomeResent, Kind: kind, MembershipID: r.MembershipID, InvitationID: r.ID, Token: token, Link: t.D.InvitationLink(token)}
+	out := InviteOutcome{Email: r.Email, Status: OutcomeResent, Kind: kind, MembershipID: r.MembershipID, InvitationID: r.ID, Token: token, Link: t.Store.InvitationLink(token)}
 	if err := t.Emit(ws.ID, "invitation.resent", "invitation", r.ID, map[string]any{"email": r.Email, "resend_count": r.ResendCount + 1}); err != nil {
 		return out, err
 	}

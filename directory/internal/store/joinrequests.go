@@ -161,7 +161,7 @@ func (t *Tx) joinWorkspace(ws *WorkspaceRow, email string, id VerifiedIdentity, 
 // granting nothing.
 func (t *Tx) joinRole(ws *WorkspaceRow, key string) string {
 	if _, err := t.Role(ws.ID, key); err != nil {
-		t.D.Log.Warn("join path names an unknown role; using member", "workspace", ws.ID, "role", key)
+		t.Store.Log.Warn("join path names an unknown role; using member", "workspace", ws.ID, "role", key)
 		return RoleMember
 	}
 	return key
@@ -209,7 +209,7 @@ func (t *Tx) fileJoinRequest(ws *WorkspaceRow, u *UserRow, role string, jp joinP
 	}
 	if err := t.notifyJoin(ws, jp.notify, jp.notifyPeople, email, "join_request_filed", map[string]string{
 		"workspace": ws.Name, "requester_email": email, "requester_name": name, "via": jp.via,
-		"review_link": t.D.JoinRequestsURL(ws.Slug)}); err != nil {
+		"review_link": t.Store.JoinRequestsURL(ws.Slug)}); err != nil {
 		return JoinResult{}, err
 	}
 	return JoinResult{Outcome: JoinOutcomeRequested, Request: &req}, nil

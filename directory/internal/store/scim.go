@@ -72,9 +72,9 @@ type SCIMConnection struct {
 	TokenID   string
 	CreatedAt time.Time
 	UpdatedAt time.Time
-	// Ws is the workspace as AuthenticateSCIM read it, so operations of
+	// Workspace is the workspace as AuthenticateSCIM read it, so operations of
 	// the request do not read it again.
-	Ws *WorkspaceRow
+	Workspace *WorkspaceRow
 }
 
 // Actor is the principal SCIM operations run as: the connection, acting

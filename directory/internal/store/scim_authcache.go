@@ -27,7 +27,7 @@ type scimAuthRow struct {
 	ExpiresAt  *time.Time   `db:"expires_at"`
 	RevokedAt  *time.Time   `db:"revoked_at"`
 	LastUsedAt *time.Time   `db:"last_used_at"`
-	W          WorkspaceRow `db:"w"`
+	Workspace  WorkspaceRow `db:"w"`
 }
 
 type ScimAuthEntry struct {
@@ -38,24 +38,24 @@ type ScimAuthEntry struct {
 // ScimAuthCache is the cache and its listener. A nil *scimAuthCache
 // (SQLite) is a cache that is always off.
 type ScimAuthCache struct {
-	Listener *sqldb.Listener
-	Now      func() time.Time
+	listener *sqldb.Listener
+	now      func() time.Time
 
-	Mu sync.RWMutex
-	// Gen counts clears; a fill stores only if it is unchanged since the
+	mu sync.RWMutex
+	// gen counts clears; a fill stores only if it is unchanged since the
 	// fill's query began.
-	Gen uint64
+	gen uint64
 	// live: the listener last said notifications are being heard.
 	live    bool
-	Entries map[string]ScimAuthEntry
+	entries map[string]ScimAuthEntry
 }
 
 // Changed is the listener's report (sqldb.Listener): whether
 // notifications are being heard, after a change of state or a
 // notification. Either way the cache is cleared.
 func (c *ScimAuthCache) Changed(on bool) {
-	c.Mu.Lock()
-	defer c.Mu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.live = on
 	c.clearLocked()
 }
@@ -65,16 +65,16 @@ func (c *ScimAuthCache) Close() {
 	if c == nil {
 		return
 	}
-	c.Mu.RLock()
-	l := c.Listener
-	c.Mu.RUnlock()
+	c.mu.RLock()
+	l := c.listener
+	c.mu.RUnlock()
 	l.Close()
 	c.Changed(false)
 }
 
 func (c *ScimAuthCache) clearLocked() {
-	c.Gen++
-	clear(c.Entries)
+	c.gen++
+	clear(c.entries)
 }
 
 // invalidate clears the cache. Safe on a nil cache.
@@ -82,8 +82,8 @@ func (c *ScimAuthCache) invalidate() {
 	if c == nil {
 		return
 	}
-	c.Mu.Lock()
-	defer c.Mu.Unlock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.clearLocked()
 }
 
@@ -94,16 +94,16 @@ func (c *ScimAuthCache) Lookup(hash string) (row scimAuthRow, ok bool, gen uint6
 	if c == nil {
 		return row, false, 0
 	}
-	c.Mu.RLock()
-	defer c.Mu.RUnlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	if !c.live {
-		return row, false, c.Gen
+		return row, false, c.gen
 	}
-	e, ok := c.Entries[hash]
-	if !ok || c.Now().Sub(e.stored) > scimAuthMaxAge {
-		return row, false, c.Gen
+	e, ok := c.entries[hash]
+	if !ok || c.now().Sub(e.stored) > scimAuthMaxAge {
+		return row, false, c.gen
 	}
-	return e.row, true, c.Gen
+	return e.row, true, c.gen
 }
 
 // Fill caches a successful authentication read from the database, unless
@@ -113,18 +113,18 @@ func (c *ScimAuthCache) Fill(hash string, gen uint64, row scimAuthRow) {
 	if c == nil {
 		return
 	}
-	c.Mu.Lock()
-	defer c.Mu.Unlock()
-	if gen != c.Gen || !c.live {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen || !c.live {
 		return
 	}
-	if _, ok := c.Entries[hash]; !ok && len(c.Entries) >= scimAuthCacheSize {
-		for k := range c.Entries {
-			delete(c.Entries, k)
+	if _, ok := c.entries[hash]; !ok && len(c.entries) >= scimAuthCacheSize {
+		for k := range c.entries {
+			delete(c.entries, k)
 			break
 		}
 	}
-	c.Entries[hash] = ScimAuthEntry{row: row, stored: c.Now()}
+	c.entries[hash] = ScimAuthEntry{row: row, stored: c.now()}
 }
 
 // Touch records in the cached entry the last_used_at just written, so the
@@ -133,14 +133,14 @@ func (c *ScimAuthCache) Touch(hash string, at time.Time) {
 	if c == nil {
 		return
 	}
-	c.Mu.Lock()
-	defer c.Mu.Unlock()
-	e, ok := c.Entries[hash]
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[hash]
 	if !ok || (e.row.LastUsedAt != nil && !e.row.LastUsedAt.Before(at)) {
 		return
 	}
 	e.row.LastUsedAt = &at
-	c.Entries[hash] = e
+	c.entries[hash] = e
 }
 
 // On reports whether the cache is in use: PostgreSQL, with the listener
@@ -149,7 +149,28 @@ func (c *ScimAuthCache) On() bool {
 	if c == nil {
 		return false
 	}
-	c.Mu.RLock()
-	defer c.Mu.RUnlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	return c.live
+}
+
+// NewScimAuthCache is an empty cache reading the clock now; it stays off
+// until SetListener hands it the listener that clears it.
+func NewScimAuthCache(now func() time.Time) *ScimAuthCache {
+	return &ScimAuthCache{entries: map[string]ScimAuthEntry{}, now: now}
+}
+
+// SetListener hands the cache the listener whose reports (Changed) keep it
+// live.
+func (c *ScimAuthCache) SetListener(l *sqldb.Listener) {
+	c.mu.Lock()
+	c.listener = l
+	c.mu.Unlock()
+}
+
+// Clears counts the times the cache was cleared since it was made.
+func (c *ScimAuthCache) Clears() uint64 {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.gen
 }

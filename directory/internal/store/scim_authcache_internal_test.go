@@ -10,7 +10,7 @@ import (
 func TestSCIMAuthCacheRules(t *testing.T) {
 	row := scimAuthRow{TokenID: "k1"}
 	on := func() *ScimAuthCache {
-		return &ScimAuthCache{Entries: map[string]ScimAuthEntry{}, live: true, Now: time.Now}
+		return &ScimAuthCache{entries: map[string]ScimAuthEntry{}, live: true, now: time.Now}
 	}
 
 	t.Run("a fill that began before a clear is dropped", func(t *testing.T) {
@@ -37,7 +37,7 @@ func TestSCIMAuthCacheRules(t *testing.T) {
 		}
 		_, _, gen = c.Lookup("h")
 		c.Fill("h", gen, row)
-		if len(c.Entries) != 0 {
+		if len(c.entries) != 0 {
 			t.Error("filled")
 		}
 		c.Changed(true)
@@ -54,13 +54,13 @@ func TestSCIMAuthCacheRules(t *testing.T) {
 			_, _, gen := c.Lookup("")
 			c.Fill(fmt.Sprint(i), gen, row)
 		}
-		if len(c.Entries) != scimAuthCacheSize {
-			t.Errorf("%d entries, want %d", len(c.Entries), scimAuthCacheSize)
+		if len(c.entries) != scimAuthCacheSize {
+			t.Errorf("%d entries, want %d", len(c.entries), scimAuthCacheSize)
 		}
 	})
 	t.Run("old entries are read again", func(t *testing.T) {
 		c := on()
-		c.Entries["h"] = ScimAuthEntry{row: row, stored: c.Now().Add(-scimAuthMaxAge - time.Second)}
+		c.entries["h"] = ScimAuthEntry{row: row, stored: c.now().Add(-scimAuthMaxAge - time.Second)}
 		if _, ok, _ := c.Lookup("h"); ok {
 			t.Error("served an entry older than scimAuthMaxAge")
 		}
@@ -76,7 +76,7 @@ func TestSCIMAuthCacheRules(t *testing.T) {
 			t.Errorf("last used %v, want %v", got.LastUsedAt, now)
 		}
 		c.Touch("other", now)
-		if len(c.Entries) != 1 {
+		if len(c.entries) != 1 {
 			t.Error("touch added an entry")
 		}
 	})

@@ -20,10 +20,10 @@ import (
 // of the work.
 type PageHints struct {
 	mu     sync.Mutex
-	Now    func() time.Time
-	Max    int
-	M      map[HintKey]Hint
-	Totals map[string]Total
+	now    func() time.Time
+	max    int
+	hints  map[HintKey]Hint
+	totals map[string]Total
 }
 
 type Total struct {
@@ -50,8 +50,8 @@ const hintTTL = 10 * time.Minute
 func (p *PageHints) total(list string) *int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	t, ok := p.Totals[list]
-	if !ok || p.Now().Sub(t.at) > totalTTL {
+	t, ok := p.totals[list]
+	if !ok || p.now().Sub(t.at) > totalTTL {
 		return nil
 	}
 	n := t.n
@@ -62,15 +62,15 @@ func (p *PageHints) total(list string) *int {
 func (p *PageHints) setTotal(list string, n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.Totals) >= p.Max {
-		for k := range p.Totals {
-			delete(p.Totals, k)
-			if len(p.Totals) < p.Max/2 {
+	if len(p.totals) >= p.max {
+		for k := range p.totals {
+			delete(p.totals, k)
+			if len(p.totals) < p.max/2 {
 				break
 			}
 		}
 	}
-	p.Totals[list] = Total{n: n, at: p.Now()}
+	p.totals[list] = Total{n: n, at: p.now()}
 }
 
 // get returns the id the page at start of list continues after, or "".
@@ -81,12 +81,12 @@ func (p *PageHints) get(list string, start int) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	k := HintKey{list, start}
-	h, ok := p.M[k]
+	h, ok := p.hints[k]
 	if !ok {
 		return ""
 	}
-	delete(p.M, k) // one use: a repeated request skips rows again
-	if p.Now().Sub(h.at) > hintTTL {
+	delete(p.hints, k) // one use: a repeated request skips rows again
+	if p.now().Sub(h.at) > hintTTL {
 		return ""
 	}
 	return h.afterID
@@ -96,15 +96,15 @@ func (p *PageHints) get(list string, start int) string {
 func (p *PageHints) put(list string, start int, afterID string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.M) >= p.Max {
-		now := p.Now()
-		for k, h := range p.M {
-			if now.Sub(h.at) > hintTTL || len(p.M) >= p.Max {
-				delete(p.M, k)
+	if len(p.hints) >= p.max {
+		now := p.now()
+		for k, h := range p.hints {
+			if now.Sub(h.at) > hintTTL || len(p.hints) >= p.max {
+				delete(p.hints, k)
 			}
 		}
 	}
-	p.M[HintKey{list, start}] = Hint{afterID: afterID, at: p.Now()}
+	p.hints[HintKey{list, start}] = Hint{afterID: afterID, at: p.now()}
 }
 
 // Prepare fills q from what earlier pages of the same list left behind:
@@ -128,4 +128,9 @@ func (p *PageHints) Record(list string, q SCIMQuery, n int, lastID string, total
 		p.put(list, q.StartIndex+q.Count, lastID)
 	}
 	p.setTotal(list, total)
+}
+
+// NewPageHints keeps at most max hints, aged by the clock now.
+func NewPageHints(max int, now func() time.Time) *PageHints {
+	return &PageHints{max: max, now: now, hints: map[HintKey]Hint{}, totals: map[string]Total{}}
 }

@@ -111,7 +111,7 @@ func (d *Store) NotifySeatLimit(ctx context.Context, actor Actor, workspaceID st
 		}
 		return t.EnqueueEmail(ws.ID, EmailRequest{Template: "seat_limit_reached", To: to, Data: map[string]string{
 			"workspace": ws.Name, "seat_limit": fmt.Sprint(limit.Limit), "attempted_email": email, "source": source,
-			"link": t.D.PublicURL + "/workspaces/" + ws.Slug + "/seats"}})
+			"link": t.Store.PublicURL + "/workspaces/" + ws.Slug + "/seats"}})
 	})
 	if err != nil {
 		d.Log.Error("notify seat limit", "workspace", workspaceID, "err", err)

@@ -12,7 +12,7 @@ import (
 // every 20% of growth, so some 25 times on the way to 100,000 rows).
 type StatsNudge struct {
 	writes atomic.Int64
-	C      chan struct{}
+	c      chan struct{}
 }
 
 const nudgeEvery = 500
@@ -21,8 +21,15 @@ const nudgeEvery = 500
 func (s *StatsNudge) wrote() {
 	if s.writes.Add(1)%nudgeEvery == 0 {
 		select {
-		case s.C <- struct{}{}:
+		case s.c <- struct{}{}:
 		default: // a check is already due
 		}
 	}
 }
+
+// NewStatsNudge is a nudge no one has pulled yet.
+func NewStatsNudge() *StatsNudge { return &StatsNudge{c: make(chan struct{}, 1)} }
+
+// Pulled is ready when nudgeEvery write transactions committed since it
+// was last read.
+func (s *StatsNudge) Pulled() <-chan struct{} { return s.c }

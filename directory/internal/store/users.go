@@ -134,7 +134,7 @@ func (t *Tx) CreateUser(email, name, phone, locale, homeWorkspaceID string, prof
 	}
 	_, err := t.Execute(`INSERT INTO users (id, email, email_norm, name, phone, phone_norm, locale, home_workspace_id, profile, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Email, u.EmailNorm, name, phone, NormalizePhone(phone), locale, home, profile, t.Now, t.Now)
-	if t.D.violates(err, "users_email_norm") {
+	if t.Store.violates(err, "users_email_norm") {
 		return nil, fmt.Errorf("create user: %w: a user with email %s already exists", ErrConflict, email)
 	}
 	if err != nil {
