@@ -3,7 +3,6 @@ package directory
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/rosterhq/roster/directory/internal/store"
 )
@@ -46,33 +45,19 @@ func (d *Directory) OIDCConnectionForEmail(ctx context.Context, email string) (c
 		return conn, false, err
 	}
 	err = d.ReadTx(ctx, store.System(), func(t *store.Tx) error {
-		var wsID string
-		if err := t.GetOne(&wsID, `SELECT workspace_id FROM domains WHERE domain = ? AND verified_at IS NOT NULL`, domain); err != nil {
-			if store.IsNotFound(store.NotFound(err, "")) {
-				return nil
-			}
-			return fmt.Errorf("route %s: %w", domain, err)
+		wsID, routed, err := t.VerifiedDomainOwner(domain)
+		if err != nil || !routed {
+			return err
 		}
 		var rows []store.OidcConnectionRow
 		if err := t.SelectRows(&rows, store.OidcConnectionSelect+` WHERE c.workspace_id = ? AND c.enabled ORDER BY c.created_at, c.id`, wsID); err != nil {
 			return fmt.Errorf("route %s: %w", domain, err)
 		}
-		// A connection naming the domain wins over one serving every
-		// verified domain of the workspace.
-		var fallback *store.OIDCConnection
+		conns := make([]store.OIDCConnection, len(rows))
 		for i := range rows {
-			c := rows[i].Public()
-			if slices.Contains(c.Domains, domain) {
-				conn, ok = c, true
-				return nil
-			}
-			if len(c.Domains) == 0 && fallback == nil {
-				fallback = &c
-			}
+			conns[i] = rows[i].Public()
 		}
-		if fallback != nil {
-			conn, ok = *fallback, true
-		}
+		conn, ok = store.RouteDomain(conns, func(c store.OIDCConnection) []string { return c.Domains }, domain)
 		return nil
 	})
 	return conn, ok, err

@@ -3,7 +3,6 @@ package signin
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -26,31 +25,19 @@ func (d *Signin) SAMLConnectionForEmail(ctx context.Context, email string) (conn
 		return conn, false, err
 	}
 	err = d.ReadTx(ctx, store.System(), func(t *store.Tx) error {
-		var wsID string
-		if err := t.GetOne(&wsID, `SELECT workspace_id FROM domains WHERE domain = ? AND verified_at IS NOT NULL`, domain); err != nil {
-			if store.IsNotFound(store.NotFound(err, "")) {
-				return nil
-			}
-			return fmt.Errorf("route %s: %w", domain, err)
+		wsID, routed, err := t.VerifiedDomainOwner(domain)
+		if err != nil || !routed {
+			return err
 		}
 		var rows []store.SamlConnectionRow
 		if err := t.SelectRows(&rows, store.SamlConnectionSelect+` WHERE c.workspace_id = ? ORDER BY c.created_at, c.id`, wsID); err != nil {
 			return fmt.Errorf("route %s: %w", domain, err)
 		}
-		var fallback *store.SAMLConnection
+		conns := make([]store.SAMLConnection, len(rows))
 		for i := range rows {
-			c := rows[i].Public()
-			if slices.Contains(c.Domains, domain) {
-				conn, ok = c, true
-				return nil
-			}
-			if len(c.Domains) == 0 && fallback == nil {
-				fallback = &c
-			}
+			conns[i] = rows[i].Public()
 		}
-		if fallback != nil {
-			conn, ok = *fallback, true
-		}
+		conn, ok = store.RouteDomain(conns, func(c store.SAMLConnection) []string { return c.Domains }, domain)
 		return nil
 	})
 	return conn, ok, err

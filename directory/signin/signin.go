@@ -297,23 +297,26 @@ func storedEmail(t *store.Tx, userID string) string {
 
 // domainRouted reports whether a workspace has verified domain and has an
 // OIDC or SAML connection that signs it in (home-realm discovery would send
-// the address there).
+// the address there). An OIDC connection not enabled yet (one a setup link
+// made, before its test sign-in) routes nobody, so it does not shut out a
+// server-wide provider while the IT admin is still setting it up.
 func domainRouted(t *store.Tx, domain string) (bool, error) {
-	if ok, err := connectionRoutes(t, "oidc_connections", domain); ok || err != nil {
+	if ok, err := connectionRoutes(t, "oidc_connections", " AND c.enabled", domain); ok || err != nil {
 		return ok, err
 	}
-	return connectionRoutes(t, "saml_connections", domain)
+	return connectionRoutes(t, "saml_connections", "", domain)
 }
 
 // connectionRoutes reports whether a connection in table (oidc_connections
-// or saml_connections, never input) of a workspace that verified domain
-// signs it in: one that names no domains signs in all of them.
-func connectionRoutes(t *store.Tx, table, domain string) (bool, error) {
+// or saml_connections) that meets the extra condition and, of a workspace
+// that verified domain, signs the domain in: one that names no domains
+// signs in all of them. table and and are constants, never input.
+func connectionRoutes(t *store.Tx, table, and, domain string) (bool, error) {
 	var rows []struct {
 		Domains string `db:"domains"`
 	}
 	err := t.SelectRows(&rows, `SELECT c.domains FROM domains d JOIN `+table+` c ON c.workspace_id = d.workspace_id
-		WHERE d.domain = ? AND d.verified_at IS NOT NULL`, domain)
+		WHERE d.domain = ? AND d.verified_at IS NOT NULL`+and, domain)
 	if err != nil {
 		return false, fmt.Errorf("route %s: %w", domain, err)
 	}

@@ -214,6 +214,12 @@ func testSetupLinkSSO(t *testing.T, newDirectory NewDirectory) {
 	if _, ok, err := d.OIDCConnectionForEmail(ctx, "jane@acme.example"); ok || err != nil {
 		t.Errorf("disabled connection routes: %v %v", ok, err)
 	}
+	// Nor does it shut out a server-wide provider while the IT admin sets
+	// it up: the domain's people sign in as before.
+	srv := directory.SignInRequest{Connection: directory.ServerProviderPrefix + "social", Issuer: "https://social.example", Subject: "z", Email: "zoe@acme.example", EmailVerified: true}
+	if res, err := d.SignIn(ctx, srv); err != nil || res.Outcome != directory.SignInRequested {
+		t.Errorf("server-wide sign-in beside a disabled connection = %+v, %v", res, err)
+	}
 	if _, err := d.FinishSetup(ctx, tok); !errors.Is(err, directory.ErrInvalid) {
 		t.Errorf("finished without a test sign-in: %v", err)
 	}
@@ -252,6 +258,9 @@ func testSetupLinkSSO(t *testing.T, newDirectory NewDirectory) {
 	}
 	if got, ok, err := d.OIDCConnectionForEmail(ctx, "jane@acme.example"); !ok || err != nil || got.ID != c.ID || !got.Enabled {
 		t.Errorf("finished connection does not route: %+v %v %v", got, ok, err)
+	}
+	if _, err := d.SignIn(ctx, srv); !errors.Is(err, directory.ErrOrganizationSSO) {
+		t.Errorf("server-wide sign-in beside the enabled connection: %v", err)
 	}
 }
 
