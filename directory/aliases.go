@@ -4,6 +4,7 @@ import (
 	"reflect"
 
 	"github.com/rosterhq/roster/directory/internal/store"
+	"github.com/rosterhq/roster/directory/inviting"
 	"github.com/rosterhq/roster/directory/outbox"
 	"github.com/rosterhq/roster/directory/provision"
 	"github.com/rosterhq/roster/directory/setuplinks"
@@ -374,3 +375,21 @@ type Workspace = store.Workspace
 // IsDomainType reports whether t, or what it points to or holds, is one of
 // directory's types, which never go on a wire (store.IsDomainType).
 func IsDomainType(t reflect.Type) bool { return store.IsDomainType(t) }
+
+type Invitee = inviting.Invitee
+type InviteRequest = inviting.InviteRequest
+type ImportRequest = inviting.ImportRequest
+type ImportOutcome = inviting.ImportOutcome
+type ImportPlan = inviting.ImportPlan
+type ImportPlanRow = inviting.ImportPlanRow
+type ImportColumn = inviting.ImportColumn
+
+const MaxImportRows = inviting.MaxImportRows
+const OutcomeInvalid = inviting.OutcomeInvalid
+const ColumnProfile = inviting.ColumnProfile
+const ColumnIgnored = inviting.ColumnIgnored
+
+// ParseAddressList splits pasted text into addresses (commas, semicolons,
+// white space and new lines separate them; "Jane Doe <addr>" is reduced to
+// addr).
+func ParseAddressList(text string) []string { return inviting.ParseAddressList(text) }

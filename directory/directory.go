@@ -8,6 +8,7 @@ import (
 
 	"github.com/rosterhq/roster/directory/internal/sqldb"
 	"github.com/rosterhq/roster/directory/internal/store"
+	"github.com/rosterhq/roster/directory/inviting"
 	"github.com/rosterhq/roster/directory/outbox"
 	"github.com/rosterhq/roster/directory/provision"
 	"github.com/rosterhq/roster/directory/setuplinks"
@@ -50,10 +51,11 @@ type Directory struct {
 	signin     *signin.Signin
 	outbox     *outbox.Outbox
 	setuplinks *setuplinks.Links
+	inviting   *inviting.Inviter
 }
 
 func newDirectory(s *store.Store) *Directory {
-	return &Directory{Store: s, provision: provision.New(s), signin: signin.New(s), outbox: outbox.New(s), setuplinks: setuplinks.New(s)}
+	return &Directory{Store: s, provision: provision.New(s), signin: signin.New(s), outbox: outbox.New(s), setuplinks: setuplinks.New(s), inviting: inviting.New(s)}
 }
 
 // Open connects to the database named by databaseURL (see

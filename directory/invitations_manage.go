@@ -61,7 +61,7 @@ func (d *Directory) ResendInvitation(ctx context.Context, actor store.Actor, wor
 		if err := t.GetOne(&role, `SELECT role FROM invitations WHERE id = ? AND workspace_id = ?`, invitationID, ws.ID); err != nil {
 			return store.NotFound(err, "invitation "+invitationID)
 		}
-		p, _, err := authorizeInvite(t, ws, role)
+		p, _, err := t.AuthorizeInvite(ws, role)
 		if err != nil {
 			return err
 		}
@@ -83,7 +83,7 @@ func (d *Directory) RevokeInvitation(ctx context.Context, actor store.Actor, wor
 		if err := t.GetOne(&r, `SELECT `+store.InvitationColumns+` FROM invitations WHERE id = ? AND workspace_id = ?`+t.ForUpdate(), invitationID, ws.ID); err != nil {
 			return store.NotFound(err, "invitation "+invitationID)
 		}
-		if _, _, err := authorizeInvite(t, ws, r.Role); err != nil {
+		if _, _, err := t.AuthorizeInvite(ws, r.Role); err != nil {
 			return err
 		}
 		if r.Status != store.InvitationPending {

@@ -8,7 +8,7 @@ import (
 )
 
 // The operations below are done by the directory's jobs (provision,
-// signin, outbox, setuplinks); the Directory passes each on, so that doors
+// signin, outbox, setuplinks, inviting); the Directory passes each on, so that doors
 // and their tests name one service.
 
 // ClaimOutbox leases up to limit due messages of a kind for lease: they are
@@ -455,4 +455,25 @@ func (d *Directory) ListWebhookDeliveries(ctx context.Context, actor Actor, work
 // queued.
 func (d *Directory) RedeliverWebhook(ctx context.Context, actor Actor, workspace string, id string) (int, error) {
 	return d.outbox.RedeliverWebhook(ctx, actor, workspace, id)
+}
+
+// Invite invites every address of the request and returns one outcome per
+// address, in order. Each address is its own transaction, so one bad
+// address (invalid, over the seat limit) never fails the others. The
+// returned error is for the request as a whole: no permission, unknown
+// role or team, an invitee's details over the limits (a FieldError).
+func (d *Directory) Invite(ctx context.Context, actor Actor, workspace string, req InviteRequest) ([]InviteOutcome, error) {
+	return d.inviting.Invite(ctx, actor, workspace, req)
+}
+
+// ImportInvitations invites the people of a table, one outcome per data
+// row in file order (inviting.Inviter.ImportInvitations has the rules).
+func (d *Directory) ImportInvitations(ctx context.Context, actor Actor, workspace string, req ImportRequest) ([]ImportOutcome, error) {
+	return d.inviting.ImportInvitations(ctx, actor, workspace, req)
+}
+
+// PlanImport answers, row by row, what ImportInvitations would do with
+// req now, and writes nothing.
+func (d *Directory) PlanImport(ctx context.Context, actor Actor, workspace string, req ImportRequest) (ImportPlan, error) {
+	return d.inviting.PlanImport(ctx, actor, workspace, req)
 }

@@ -71,7 +71,7 @@ func checkJoinLink(t *store.Tx, ws *store.WorkspaceRow, p store.Principal, r *st
 	default:
 		return store.Invalidf("unknown join link mode %q (approval or direct)", r.Mode)
 	}
-	ids, err := resolveTeams(t, ws.ID, teams)
+	ids, err := t.ResolveTeams(ws.ID, teams)
 	if err != nil {
 		return err
 	}

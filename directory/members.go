@@ -298,3 +298,11 @@ func (d *Directory) LookupPerson(ctx context.Context, actor store.Actor, workspa
 	})
 	return out, err
 }
+
+// deref is *s, "" for nil (a field left alone is within every limit).
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

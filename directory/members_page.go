@@ -50,7 +50,7 @@ func consoleAccess(t *store.Tx, ws *store.WorkspaceRow) (ConsoleAccess, error) {
 			a.Administers = true
 		}
 	}
-	if _, _, err := authorizeInvite(t, ws, store.RoleCollaborator); err == nil {
+	if _, _, err := t.AuthorizeInvite(ws, store.RoleCollaborator); err == nil {
 		a.Invite = true
 	}
 	if _, err := authorizeJoinRequests(t, ws, true); err == nil {

@@ -1,4 +1,4 @@
-package directory
+package inviting
 
 import (
 	"errors"
@@ -44,14 +44,6 @@ func checkProfile(profile map[string]string) error {
 		}
 	}
 	return nil
-}
-
-// deref is *s, "" for nil (a field left alone is within every limit).
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }
 
 // checkCells applies CheckText to every cell of an import row: a role or

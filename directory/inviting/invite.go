@@ -1,4 +1,4 @@
-package directory
+package inviting
 
 import (
 	"context"
@@ -66,7 +66,7 @@ var angleAddr = regexp.MustCompile(`[^,;\n<>]*<([^<>\s]+)>`)
 // address (invalid, over the seat limit) never fails the others. The
 // returned error is for the request as a whole: no permission, unknown
 // role or team, an invitee's details over the limits (a FieldError).
-func (d *Directory) Invite(ctx context.Context, actor store.Actor, workspace string, req InviteRequest) ([]store.InviteOutcome, error) {
+func (d *Inviter) Invite(ctx context.Context, actor store.Actor, workspace string, req InviteRequest) ([]store.InviteOutcome, error) {
 	invitees := slices.Clone(req.Invitees)
 	for _, a := range ParseAddressList(req.Text) {
 		invitees = append(invitees, Invitee{Email: a})
@@ -98,7 +98,7 @@ func (d *Directory) Invite(ctx context.Context, actor store.Actor, workspace str
 			return err
 		}
 		wsID = ws.ID
-		p, role, err := authorizeInvite(t, ws, req.Role)
+		p, role, err := t.AuthorizeInvite(ws, req.Role)
 		if err != nil {
 			return err
 		}
@@ -108,7 +108,7 @@ func (d *Directory) Invite(ctx context.Context, actor store.Actor, workspace str
 		if req.MainAdmin && role.Key != store.RoleOwner && role.Key != store.RoleAdmin {
 			return store.Invalidf("the main admin must be invited as owner or admin")
 		}
-		teams, err := resolveTeams(t, ws.ID, req.Teams)
+		teams, err := t.ResolveTeams(ws.ID, req.Teams)
 		if err != nil {
 			return err
 		}
@@ -124,7 +124,7 @@ func (d *Directory) Invite(ctx context.Context, actor store.Actor, workspace str
 	for _, inv := range invitees {
 		email, err := store.NormalizeEmail(inv.Email)
 		if err != nil {
-			outcomes = append(outcomes, store.InviteOutcome{Email: strings.TrimSpace(inv.Email), Status: store.OutcomeInvalidAddress, Error: errorText(err)})
+			outcomes = append(outcomes, store.InviteOutcome{Email: strings.TrimSpace(inv.Email), Status: store.OutcomeInvalidAddress, Error: store.ErrorText(err)})
 			continue
 		}
 		if seen[email] {
@@ -156,53 +156,11 @@ func (d *Directory) Invite(ctx context.Context, actor store.Actor, workspace str
 				notified = true
 			}
 		case errors.Is(err, store.ErrForbidden):
-			out = store.InviteOutcome{Email: email, Status: store.OutcomeNotPermitted, Error: errorText(err)}
+			out = store.InviteOutcome{Email: email, Status: store.OutcomeNotPermitted, Error: store.ErrorText(err)}
 		case err != nil:
 			return outcomes, fmt.Errorf("invite %s: %w", email, err)
 		}
 		outcomes = append(outcomes, out)
 	}
 	return outcomes, nil
-}
-
-// errorText is an error's message without the sentinel prefix, for
-// outcomes shown to people.
-func errorText(err error) string {
-	s := err.Error()
-	for _, prefix := range []string{store.ErrInvalid.Error() + ": ", store.ErrForbidden.Error() + ": "} {
-		s = strings.TrimPrefix(s, prefix)
-	}
-	return s
-}
-
-// authorizeInvite checks that the actor may invite with role: it needs
-// members.invite, its role must be among the workspace's inviting roles
-// (owners decide which), and it cannot grant more than it holds.
-func authorizeInvite(t *store.Tx, ws *store.WorkspaceRow, roleKey string) (store.Principal, store.Role, error) {
-	p, err := t.Authorize(ws, store.PermMembersInvite)
-	if err != nil {
-		return p, store.Role{}, err
-	}
-	if p.Actor.Kind != store.ActorOperator && p.Actor.Kind != store.ActorSystem && p.Actor.Kind != store.ActorSCIM && !p.IsOwner() && !slices.Contains(ws.InviteRoleKeys(), p.Role.Key) {
-		return p, store.Role{}, fmt.Errorf("%w: the owners of this workspace have not allowed the %s role to invite", store.ErrForbidden, p.Role.Key)
-	}
-	r, err := t.RequireGrantable(ws, p, roleKey)
-	return p, r, err
-}
-
-// resolveTeams checks team ids (or names) belong to the workspace and
-// returns their ids.
-func resolveTeams(t *store.Tx, workspaceID string, refs []string) ([]string, error) {
-	ids := []string{}
-	for _, ref := range refs {
-		var id string
-		err := t.GetOne(&id, `SELECT id FROM teams WHERE workspace_id = ? AND (id = ? OR name_norm = ?)`, workspaceID, ref, store.FoldCase(strings.TrimSpace(ref)))
-		if err != nil {
-			return nil, fmt.Errorf("%w: unknown team %q", store.ErrInvalid, ref)
-		}
-		if !slices.Contains(ids, id) {
-			ids = append(ids, id)
-		}
-	}
-	return ids, nil
 }

@@ -1,4 +1,4 @@
-package directory
+package inviting
 
 import (
 	"context"
@@ -101,7 +101,7 @@ func (p ImportPlan) Count(s store.OutcomeStatus) int {
 // that order), the same permission (members.invite, for the roles the
 // actor may hand out). What happens later may differ if the workspace
 // changes in between; ImportInvitations answers for what it did.
-func (d *Directory) PlanImport(ctx context.Context, actor store.Actor, workspace string, req ImportRequest) (ImportPlan, error) {
+func (d *Inviter) PlanImport(ctx context.Context, actor store.Actor, workspace string, req ImportRequest) (ImportPlan, error) {
 	var plan ImportPlan
 	rows, err := readImportTable(req)
 	if err != nil {
@@ -117,14 +117,14 @@ func (d *Directory) PlanImport(ctx context.Context, actor store.Actor, workspace
 			return err
 		}
 		if req.Role != "" {
-			_, _, err = authorizeInvite(t, ws, req.Role)
+			_, _, err = t.AuthorizeInvite(ws, req.Role)
 		} else {
 			_, err = t.Authorize(ws, store.PermMembersInvite)
 		}
 		if err != nil {
 			return err
 		}
-		if _, err = resolveTeams(t, ws.ID, req.Teams); err != nil {
+		if _, err = t.ResolveTeams(ws.ID, req.Teams); err != nil {
 			return err
 		}
 		if ws.SeatLimit != nil && (ws.TrialEndsAt == nil || !t.Now.Before(*ws.TrialEndsAt)) {
@@ -200,7 +200,7 @@ func planRows(t *store.Tx, ws *store.WorkspaceRow, plan *ImportPlan, req ImportR
 		email, err := store.NormalizeEmail(r.invitee.Email)
 		switch {
 		case err != nil:
-			out[i].Status, out[i].Reason = store.OutcomeInvalidAddress, errorText(err)
+			out[i].Status, out[i].Reason = store.OutcomeInvalidAddress, store.ErrorText(err)
 			continue
 		case seen[email] != 0:
 			out[i].Email, out[i].Status, out[i].Reason = email, store.OutcomeDuplicate, fmt.Sprintf("already listed on row %d", seen[email])
@@ -231,9 +231,9 @@ func planRows(t *store.Tx, ws *store.WorkspaceRow, plan *ImportPlan, req ImportR
 		g.rows = append(g.rows, i)
 	}
 	for _, g := range groups {
-		_, _, err := authorizeInvite(t, ws, g.role)
+		_, _, err := t.AuthorizeInvite(ws, g.role)
 		if err == nil {
-			_, err = resolveTeams(t, ws.ID, g.teams)
+			_, err = t.ResolveTeams(ws.ID, g.teams)
 		}
 		switch {
 		case errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrForbidden) || errors.Is(err, store.ErrNotFound):
@@ -242,7 +242,7 @@ func planRows(t *store.Tx, ws *store.WorkspaceRow, plan *ImportPlan, req ImportR
 				status = store.OutcomeNotPermitted
 			}
 			for _, i := range g.rows {
-				out[i].Status, out[i].Reason = status, errorText(err)
+				out[i].Status, out[i].Reason = status, store.ErrorText(err)
 			}
 			continue
 		case err != nil:

@@ -1,4 +1,4 @@
-package directory
+package inviting
 
 import (
 	"context"
@@ -159,9 +159,9 @@ func importRecords(records [][]string, first int, col map[string]int, profileCol
 			}
 		}
 		if err := checkCells(rec); err != nil {
-			r.err = errorText(err)
+			r.err = store.ErrorText(err)
 		} else if err := checkInvitee(-1, r.invitee); err != nil {
-			r.err = errorText(err)
+			r.err = store.ErrorText(err)
 		}
 		rows = append(rows, r)
 	}
@@ -186,7 +186,7 @@ func isBlank(rec []string) bool {
 // row with no role uses req.Role. The returned error is for the import as
 // a whole: no permission to invite, an unreadable table, an unusable
 // default role.
-func (d *Directory) ImportInvitations(ctx context.Context, actor store.Actor, workspace string, req ImportRequest) ([]ImportOutcome, error) {
+func (d *Inviter) ImportInvitations(ctx context.Context, actor store.Actor, workspace string, req ImportRequest) ([]ImportOutcome, error) {
 	rows, err := readImportTable(req)
 	if err != nil {
 		return nil, err
@@ -200,14 +200,14 @@ func (d *Directory) ImportInvitations(ctx context.Context, actor store.Actor, wo
 		}
 		wsID = ws.ID
 		if req.Role != "" {
-			_, _, err = authorizeInvite(t, ws, req.Role)
+			_, _, err = t.AuthorizeInvite(ws, req.Role)
 		} else {
 			_, err = t.Authorize(ws, store.PermMembersInvite)
 		}
 		if err != nil {
 			return err
 		}
-		_, err = resolveTeams(t, ws.ID, req.Teams)
+		_, err = t.ResolveTeams(ws.ID, req.Teams)
 		return err
 	})
 	if err != nil {
@@ -228,7 +228,7 @@ func (d *Directory) ImportInvitations(ctx context.Context, actor store.Actor, wo
 		email, err := store.NormalizeEmail(r.invitee.Email)
 		switch {
 		case err != nil:
-			out[i].Status, out[i].Error = store.OutcomeInvalidAddress, errorText(err)
+			out[i].Status, out[i].Error = store.OutcomeInvalidAddress, store.ErrorText(err)
 			continue
 		case seen[email] != 0:
 			out[i].Email, out[i].Status, out[i].Error = email, store.OutcomeDuplicate, fmt.Sprintf("already listed on row %d", seen[email])
@@ -273,7 +273,7 @@ func (d *Directory) ImportInvitations(ctx context.Context, actor store.Actor, wo
 				status = store.OutcomeNotPermitted
 			}
 			for _, i := range g.rows {
-				out[i].Email, out[i].Status, out[i].Error = rows[i].invitee.Email, status, errorText(err)
+				out[i].Email, out[i].Status, out[i].Error = rows[i].invitee.Email, status, store.ErrorText(err)
 			}
 			continue
 		case err != nil:
