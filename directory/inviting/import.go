@@ -199,89 +199,136 @@ func (d *Inviter) ImportInvitations(ctx context.Context, actor store.Actor, work
 			return err
 		}
 		wsID = ws.ID
-		if req.Role != "" {
-			_, _, err = t.AuthorizeInvite(ws, req.Role)
-		} else {
-			_, err = t.Authorize(ws, store.PermMembersInvite)
-		}
-		if err != nil {
-			return err
-		}
-		_, err = t.ResolveTeams(ws.ID, req.Teams)
-		return err
+		return authorizeImport(t, ws, req)
 	})
 	if err != nil {
 		return nil, err
 	}
 
 	out := make([]ImportOutcome, len(rows))
-	type group struct {
-		role  string
-		teams []string
-		rows  []int // indexes into rows
-	}
-	var groups []*group
-	byKey := map[string]*group{}
-	seen := map[string]int{}
-	for i, r := range rows {
-		out[i] = ImportOutcome{Row: r.row, InviteOutcome: store.InviteOutcome{Email: r.invitee.Email}}
-		email, err := store.NormalizeEmail(r.invitee.Email)
-		switch {
-		case err != nil:
-			out[i].Status, out[i].Error = store.OutcomeInvalidAddress, store.ErrorText(err)
-			continue
-		case seen[email] != 0:
-			out[i].Email, out[i].Status, out[i].Error = email, store.OutcomeDuplicate, fmt.Sprintf("already listed on row %d", seen[email])
-			continue
-		case r.err != "":
-			out[i].Email, out[i].Status, out[i].Error = email, OutcomeInvalid, r.err
-			continue
+	verdicts, batches := batchRows(req, rows)
+	for i, v := range verdicts {
+		out[i] = ImportOutcome{Row: rows[i].row, InviteOutcome: store.InviteOutcome{Email: rows[i].invitee.Email, Status: v.status, Error: v.reason}}
+		if v.email != "" {
+			out[i].Email = v.email
 		}
-		seen[email] = r.row
-		rows[i].invitee.Email = email
-		role := r.role
-		if role == "" {
-			role = req.Role
-		}
-		if role == "" {
-			out[i].Email, out[i].Status, out[i].Error = email, OutcomeInvalid, "no role: fill in the role column or choose a default role"
-			continue
-		}
-		teams := append(slices.Clone(req.Teams), r.teams...)
-		key := role + "\x00" + strings.Join(teams, "\x00")
-		g := byKey[key]
-		if g == nil {
-			g = &group{role: role, teams: teams}
-			byKey[key] = g
-			groups = append(groups, g)
-		}
-		g.rows = append(g.rows, i)
 	}
 	// People who share a role and teams are invited in one batch; a
 	// batch refused as a whole (an unknown role or team, a role this
 	// actor may not grant) answers each of its rows.
-	for _, g := range groups {
-		invitees := make([]Invitee, len(g.rows))
-		for j, i := range g.rows {
+	for _, b := range batches {
+		invitees := make([]Invitee, len(b.rows))
+		for j, i := range b.rows {
 			invitees[j] = rows[i].invitee
+			invitees[j].Email = verdicts[i].email
 		}
-		res, err := d.Invite(ctx, actor, wsID, InviteRequest{Invitees: invitees, Role: g.role, Teams: g.teams, SendEmail: req.SendEmail})
-		switch {
-		case errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrForbidden) || errors.Is(err, store.ErrNotFound):
-			status := OutcomeInvalid
-			if errors.Is(err, store.ErrForbidden) {
-				status = store.OutcomeNotPermitted
-			}
-			for _, i := range g.rows {
-				out[i].Email, out[i].Status, out[i].Error = rows[i].invitee.Email, status, store.ErrorText(err)
+		res, err := d.Invite(ctx, actor, wsID, InviteRequest{Invitees: invitees, Role: b.role, Teams: b.teams, SendEmail: req.SendEmail})
+		if status, refused := batchRefusal(err); refused {
+			for _, i := range b.rows {
+				out[i].Status, out[i].Error = status, store.ErrorText(err)
 			}
 			continue
-		case err != nil:
-			return nil, fmt.Errorf("import row %d: %w", rows[g.rows[min(len(res), len(g.rows)-1)]].row, err)
+		} else if err != nil {
+			return nil, fmt.Errorf("import row %d: %w", rows[b.rows[min(len(res), len(b.rows)-1)]].row, err)
 		}
-		for j, i := range g.rows {
+		for j, i := range b.rows {
 			out[i].InviteOutcome = res[j]
 		}
 	}
 	return out, nil
+}
+
+// authorizeImport checks what an import asks of the whole table: the
+// permission to invite (with the default role, when there is one) and the
+// teams everyone joins.
+func authorizeImport(t *store.Tx, ws *store.WorkspaceRow, req ImportRequest) error {
+	var err error
+	if req.Role != "" {
+		_, _, err = t.AuthorizeInvite(ws, req.Role)
+	} else {
+		_, err = t.Authorize(ws, store.PermMembersInvite)
+	}
+	if err != nil {
+		return err
+	}
+	_, err = t.ResolveTeams(ws.ID, req.Teams)
+	return err
+}
+
+// rowVerdict is what an import decides about a row before inviting
+// anyone: the address, normalized ("" when it is not an address), and the
+// role and teams the row is invited with; or, for a row refused on its
+// own, the status and the reason.
+type rowVerdict struct {
+	email  string
+	role   string
+	teams  []string
+	status store.OutcomeStatus
+	reason string
+}
+
+// rowBatch is the rows of an import that share a role and teams: they are
+// invited together, in file order, so seats go to them in that order.
+type rowBatch struct {
+	role  string
+	teams []string
+	rows  []int // indexes into the import's rows
+}
+
+// batchRows checks each row on its own (the address, a second row for the
+// same address, the cells, a role) and batches the others by role and
+// teams, in file order: the same for an import and for its preview.
+func batchRows(req ImportRequest, rows []importRow) ([]rowVerdict, []*rowBatch) {
+	verdicts := make([]rowVerdict, len(rows))
+	var batches []*rowBatch
+	byKey := map[string]*rowBatch{}
+	seen := map[string]int{}
+	for i, r := range rows {
+		v := &verdicts[i]
+		email, err := store.NormalizeEmail(r.invitee.Email)
+		switch {
+		case err != nil:
+			v.status, v.reason = store.OutcomeInvalidAddress, store.ErrorText(err)
+			continue
+		case seen[email] != 0:
+			v.email, v.status, v.reason = email, store.OutcomeDuplicate, fmt.Sprintf("already listed on row %d", seen[email])
+			continue
+		case r.err != "":
+			v.email, v.status, v.reason = email, OutcomeInvalid, r.err
+			continue
+		}
+		seen[email] = r.row
+		v.email = email
+		v.role = r.role
+		if v.role == "" {
+			v.role = req.Role
+		}
+		if v.role == "" {
+			v.status, v.reason = OutcomeInvalid, "no role: fill in the role column or choose a default role"
+			continue
+		}
+		v.teams = append(slices.Clone(req.Teams), r.teams...)
+		key := v.role + "\x00" + strings.Join(v.teams, "\x00")
+		b := byKey[key]
+		if b == nil {
+			b = &rowBatch{role: v.role, teams: v.teams}
+			byKey[key] = b
+			batches = append(batches, b)
+		}
+		b.rows = append(b.rows, i)
+	}
+	return verdicts, batches
+}
+
+// batchRefusal is the status of every row of a batch refused as a whole
+// (an unknown role or team, a role the actor may not grant); refused is
+// false for a success or a failure of the import itself.
+func batchRefusal(err error) (status store.OutcomeStatus, refused bool) {
+	switch {
+	case errors.Is(err, store.ErrForbidden):
+		return store.OutcomeNotPermitted, true
+	case errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrNotFound):
+		return OutcomeInvalid, true
+	}
+	return "", false
 }

@@ -2,9 +2,7 @@ package inviting
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/rosterhq/roster/directory/internal/store"
@@ -116,15 +114,7 @@ func (d *Inviter) PlanImport(ctx context.Context, actor store.Actor, workspace s
 		if err != nil {
 			return err
 		}
-		if req.Role != "" {
-			_, _, err = t.AuthorizeInvite(ws, req.Role)
-		} else {
-			_, err = t.Authorize(ws, store.PermMembersInvite)
-		}
-		if err != nil {
-			return err
-		}
-		if _, err = t.ResolveTeams(ws.ID, req.Teams); err != nil {
+		if err := authorizeImport(t, ws, req); err != nil {
 			return err
 		}
 		if ws.SeatLimit != nil && (ws.TrialEndsAt == nil || !t.Now.Before(*ws.TrialEndsAt)) {
@@ -187,68 +177,29 @@ func importColumnsOf(rows [][]string, hi int, col map[string]int, profileCols ma
 // answer it would give.
 func planRows(t *store.Tx, ws *store.WorkspaceRow, plan *ImportPlan, req ImportRequest, rows []importRow) ([]ImportPlanRow, error) {
 	out := make([]ImportPlanRow, len(rows))
-	type group struct {
-		role  string
-		teams []string
-		rows  []int
+	verdicts, batches := batchRows(req, rows)
+	for i, v := range verdicts {
+		r := rows[i]
+		out[i] = ImportPlanRow{Row: r.row, Email: strings.TrimSpace(r.invitee.Email), Profile: r.invitee.Profile,
+			Status: v.status, Reason: v.reason, Role: v.role, Teams: v.teams}
+		if v.email != "" {
+			out[i].Email = v.email
+		}
 	}
-	var groups []*group
-	byKey := map[string]*group{}
-	seen := map[string]int{}
-	for i, r := range rows {
-		out[i] = ImportPlanRow{Row: r.row, Email: strings.TrimSpace(r.invitee.Email), Profile: r.invitee.Profile}
-		email, err := store.NormalizeEmail(r.invitee.Email)
-		switch {
-		case err != nil:
-			out[i].Status, out[i].Reason = store.OutcomeInvalidAddress, store.ErrorText(err)
-			continue
-		case seen[email] != 0:
-			out[i].Email, out[i].Status, out[i].Reason = email, store.OutcomeDuplicate, fmt.Sprintf("already listed on row %d", seen[email])
-			continue
-		case r.err != "":
-			out[i].Email, out[i].Status, out[i].Reason = email, OutcomeInvalid, r.err
-			continue
-		}
-		seen[email] = r.row
-		out[i].Email = email
-		role := r.role
-		if role == "" {
-			role = req.Role
-		}
-		if role == "" {
-			out[i].Status, out[i].Reason = OutcomeInvalid, "no role: fill in the role column or choose a default role"
-			continue
-		}
-		teams := append(slices.Clone(req.Teams), r.teams...)
-		out[i].Role, out[i].Teams = role, teams
-		key := role + "\x00" + strings.Join(teams, "\x00")
-		g := byKey[key]
-		if g == nil {
-			g = &group{role: role, teams: teams}
-			byKey[key] = g
-			groups = append(groups, g)
-		}
-		g.rows = append(g.rows, i)
-	}
-	for _, g := range groups {
-		_, _, err := t.AuthorizeInvite(ws, g.role)
+	for _, b := range batches {
+		_, _, err := t.AuthorizeInvite(ws, b.role)
 		if err == nil {
-			_, err = t.ResolveTeams(ws.ID, g.teams)
+			_, err = t.ResolveTeams(ws.ID, b.teams)
 		}
-		switch {
-		case errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrForbidden) || errors.Is(err, store.ErrNotFound):
-			status := OutcomeInvalid
-			if errors.Is(err, store.ErrForbidden) {
-				status = store.OutcomeNotPermitted
-			}
-			for _, i := range g.rows {
+		if status, refused := batchRefusal(err); refused {
+			for _, i := range b.rows {
 				out[i].Status, out[i].Reason = status, store.ErrorText(err)
 			}
 			continue
-		case err != nil:
+		} else if err != nil {
 			return nil, err
 		}
-		for _, i := range g.rows {
+		for _, i := range b.rows {
 			if err := planOne(t, ws, plan, &out[i], rows[i].invitee); err != nil {
 				return nil, err
 			}
