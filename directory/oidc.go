@@ -36,29 +36,6 @@ func (d *Directory) ListOIDCConnections(ctx context.Context, actor store.Actor, 
 // answer that case the same way whether or not the domain is known
 // elsewhere.
 func (d *Directory) OIDCConnectionForEmail(ctx context.Context, email string) (conn store.OIDCConnection, ok bool, err error) {
-	addr, err := store.NormalizeEmail(email)
-	if err != nil {
-		return conn, false, err
-	}
-	domain, err := store.NormalizeDomain(store.EmailDomain(addr))
-	if err != nil {
-		return conn, false, err
-	}
-	err = d.ReadTx(ctx, store.System(), func(t *store.Tx) error {
-		wsID, routed, err := t.VerifiedDomainOwner(domain)
-		if err != nil || !routed {
-			return err
-		}
-		var rows []store.OidcConnectionRow
-		if err := t.SelectRows(&rows, store.OidcConnectionSelect+` WHERE c.workspace_id = ? AND c.enabled ORDER BY c.created_at, c.id`, wsID); err != nil {
-			return fmt.Errorf("route %s: %w", domain, err)
-		}
-		conns := make([]store.OIDCConnection, len(rows))
-		for i := range rows {
-			conns[i] = rows[i].Public()
-		}
-		conn, ok = store.RouteDomain(conns, func(c store.OIDCConnection) []string { return c.Domains }, domain)
-		return nil
-	})
-	return conn, ok, err
+	return store.RouteEmail(ctx, d.Store, email, store.OidcConnectionSelect+` WHERE c.workspace_id = ? AND c.enabled ORDER BY c.created_at, c.id`,
+		(*store.OidcConnectionRow).Public, func(c store.OIDCConnection) []string { return c.Domains })
 }

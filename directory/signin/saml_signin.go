@@ -16,31 +16,8 @@ import (
 // domain). The sign-in door asks it when no OIDC connection routes the
 // address.
 func (d *Signin) SAMLConnectionForEmail(ctx context.Context, email string) (conn store.SAMLConnection, ok bool, err error) {
-	addr, err := store.NormalizeEmail(email)
-	if err != nil {
-		return conn, false, err
-	}
-	domain, err := store.NormalizeDomain(store.EmailDomain(addr))
-	if err != nil {
-		return conn, false, err
-	}
-	err = d.ReadTx(ctx, store.System(), func(t *store.Tx) error {
-		wsID, routed, err := t.VerifiedDomainOwner(domain)
-		if err != nil || !routed {
-			return err
-		}
-		var rows []store.SamlConnectionRow
-		if err := t.SelectRows(&rows, store.SamlConnectionSelect+` WHERE c.workspace_id = ? ORDER BY c.created_at, c.id`, wsID); err != nil {
-			return fmt.Errorf("route %s: %w", domain, err)
-		}
-		conns := make([]store.SAMLConnection, len(rows))
-		for i := range rows {
-			conns[i] = rows[i].Public()
-		}
-		conn, ok = store.RouteDomain(conns, func(c store.SAMLConnection) []string { return c.Domains }, domain)
-		return nil
-	})
-	return conn, ok, err
+	return store.RouteEmail(ctx, d.Store, email, store.SamlConnectionSelect+` WHERE c.workspace_id = ? ORDER BY c.created_at, c.id`,
+		(*store.SamlConnectionRow).Public, func(c store.SAMLConnection) []string { return c.Domains })
 }
 
 // signInConnection is the workspace connection a sign-in came through, as

@@ -338,9 +338,9 @@ func signInLogin(t *store.Tx, who signInUser, id store.VerifiedIdentity, seat *s
 	if who.conn != nil {
 		wsID = who.conn.WorkspaceID
 	} else if who.trusted && who.email != "" {
-		err := t.GetOne(&wsID, `SELECT workspace_id FROM domains WHERE domain = ? AND verified_at IS NOT NULL`, store.EmailDomain(who.email))
-		if err != nil && !store.IsNotFound(store.NotFound(err, "")) {
-			return res, fmt.Errorf("find domain: %w", err)
+		var err error
+		if wsID, _, err = t.VerifiedDomainOwner(store.EmailDomain(who.email)); err != nil {
+			return res, err
 		}
 	}
 	if wsID == "" {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"slices"
 )
@@ -17,23 +18,48 @@ func (t *Tx) VerifiedDomainOwner(domain string) (workspaceID string, ok bool, er
 	return workspaceID, true, nil
 }
 
-// RouteDomain is home-realm discovery's choice among a workspace's
-// connections of one protocol, oldest first: the first naming domain wins
-// over one serving every verified domain of the workspace (naming none),
-// and of those the first wins.
-func RouteDomain[C any](conns []C, domains func(C) []string, domain string) (conn C, ok bool) {
-	fallback := -1
-	for i, c := range conns {
-		names := domains(c)
-		if slices.Contains(names, domain) {
-			return c, true
-		}
-		if len(names) == 0 && fallback < 0 {
-			fallback = i
-		}
+// RouteEmail is home-realm discovery for one protocol: the connection
+// that signs in an email address, chosen by the address's domain among
+// domains a workspace has VERIFIED. query selects rows of type R of one
+// workspace (its one parameter), oldest first, and public turns a row into
+// the connection; among them the first naming the domain wins over one
+// serving every verified domain of the workspace (naming none), and of
+// those the first wins. ok is false when nothing routes the domain;
+// callers must answer that case the same way whether or not the domain is
+// known elsewhere.
+func RouteEmail[R, C any](ctx context.Context, s *Store, email, query string, public func(*R) C, domains func(C) []string) (conn C, ok bool, err error) {
+	addr, err := NormalizeEmail(email)
+	if err != nil {
+		return conn, false, err
 	}
-	if fallback < 0 {
-		return conn, false
+	domain, err := NormalizeDomain(EmailDomain(addr))
+	if err != nil {
+		return conn, false, err
 	}
-	return conns[fallback], true
+	err = s.ReadTx(ctx, System(), func(t *Tx) error {
+		wsID, routed, err := t.VerifiedDomainOwner(domain)
+		if err != nil || !routed {
+			return err
+		}
+		var rows []R
+		if err := t.SelectRows(&rows, query, wsID); err != nil {
+			return fmt.Errorf("route %s: %w", domain, err)
+		}
+		fallback := -1
+		for i := range rows {
+			names := domains(public(&rows[i]))
+			if slices.Contains(names, domain) {
+				conn, ok = public(&rows[i]), true
+				return nil
+			}
+			if len(names) == 0 && fallback < 0 {
+				fallback = i
+			}
+		}
+		if fallback >= 0 {
+			conn, ok = public(&rows[fallback]), true
+		}
+		return nil
+	})
+	return conn, ok, err
 }
