@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/rosterhq/roster/directory/internal/store"
@@ -171,9 +172,25 @@ func (d *Directory) PruneSCIMRequests(ctx context.Context) (int64, error) {
 	var total int64
 	for _, c := range conns {
 		cutoff := now.Add(-time.Duration(c.Retention) * time.Second)
+		// The log has no index on created_at (each entry's index entries
+		// are paid for by every SCIM request), only (connection_id, id).
+		// Entries are written in about the order they were made, so the
+		// expired ones are those before the first that is not: finding it
+		// reads only the expired entries, and the deletes below read none
+		// after it. One written out of order past it waits for a later
+		// prune.
+		var end []int64
+		if err := d.SQL.SelectContext(ctx, &end, d.SQL.Rebind(`SELECT id FROM scim_requests WHERE connection_id = ? AND created_at >= ? ORDER BY id LIMIT 1`),
+			c.ID, cutoff); err != nil {
+			return total, fmt.Errorf("prune SCIM requests of %s: %w", c.ID, err)
+		}
+		before := int64(math.MaxInt64)
+		if len(end) == 1 {
+			before = end[0]
+		}
 		for {
-			res, err := d.SQL.ExecContext(ctx, d.SQL.Rebind(`DELETE FROM scim_requests WHERE id IN
-				(SELECT id FROM scim_requests WHERE connection_id = ? AND created_at < ? ORDER BY id LIMIT 5000)`), c.ID, cutoff)
+			res, err := d.SQL.ExecContext(ctx, d.SQL.Rebind(`DELETE FROM scim_requests WHERE connection_id = ? AND id IN
+				(SELECT id FROM scim_requests WHERE connection_id = ? AND id < ? AND created_at < ? ORDER BY id LIMIT 5000)`), c.ID, c.ID, before, cutoff)
 			if err != nil {
 				return total, fmt.Errorf("prune SCIM requests of %s: %w", c.ID, err)
 			}

@@ -215,7 +215,7 @@ func (d *Outbox) DeleteWebhook(ctx context.Context, actor store.Actor, workspace
 		if _, err := t.Execute(`DELETE FROM webhooks WHERE id = ?`, row.ID); err != nil {
 			return fmt.Errorf("delete webhook: %w", err)
 		}
-		if _, err := t.Execute(`UPDATE outbox SET status = 'failed', last_error = 'webhook deleted' WHERE kind = ? AND target_id = ? AND status = 'pending'`, store.OutboxWebhook, row.ID); err != nil {
+		if _, err := t.Execute(`UPDATE outbox SET status = 'failed', last_error = 'webhook deleted' WHERE kind = 'webhook' AND target_id = ? AND status = 'pending'`, row.ID); err != nil {
 			return fmt.Errorf("drop queued deliveries: %w", err)
 		}
 		return t.Emit(row.WorkspaceID, "webhook.deleted", "webhook", row.ID, map[string]string{"url": row.URL})
@@ -354,8 +354,10 @@ func (d *Outbox) ListWebhookDeliveries(ctx context.Context, actor store.Actor, w
 		if err != nil {
 			return err
 		}
-		q := `SELECT id, status, last_error, payload, created_at, sent_at FROM outbox WHERE kind = ? AND target_id = ? AND workspace_id = ?`
-		args := []any{store.OutboxWebhook, id, row.WorkspaceID}
+		// The kind is spelled out, not bound, so that even a generic plan
+		// of this statement may read the partial index outbox_target.
+		q := `SELECT id, status, last_error, payload, created_at, sent_at FROM outbox WHERE kind = 'webhook' AND target_id = ? AND workspace_id = ?`
+		args := []any{id, row.WorkspaceID}
 		switch status {
 		case "", store.StatusAll:
 		case "pending", "sent", "failed":
@@ -417,8 +419,8 @@ func (d *Outbox) RedeliverWebhook(ctx context.Context, actor store.Actor, worksp
 		if err != nil {
 			return err
 		}
-		res, err := t.Execute(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE kind = ? AND target_id = ? AND status = 'failed'`,
-			t.Now, store.OutboxWebhook, row.ID)
+		res, err := t.Execute(`UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE kind = 'webhook' AND target_id = ? AND status = 'failed'`,
+			t.Now, row.ID)
 		if err != nil {
 			return fmt.Errorf("redeliver: %w", err)
 		}
